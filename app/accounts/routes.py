@@ -1,0 +1,124 @@
+"""Login, logout and the user's own account page."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.accounts import service
+from app.web.deps import (
+    SESSION_COOKIE,
+    CsrfProtected,
+    CurrentUser,
+    OptionalUser,
+    SessionDep,
+    SettingsDep,
+)
+from app.web.templating import render
+
+router = APIRouter(tags=["accounts"], include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: never send a user to another site after login.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "onbekend"
+
+
+@router.get("/login")
+def login_page(request: Request, user: OptionalUser, next: str | None = None) -> Response:
+    if user is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return render(request, "login.html", {"next": _safe_next(next), "email": "", "error": None})
+
+
+@router.post("/login", dependencies=[CsrfProtected])
+def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    context = {"next": _safe_next(next), "email": email}
+    if not email.strip() or not password:
+        context["error"] = "Vul uw e-mailadres en wachtwoord in."
+        return render(request, "login.html", context, 422)
+    try:
+        user = service.authenticate_password(
+            session, settings, email, password, _client_address(request)
+        )
+    except service.LoginThrottled:
+        context["error"] = (
+            f"Te veel mislukte pogingen. Probeer het over {settings.login_window_minutes} "
+            "minuten opnieuw, of vraag de beheerder om hulp."
+        )
+        return render(request, "login.html", context, 429)
+    if user is None:
+        context["error"] = "Dit e-mailadres en wachtwoord horen niet bij elkaar. Probeer het opnieuw."
+        return render(request, "login.html", context, 401)
+    token = service.start_session(session, settings, user, method="password")
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_days * 86400,
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite="lax",
+        path="/",
+    )
+    return response
+
+
+@router.post("/logout", dependencies=[CsrfProtected])
+def logout(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        service.end_session(session, cookie)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", secure=settings.cookie_secure, httponly=True, samesite="lax"
+    )
+    return response
+
+
+@router.get("/account")
+def account_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    return _account(request, session, user, new_token=None)
+
+
+def _account(request: Request, session: SessionDep, user: CurrentUser, new_token: str | None):  # type: ignore[no-untyped-def]
+    context = {
+        "tokens": service.list_api_tokens(session, user),
+        "team": service.get_team(session, user.team_id) if user.team_id else None,
+        "new_token": new_token,
+    }
+    return render(request, "account.html", context)
+
+
+@router.post("/account/tokens", dependencies=[CsrfProtected])
+def create_token(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    name: Annotated[str, Form(max_length=120)] = "",
+) -> Response:
+    new_token = service.create_api_token(session, user, name.strip())
+    page = _account(request, session, user, new_token)
+    # Shown once; the page must not be cached with the token in it.
+    page.headers["cache-control"] = "no-store"
+    return page
+
+
+@router.post("/account/tokens/{token_id}/intrekken", dependencies=[CsrfProtected])
+def revoke_token(session: SessionDep, user: CurrentUser, token_id: int) -> Response:
+    if not service.revoke_api_token(session, user, token_id):
+        raise HTTPException(404, "Dit token bestaat niet.")
+    return RedirectResponse("/account", status_code=303)

@@ -1,0 +1,294 @@
+"""Accounts: users, teams, passwords, web sessions, API tokens and login throttling.
+
+Identity is proven by a backend (passwords here; OpenID Connect can be added as another) and
+then turned into a web session by `start_session`, which is all the routes ever see.
+"""
+
+import hashlib
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
+from app.accounts.models import (
+    ApiToken,
+    Audience,
+    Function,
+    LoginAttempt,
+    Role,
+    Team,
+    User,
+    WebSession,
+)
+from app.config import Settings
+from app.db import utcnow
+
+_hasher = PasswordHasher()
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD_LENGTH = 10
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be carried out; the message is Dutch."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+# --- teams and users -------------------------------------------------------------------------
+
+
+def get_team_by_slug(session: Session, slug: str) -> Team | None:
+    return session.exec(select(Team).where(Team.slug == slug)).first()
+
+
+def list_teams(session: Session) -> list[Team]:
+    return list(session.exec(select(Team).order_by(Team.name)))
+
+
+def ensure_team(session: Session, slug: str, name: str, audience: str = Audience.beide) -> Team:
+    team = get_team_by_slug(session, slug)
+    if team is None:
+        team = Team(slug=slug, name=name, audience=Audience(audience))
+        session.add(team)
+        session.flush()
+    return team
+
+
+def get_team(session: Session, team_id: int) -> Team | None:
+    return session.get(Team, team_id)
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.exec(select(User).order_by(User.email)))
+
+
+def get_user_by_email(session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == normalise_email(email))).first()
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    password: str | None = None,
+    team_slug: str | None = None,
+    function: str | None = None,
+) -> User:
+    email = normalise_email(email)
+    if not _EMAIL.match(email):
+        raise AccountError("email", "Vul een geldig e-mailadres in.")
+    if not name.strip():
+        raise AccountError("name", "Vul een naam in.")
+    if role not in Role.__members__:
+        raise AccountError("role", f"Onbekende rol. Kies uit: {', '.join(Role)}.")
+    if function is not None and function not in Function.__members__:
+        raise AccountError("function", "Functie is klantbegeleider of schuldregelaar.")
+    if get_user_by_email(session, email) is not None:
+        raise AccountError("email", "Er bestaat al een account met dit e-mailadres.")
+    team_id = None
+    if team_slug:
+        team = get_team_by_slug(session, team_slug)
+        if team is None:
+            raise AccountError("team", f"Team '{team_slug}' bestaat niet.")
+        team_id = team.id
+    user = User(email=email, name=name.strip(), role=role, function=function, team_id=team_id)
+    if password is not None:
+        set_password(user, password)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(
+            "password", f"Een wachtwoord heeft minstens {MIN_PASSWORD_LENGTH} tekens."
+        )
+    user.password_hash = _hasher.hash(password)
+
+
+# --- login by password, with throttling ------------------------------------------------------
+
+
+class LoginThrottled(Exception):
+    pass
+
+
+def _recent_failures(session: Session, settings: Settings, column, value: str) -> int:  # type: ignore[no-untyped-def]
+    since = utcnow() - timedelta(minutes=settings.login_window_minutes)
+    return session.exec(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(column == value)
+        .where(LoginAttempt.succeeded.is_(False))  # type: ignore[attr-defined]
+        .where(LoginAttempt.at >= since)
+    ).one()
+
+
+def authenticate_password(
+    session: Session, settings: Settings, email: str, password: str, address: str
+) -> User | None:
+    """The active user with this e-mail and password, or None; raises LoginThrottled."""
+    email = normalise_email(email)
+    if (
+        _recent_failures(session, settings, LoginAttempt.email, email)
+        >= settings.login_max_failures_per_account
+        or _recent_failures(session, settings, LoginAttempt.address, address)
+        >= settings.login_max_failures_per_address
+    ):
+        raise LoginThrottled
+    user = get_user_by_email(session, email)
+    ok = False
+    if user is not None and user.is_active and user.password_hash:
+        try:
+            ok = _hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if ok and _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)
+    else:
+        # Spend the same time as a real check, so timing does not reveal which accounts exist.
+        _hasher.hash(password)
+    session.add(LoginAttempt(email=email[:254], address=address[:64], succeeded=ok))
+    if ok:
+        assert user is not None
+        user.last_login_at = utcnow()
+        return user
+    return None
+
+
+# --- web sessions ----------------------------------------------------------------------------
+
+
+def start_session(session: Session, settings: Settings, user: User, method: str) -> str:
+    """Create a web session for a proven identity; returns the cookie value."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        WebSession(
+            token_hash=_sha256(token),
+            user_id=user.id,  # type: ignore[arg-type]
+            expires_at=utcnow() + timedelta(days=settings.session_days),
+            method=method,
+        )
+    )
+    session.flush()
+    return token
+
+
+def user_for_session(session: Session, token: str) -> User | None:
+    row = session.exec(
+        select(WebSession).where(WebSession.token_hash == _sha256(token))
+    ).first()
+    if row is None or row.expires_at < utcnow():
+        return None
+    user = session.get(User, row.user_id)
+    return user if user is not None and user.is_active else None
+
+
+def end_session(session: Session, token: str) -> None:
+    session.exec(delete(WebSession).where(WebSession.token_hash == _sha256(token)))  # type: ignore[call-overload]
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+TOKEN_PREFIX = "kb_"
+
+
+def create_api_token(session: Session, user: User, name: str = "") -> str:
+    """Store a new personal token (hashed) and return it; it is shown only once."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(
+        ApiToken(
+            user_id=user.id,  # type: ignore[arg-type]
+            token_hash=_sha256(token),
+            prefix=token[:10],
+            name=name,
+        )
+    )
+    session.flush()
+    return token
+
+
+def list_api_tokens(session: Session, user: User) -> list[ApiToken]:
+    return list(
+        session.exec(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id, col(ApiToken.revoked_at).is_(None))
+            .order_by(col(ApiToken.created_at))
+        )
+    )
+
+
+def revoke_api_token(session: Session, user: User, token_id: int) -> bool:
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id or token.revoked_at is not None:
+        return False
+    token.revoked_at = utcnow()
+    return True
+
+
+def user_for_api_token(session: Session, token: str) -> User | None:
+    row = session.exec(select(ApiToken).where(ApiToken.token_hash == _sha256(token))).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    now = utcnow()
+    # Write the last-use time at most once an hour, so reads stay reads.
+    if row.last_used_at is None or now - row.last_used_at > timedelta(hours=1):
+        row.last_used_at = now
+    return user
+
+
+def prune_expired(session: Session, settings: Settings, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    session.exec(delete(WebSession).where(WebSession.expires_at < now))  # type: ignore[call-overload]
+    old = now - timedelta(days=1)
+    session.exec(delete(LoginAttempt).where(LoginAttempt.at < old))  # type: ignore[call-overload]
+
+
+# --- demo accounts ---------------------------------------------------------------------------
+
+
+def load_demo_accounts(session: Session, data: dict) -> int:
+    """Create the demo teams and accounts that do not exist yet; returns how many were added."""
+    added = 0
+    for team in data.get("teams", []):
+        if get_team_by_slug(session, team["slug"]) is None:
+            ensure_team(session, team["slug"], team["name"], team.get("audience", Audience.beide))
+            added += 1
+    for entry in data.get("users", []):
+        if get_user_by_email(session, entry["email"]) is None:
+            create_user(
+                session,
+                email=entry["email"],
+                name=entry["name"],
+                role=entry["role"],
+                password=data["password"],
+                team_slug=entry.get("team"),
+                function=entry.get("function"),
+            )
+            added += 1
+    return added

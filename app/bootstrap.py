@@ -1,0 +1,41 @@
+"""Bring a database to a usable state: migrate, then load starter content on first start."""
+
+import logging
+from pathlib import Path
+
+import yaml
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app import migrate
+from app.accounts import service as accounts_service
+from app.config import Settings
+from app.wiki import loader
+from app.wiki import service as wiki_service
+
+log = logging.getLogger("kennisbank")
+_PG_SEED_LOCK = 4_242_002
+
+
+def prepare(engine: Engine, settings: Settings) -> None:
+    """Safe to run from several processes at once and on every start."""
+    if settings.auto_migrate:
+        migrate.upgrade(engine)
+    with Session(engine) as session:
+        if engine.dialect.name == "postgresql":
+            session.exec(text("SELECT pg_advisory_xact_lock(:id)"), params={"id": _PG_SEED_LOCK})  # type: ignore[call-overload]
+        if settings.load_starter_content and not wiki_service.list_themes(session):
+            report = loader.import_folder(session, settings.content_dir)
+            log.info("Startinhoud geladen: %s items uit %s", report.created, settings.content_dir)
+            for error in report.errors:
+                log.warning("Niet geladen: %s", error)
+        if settings.load_demo_accounts:
+            load_demo(session, settings.content_dir / "demo.yaml")
+        session.commit()
+
+
+def load_demo(session: Session, path: Path) -> int:
+    if not path.exists():
+        return 0
+    return accounts_service.load_demo_accounts(session, yaml.safe_load(path.read_text("utf-8")))

@@ -1,0 +1,186 @@
+"""The `kennisbank` command."""
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlmodel import Session
+
+from app import bootstrap, migrate
+from app.accounts import service as accounts_service
+from app.accounts.models import Audience, Function, Role
+from app.config import get_settings
+from app.db import get_engine
+from app.wiki import loader
+
+app = typer.Typer(help="Wiki-bibliotheek: kennisbank voor schuldhulpverlening.", no_args_is_help=True)
+user_app = typer.Typer(help="Accounts beheren.", no_args_is_help=True)
+token_app = typer.Typer(help="Persoonlijke API-tokens.", no_args_is_help=True)
+team_app = typer.Typer(help="Teams beheren.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+app.add_typer(team_app, name="team")
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    with Session(get_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def _where() -> str:
+    settings = get_settings()
+    if settings.uses_embedded_database:
+        return f"ingebouwde SQLite-database in {settings.data_dir.resolve()}"
+    url = get_engine().url.render_as_string(hide_password=True)
+    return f"database {url}, gegevensmap {settings.data_dir.resolve()}"
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Adres om op te luisteren.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Poort.")] = 8000,
+) -> None:
+    """Start de webdienst (migreert en laadt bij de eerste start de startinhoud)."""
+    import uvicorn
+
+    settings = get_settings()
+    typer.echo(f"Wiki-bibliotheek gebruikt de {_where()}.")
+    bootstrap.prepare(get_engine(), settings)
+    if settings.load_demo_accounts:
+        typer.echo("Demo-accounts staan aan (wachtwoord in content/demo.yaml); zie README.")
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    typer.echo(f"Open http://{shown_host}:{port} in uw browser.")
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, proxy_headers=True)
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Breng het databaseschema naar de nieuwste versie."""
+    typer.echo(f"Migreren: {_where()}")
+    migrate.upgrade(get_engine())
+    typer.echo("Database is bijgewerkt.")
+
+
+def _progress(label: str):  # type: ignore[no-untyped-def]
+    bar = None
+
+    def update(n: int, total: int, name: str) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = typer.progressbar(length=total, label=label, show_pos=True)
+            bar.__enter__()
+        bar.update(1)
+        if n == total:
+            bar.__exit__(None, None, None)
+
+    return update
+
+
+@app.command("import")
+def import_command(
+    path: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="Map met themes.yaml en items/.")],
+) -> None:
+    """Importeer thema's en items uit een map (nogmaals importeren verandert niets)."""
+    with _session() as session:
+        report = loader.import_folder(session, path, progress=_progress("Importeren"))
+    typer.echo(
+        f"Thema's gewijzigd: {report.themes_changed}; items nieuw: {report.created}, "
+        f"bijgewerkt: {report.updated}, ongewijzigd: {report.unchanged}."
+    )
+    for error in report.errors:
+        typer.secho(f"Overgeslagen: {error}", fg=typer.colors.YELLOW, err=True)
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@app.command("export")
+def export_command(
+    path: Annotated[Path, typer.Argument(file_okay=False, help="Doelmap.")],
+) -> None:
+    """Exporteer alle thema's, items en hun versies naar een map."""
+    with _session() as session:
+        count = loader.export_folder(session, path, progress=_progress("Exporteren"))
+    typer.echo(f"{count} items geëxporteerd naar {path}.")
+
+
+@user_app.command("add")
+def user_add(
+    email: str,
+    name: Annotated[str, typer.Option("--name", help="Volledige naam.")],
+    role: Annotated[Role, typer.Option("--role", help="Rol.")],
+    team: Annotated[str | None, typer.Option("--team", help="Slug van het team.")] = None,
+    function: Annotated[Function | None, typer.Option("--function", help="Functie.")] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Lees het wachtwoord van standaardinvoer.")] = False,
+) -> None:
+    """Maak een account aan."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin.isatty():
+        password = typer.prompt("Wachtwoord", hide_input=True, confirmation_prompt=True)
+    else:
+        _fail("Geef het wachtwoord via --password-stdin.")
+    try:
+        with _session() as session:
+            user = accounts_service.create_user(
+                session, email=email, name=name, role=role.value, password=password,
+                team_slug=team, function=function.value if function else None,
+            )
+    except accounts_service.AccountError as exc:
+        _fail(f"{exc.field}: {exc.message}")
+    typer.echo(f"Account aangemaakt: {user.email} ({role.value}).")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """Toon alle accounts."""
+    with _session() as session:
+        teams = {t.id: t.slug for t in accounts_service.list_teams(session)}
+        for user in accounts_service.list_users(session):
+            team = teams.get(user.team_id, "-")
+            typer.echo(f"{user.email:40} {user.role:15} {team:20} {user.name}")
+
+
+@team_app.command("add")
+def team_add(
+    slug: str,
+    name: Annotated[str, typer.Option("--name", help="Naam van het team.")],
+    audience: Annotated[Audience, typer.Option("--audience", help="Doelgroep van het werkoverleg.")] = Audience.beide,
+) -> None:
+    """Maak een team aan."""
+    with _session() as session:
+        if accounts_service.get_team_by_slug(session, slug):
+            _fail(f"Team '{slug}' bestaat al.")
+        accounts_service.ensure_team(session, slug, name, audience.value)
+    typer.echo(f"Team aangemaakt: {slug}.")
+
+
+@token_app.command("create")
+def token_create(
+    email: str,
+    name: Annotated[str, typer.Option("--name", help="Waarvoor het token is.")] = "",
+) -> None:
+    """Maak een persoonlijk API-token en toon het (eenmalig)."""
+    with _session() as session:
+        user = accounts_service.get_user_by_email(session, email)
+        if user is None:
+            _fail(f"Geen account met e-mailadres {email}.")
+        token = accounts_service.create_api_token(session, user, name)  # type: ignore[arg-type]
+    typer.echo(token)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,44 @@
+"""The application factory."""
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.accounts.routes import router as accounts_router
+from app.config import PROJECT_ROOT, get_settings
+from app.web import errors
+from app.web.middleware import CsrfCookieAndHeadersMiddleware, LimitBodyMiddleware
+from app.wiki.api import router as wiki_api_router
+from app.wiki.routes import router as wiki_router
+
+API_DESCRIPTION = """JSON-API van de Wiki-bibliotheek.
+
+Log in met een persoonlijk API-token: `kennisbank token create EMAIL` of de pagina *Mijn account*,
+en stuur het mee als `Authorization: Bearer <token>`. Foutmeldingen noemen het veld (`field`) en
+geven een Nederlandse uitleg (`message`)."""
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+    yield
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(
+        title="Wiki-bibliotheek",
+        description=API_DESCRIPTION,
+        version="1.0",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    errors.install(app)
+    app.add_middleware(CsrfCookieAndHeadersMiddleware, secure=settings.cookie_secure)
+    app.add_middleware(LimitBodyMiddleware, max_bytes=settings.max_body_bytes)
+    app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+    app.include_router(accounts_router)
+    app.include_router(wiki_api_router)
+    app.include_router(wiki_router)
+    return app

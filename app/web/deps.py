@@ -1,0 +1,115 @@
+"""Shared dependencies: the database session, settings, the current user and role checks."""
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlmodel import Session
+
+from app.accounts import service as accounts_service
+from app.accounts.models import Role, User
+from app.config import Settings, get_settings
+from app.db import get_session
+
+SESSION_COOKIE = "kb_session"
+CSRF_COOKIE = "kb_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+class LoginRequired(Exception):
+    """No (valid) credentials: pages redirect to /login, the API answers 401."""
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def get_optional_user(request: Request, session: SessionDep) -> User | None:
+    token = _bearer(request)
+    if token is not None:
+        user = accounts_service.user_for_api_token(session, token)
+        if user is None:
+            raise LoginRequired
+        request.state.auth = "token"
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        user = accounts_service.user_for_session(session, cookie) if cookie else None
+        request.state.auth = "cookie" if user else None
+    request.state.user = user
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+
+
+def get_current_user(user: OptionalUser) -> User:
+    if user is None:
+        raise LoginRequired
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def RequireRole(*roles: Role) -> Callable[[User], User]:  # noqa: N802 - reads like a type
+    allowed = set(roles)
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in allowed:
+            raise HTTPException(403, "U heeft geen toegang tot deze pagina met uw rol.")
+        return user
+
+    return check
+
+
+Editor = Annotated[User, Depends(RequireRole(Role.kwaliteit))]
+
+
+# --- CSRF: a signed double-submit token ------------------------------------------------------
+
+
+def csrf_token_for(request: Request) -> str:
+    """The token forms must send back: an HMAC of this browser's CSRF cookie."""
+    raw = getattr(request.state, "csrf_cookie", None) or request.cookies.get(CSRF_COOKIE, "")
+    key = get_settings().effective_secret_key().encode()
+    return hmac.new(key, raw.encode(), hashlib.sha256).hexdigest()
+
+
+def _csrf_valid(request: Request, sent: str | None) -> bool:
+    if not sent or not request.cookies.get(CSRF_COOKIE):
+        return False
+    return hmac.compare_digest(sent, csrf_token_for(request))
+
+
+async def verify_csrf(request: Request) -> None:
+    """Refuse a state-changing request that a form or script of another site could have sent."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if _bearer(request):
+        return  # a browser never adds a bearer token on its own
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and not is_api(request):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    if not _csrf_valid(request, sent):
+        raise HTTPException(
+            403,
+            "Dit formulier is verlopen of niet door deze site verstuurd. "
+            "Laad de pagina opnieuw en probeer het nog eens.",
+        )
+
+
+CsrfProtected = Depends(verify_csrf)

@@ -1,0 +1,122 @@
+"""ASGI middleware: request size limit, the CSRF cookie and security headers."""
+
+import json
+import secrets
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.web.deps import CSRF_COOKIE
+
+_SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        b"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+    ),
+]
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class LimitBodyMiddleware:
+    """Refuse request bodies over `max_bytes` with 413, whether or not Content-Length is sent."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers", []))
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            await self._refuse(scope, send)
+            return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await self._refuse(scope, send)
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        mb = self.max_bytes / 1_000_000
+        body = json.dumps(
+            {
+                "detail": [
+                    {
+                        "field": "body",
+                        "message": f"Het verzoek is groter dan {mb:g} MB. Maak de tekst korter.",
+                        "type": "too_large",
+                        "loc": ["body"],
+                    }
+                ]
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+class CsrfCookieAndHeadersMiddleware:
+    """Give every browser a random CSRF cookie, and every response the security headers."""
+
+    def __init__(self, app: ASGIApp, secure: bool):
+        self.app = app
+        self.secure = secure
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cookie_header = dict(scope.get("headers", [])).get(b"cookie", b"").decode("latin-1")
+        new_value = None
+        if f"{CSRF_COOKIE}=" not in cookie_header:
+            new_value = secrets.token_urlsafe(32)
+            scope.setdefault("state", {})["csrf_cookie"] = new_value
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for key, value in _SECURITY_HEADERS:
+                    # The OpenAPI page loads Swagger UI from its CDN: no CSP there.
+                    if key == b"content-security-policy" and scope["path"].startswith("/docs"):
+                        continue
+                    if key.decode() not in headers:
+                        headers.append(key.decode(), value.decode())
+                if new_value is not None:
+                    flags = "; Path=/; HttpOnly; SameSite=Strict" + ("; Secure" if self.secure else "")
+                    headers.append("set-cookie", f"{CSRF_COOKIE}={new_value}{flags}")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -1,0 +1,61 @@
+"""Jinja2 templates with Dutch formatting helpers."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import HTMLResponse
+
+from app.accounts.models import ROLE_LABELS
+from app.config import get_settings
+from app.web.deps import CSRF_FIELD, csrf_token_for
+
+APP_DIR = Path(__file__).resolve().parent.parent
+MONTHS = (
+    "januari", "februari", "maart", "april", "mei", "juni",
+    "juli", "augustus", "september", "oktober", "november", "december",
+)
+
+
+LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
+
+
+def nl_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(LOCAL_TZ)
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def nl_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = value.astimezone(LOCAL_TZ) if value.tzinfo else value
+    return f"{nl_date(local)}, {local:%H:%M} uur"
+
+
+def _template_dirs() -> list[Path]:
+    return [APP_DIR / "web" / "templates"] + sorted(APP_DIR.glob("*/templates"))
+
+
+templates = Jinja2Templates(directory=[str(p) for p in dict.fromkeys(_template_dirs())])
+templates.env.filters["nl_date"] = nl_date
+templates.env.filters["nl_datetime"] = nl_datetime
+templates.env.globals["role_labels"] = ROLE_LABELS
+templates.env.globals["csrf_field"] = CSRF_FIELD
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
+    ctx = {
+        "user": getattr(request.state, "user", None),
+        "csrf_token": csrf_token_for(request),
+        "settings": get_settings(),
+        **(context or {}),
+    }
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code)

@@ -1,0 +1,111 @@
+"""A readable diff between two versions of an item: per field, lines, and words within lines."""
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from html import escape
+
+from markupsafe import Markup
+
+from app.wiki.models import STATUS_LABELS, ItemContent
+
+FIELD_LABELS = {
+    "title": "Titel",
+    "summary": "Samenvatting",
+    "dossier_meaning": "Wat betekent dit voor het dossier?",
+    "body": "Tekst",
+    "audience": "Doelgroep",
+    "tags": "Trefwoorden",
+    "source_name": "Bron",
+    "source_url": "Bronlink",
+    "valid_from": "Geldig vanaf",
+    "valid_until": "Geldig tot",
+    "review_date": "Controledatum",
+    "is_example": "Voorbeeldinhoud",
+    "status": "Status",
+    "theme": "Thema",
+}
+
+
+@dataclass
+class DiffLine:
+    kind: str  # "same", "added", "removed", "changed", "gap"
+    html: Markup
+
+
+@dataclass
+class FieldDiff:
+    name: str
+    label: str
+    lines: list[DiffLine] = field(default_factory=list)
+
+
+def _as_text(name: str, value: object) -> str:
+    if value is None:
+        return ""
+    if name == "tags":
+        return ", ".join(value)  # type: ignore[arg-type]
+    if name == "status":
+        return STATUS_LABELS.get(value, str(value))  # type: ignore[call-overload]
+    if name == "is_example":
+        return "ja" if value else "nee"
+    return str(value)
+
+
+_TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
+
+
+def _word_diff(old: str, new: str) -> Markup:
+    """One line showing removed words struck through and added words marked."""
+    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
+    out: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(escape("".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            out.append(f"<del>{escape(''.join(a[i1:i2]))}</del>")
+        if j2 > j1:
+            out.append(f"<ins>{escape(''.join(b[j1:j2]))}</ins>")
+    return Markup("".join(out))
+
+
+def _line_diff(old: str, new: str, context: int = 2) -> list[DiffLine]:
+    a, b = old.splitlines(), new.splitlines()
+    lines: list[DiffLine] = []
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for group in matcher.get_grouped_opcodes(context):
+        if lines:
+            lines.append(DiffLine("gap", Markup("…")))
+        for op, i1, i2, j1, j2 in group:
+            if op == "equal":
+                lines.extend(DiffLine("same", Markup(escape(x))) for x in a[i1:i2])
+            elif op == "replace" and i2 - i1 == j2 - j1:
+                lines.extend(
+                    DiffLine("changed", _word_diff(x, y)) for x, y in zip(a[i1:i2], b[j1:j2])
+                )
+            else:
+                lines.extend(DiffLine("removed", Markup(escape(x))) for x in a[i1:i2])
+                lines.extend(DiffLine("added", Markup(escape(x))) for x in b[j1:j2])
+    return lines
+
+
+def diff_versions(
+    old: ItemContent, new: ItemContent, old_extra: dict | None = None, new_extra: dict | None = None
+) -> list[FieldDiff]:
+    """The fields that differ between two versions; extras carry status and theme name."""
+    old_values = {**old.model_dump(include=set(FIELD_LABELS)), **(old_extra or {})}
+    new_values = {**new.model_dump(include=set(FIELD_LABELS)), **(new_extra or {})}
+    result = []
+    for name, label in FIELD_LABELS.items():
+        before = _as_text(name, old_values.get(name))
+        after = _as_text(name, new_values.get(name))
+        if before == after:
+            continue
+        diff = FieldDiff(name, label)
+        if "\n" in before or "\n" in after:
+            diff.lines = _line_diff(before, after)
+        else:
+            diff.lines = [DiffLine("changed", _word_diff(before, after))]
+        result.append(diff)
+    return result

@@ -1,0 +1,398 @@
+"""The wiki's rules: themes, items, revisions, optimistic locking and keeping items current.
+
+Every change to an item, content or status or review date, is saved as a revision, so the
+item's `version` always equals the number of its latest revision.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, or_, update
+from sqlmodel import Session, col, select
+
+from app.accounts.models import Audience, Role, User
+from app.db import utcnow
+from app.wiki.models import (
+    CONTENT_FIELDS,
+    Item,
+    ItemCheck,
+    ItemIn,
+    ItemStatus,
+    ItemUpdateIn,
+    Revision,
+    Theme,
+)
+
+REVIEW_AFTER_DAYS = 182  # about six months, DESIGN.md
+REVIEW_SOON_DAYS = 30
+
+
+class WikiError(ValueError):
+    """Input the wiki refuses; `field` names the input, `message` is Dutch."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class StaleVersion(Exception):
+    """The save was based on an older version; `current` is what is stored now."""
+
+    def __init__(self, current: Item, latest: Revision | None):
+        super().__init__("stale version")
+        self.current = current
+        self.latest = latest
+
+
+# --- who may see what ------------------------------------------------------------------------
+
+
+def can_edit(user: User | None) -> bool:
+    return user is not None and user.role == Role.kwaliteit
+
+
+def visible_statuses(user: User | None) -> tuple[str, ...]:
+    if can_edit(user):
+        return tuple(ItemStatus)
+    # Archived items stay reachable by their link (old agendas point to them), with a notice.
+    return (ItemStatus.published, ItemStatus.archived)
+
+
+# --- themes ----------------------------------------------------------------------------------
+
+
+def list_themes(session: Session) -> list[Theme]:
+    return list(session.exec(select(Theme).order_by(Theme.position, Theme.name)))
+
+
+def get_theme(session: Session, slug: str) -> Theme | None:
+    return session.exec(select(Theme).where(Theme.slug == slug)).first()
+
+
+def published_counts(session: Session) -> dict[int, int]:
+    rows = session.exec(
+        select(Item.theme_id, func.count())
+        .where(Item.status == ItemStatus.published)
+        .group_by(Item.theme_id)
+    )
+    return {theme_id: count for theme_id, count in rows}
+
+
+def upsert_theme(
+    session: Session, *, slug: str, name: str, description: str = "", icon: str = "boek",
+    position: int = 0,
+) -> tuple[Theme, bool]:
+    """Create or update a theme; returns it and whether anything changed."""
+    theme = get_theme(session, slug)
+    values = {"name": name, "description": description, "icon": icon, "position": position}
+    if theme is None:
+        theme = Theme(slug=slug, **values)
+        session.add(theme)
+        session.flush()
+        return theme, True
+    changed = False
+    for key, value in values.items():
+        if getattr(theme, key) != value:
+            setattr(theme, key, value)
+            changed = True
+    return theme, changed
+
+
+# --- reading items ---------------------------------------------------------------------------
+
+
+def get_item(session: Session, slug: str, viewer: User | None = None) -> Item | None:
+    item = session.exec(select(Item).where(Item.slug == slug)).first()
+    if item is None or item.status not in visible_statuses(viewer):
+        return None
+    return item
+
+
+def list_items(
+    session: Session,
+    *,
+    viewer: User | None,
+    theme: Theme | None = None,
+    statuses: tuple[str, ...] | None = None,
+    audience: str | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> tuple[list[Item], int]:
+    allowed = visible_statuses(viewer)
+    wanted = tuple(s for s in (statuses or (ItemStatus.published,)) if s in allowed)
+    query = select(Item).where(col(Item.status).in_(wanted))
+    if theme is not None:
+        query = query.where(Item.theme_id == theme.id)
+    if audience in (Audience.klantbegeleider, Audience.schuldregelaar):
+        query = query.where(or_(Item.audience == audience, Item.audience == Audience.beide))
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(
+        query.order_by(col(Item.published_at).desc(), col(Item.id).desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    return list(rows), total
+
+
+def recent_items(session: Session, limit: int = 8) -> list[Item]:
+    items, _ = list_items(session, viewer=None, per_page=limit)
+    return items
+
+
+def themes_by_id(session: Session) -> dict[int, Theme]:
+    return {t.id: t for t in list_themes(session)}  # type: ignore[misc]
+
+
+def revisions(session: Session, item: Item) -> list[Revision]:
+    return list(
+        session.exec(
+            select(Revision).where(Revision.item_id == item.id).order_by(col(Revision.number).desc())
+        )
+    )
+
+
+def get_revision(session: Session, item: Item, number: int) -> Revision | None:
+    return session.exec(
+        select(Revision).where(Revision.item_id == item.id, Revision.number == number)
+    ).first()
+
+
+# --- writing items ---------------------------------------------------------------------------
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:80].rstrip("-") or "item"
+
+
+def _unique_slug(session: Session, wanted: str) -> str:
+    slug, n = wanted, 2
+    while session.exec(select(Item.id).where(Item.slug == slug)).first() is not None:
+        slug, n = f"{wanted}-{n}", n + 1
+    return slug
+
+
+def _resolve_theme(session: Session, data: ItemIn) -> Theme:
+    theme = get_theme(session, data.theme)
+    if theme is None:
+        raise WikiError("theme", f"Het thema '{data.theme}' bestaat niet. Kies een bestaand thema.")
+    return theme
+
+
+def _check_dates(data: ItemIn) -> None:
+    if data.valid_from and data.valid_until and data.valid_until < data.valid_from:
+        raise WikiError("valid_until", "'Geldig tot' ligt vóór 'geldig vanaf'.")
+
+
+def content_of(data: ItemIn) -> dict:
+    values = data.model_dump(include=set(CONTENT_FIELDS) - {"is_example"})
+    values["audience"] = Audience(values["audience"]).value
+    values["tags"] = sorted({t.strip().lower() for t in data.tags if t.strip()})
+    return values
+
+
+def _snapshot(
+    session: Session, item: Item, author: User | None, note: str, *, author_name: str | None = None
+) -> Revision:
+    revision = Revision(
+        item_id=item.id,  # type: ignore[arg-type]
+        number=item.version,
+        theme_id=item.theme_id,
+        status=item.status,
+        author_id=author.id if author else None,
+        author_name=author_name if author_name is not None else (author.name if author else ""),
+        note=note[:300],
+        **{name: getattr(item, name) for name in CONTENT_FIELDS},
+    )
+    session.add(revision)
+    session.flush()
+    return revision
+
+
+def _apply_status(item: Item, status: str) -> None:
+    now = utcnow()
+    if status == ItemStatus.published and item.published_at is None:
+        item.published_at = now
+    if status == ItemStatus.published and item.review_date is None:
+        item.review_date = now.date() + timedelta(days=REVIEW_AFTER_DAYS)
+    item.archived_at = now if status == ItemStatus.archived else None
+    item.status = status
+
+
+def create_item(
+    session: Session,
+    data: ItemIn,
+    author: User | None,
+    *,
+    is_example: bool = False,
+    author_name: str | None = None,
+) -> Item:
+    theme = _resolve_theme(session, data)
+    _check_dates(data)
+    if data.slug:
+        if session.exec(select(Item.id).where(Item.slug == data.slug)).first() is not None:
+            raise WikiError("slug", "Er bestaat al een item met deze korte naam (slug).")
+        slug = data.slug
+    else:
+        slug = _unique_slug(session, slugify(data.title))
+    item = Item(
+        slug=slug,
+        theme_id=theme.id,  # type: ignore[arg-type]
+        owner_id=author.id if author else None,
+        is_example=is_example,
+        **content_of(data),
+    )
+    _apply_status(item, data.status)
+    session.add(item)
+    session.flush()
+    _snapshot(session, item, author, data.note or "Aangemaakt", author_name=author_name)
+    return item
+
+
+def _bump_version(session: Session, item: Item, based_on: int) -> None:
+    """Claim the next version in one conditional UPDATE, so two processes cannot both win."""
+    if based_on != item.version:
+        raise StaleVersion(item, get_revision(session, item, item.version))
+    result = session.execute(
+        update(Item)
+        .where(col(Item.id) == item.id, col(Item.version) == based_on)
+        .values(version=based_on + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(item)
+        raise StaleVersion(item, get_revision(session, item, item.version))
+    session.refresh(item)
+
+
+def update_item(
+    session: Session,
+    item: Item,
+    data: ItemUpdateIn,
+    author: User | None,
+    *,
+    author_name: str | None = None,
+    is_example: bool | None = None,
+) -> Item:
+    theme = _resolve_theme(session, data)
+    _check_dates(data)
+    _bump_version(session, item, data.version)
+    for name, value in content_of(data).items():
+        setattr(item, name, value)
+    if is_example is not None:
+        item.is_example = is_example
+    item.theme_id = theme.id  # type: ignore[assignment]
+    _apply_status(item, data.status)
+    session.flush()
+    _snapshot(session, item, author, data.note or "Bewerkt", author_name=author_name)
+    return item
+
+
+def change_status(
+    session: Session, item: Item, status: ItemStatus, author: User, based_on: int
+) -> Item:
+    note = {
+        ItemStatus.published: "Gepubliceerd",
+        ItemStatus.archived: "Gearchiveerd",
+        ItemStatus.draft: "Teruggezet naar concept",
+    }[status]
+    _bump_version(session, item, based_on)
+    _apply_status(item, status)
+    session.flush()
+    _snapshot(session, item, author, note)
+    return item
+
+
+# --- keeping items current -------------------------------------------------------------------
+
+
+@dataclass
+class ReviewEntry:
+    item: Item
+    theme: Theme
+    overdue: bool
+    days_left: int
+
+
+def review_queue(session: Session, today: date | None = None) -> list[ReviewEntry]:
+    """Published items past their review date or within 30 days of it, most urgent first."""
+    today = today or utcnow().date()
+    horizon = today + timedelta(days=REVIEW_SOON_DAYS)
+    items = session.exec(
+        select(Item)
+        .where(Item.status == ItemStatus.published)
+        .where(col(Item.review_date).is_not(None))
+        .where(col(Item.review_date) <= horizon)
+        .order_by(col(Item.review_date), Item.title)
+    )
+    themes = themes_by_id(session)
+    return [
+        ReviewEntry(
+            item=item,
+            theme=themes[item.theme_id],
+            overdue=item.review_date < today,  # type: ignore[operator]
+            days_left=(item.review_date - today).days,  # type: ignore[operator]
+        )
+        for item in items
+    ]
+
+
+def mark_checked(
+    session: Session,
+    item: Item,
+    user: User,
+    based_on: int,
+    next_review: date | None = None,
+    note: str = "",
+) -> Item:
+    """Record that `user` confirmed the item is still correct, and set the next review date."""
+    today = utcnow().date()
+    next_review = next_review or today + timedelta(days=REVIEW_AFTER_DAYS)
+    if next_review <= today:
+        raise WikiError("next_review", "De volgende controledatum ligt in de toekomst.")
+    _bump_version(session, item, based_on)
+    now = utcnow()
+    item.review_date = next_review
+    item.checked_at = now
+    item.checked_by_id = user.id
+    session.add(
+        ItemCheck(
+            item_id=item.id,  # type: ignore[arg-type]
+            checked_by_id=user.id,
+            checked_by_name=user.name,
+            checked_at=now,
+            next_review_date=next_review,
+            note=note[:300],
+        )
+    )
+    session.flush()
+    text = f"Gecontroleerd; volgende controle {next_review:%d-%m-%Y}"
+    _snapshot(session, item, user, f"{text}. {note}".strip() if note else text)
+    return item
+
+
+def request_theme_review(session: Session, theme: Theme, user: User, reason: str) -> int:
+    """After a change of norms: put every published item of a theme in the review queue now."""
+    reason = reason.strip()
+    if not reason:
+        raise WikiError("reason", "Geef kort aan waarom dit thema opnieuw gecontroleerd moet worden.")
+    today = utcnow().date()
+    items = session.exec(
+        select(Item).where(Item.theme_id == theme.id, Item.status == ItemStatus.published)
+    ).all()
+    for item in items:
+        _bump_version(session, item, item.version)
+        item.review_date = today
+        session.flush()
+        _snapshot(session, item, user, f"Opnieuw controleren: {reason}")
+    return len(items)
+
+
+def last_check(session: Session, item: Item) -> ItemCheck | None:
+    return session.exec(
+        select(ItemCheck).where(ItemCheck.item_id == item.id).order_by(col(ItemCheck.checked_at).desc())
+    ).first()

@@ -1,0 +1,79 @@
+"""Small factories for test data, and helpers to act as a logged-in browser."""
+
+import hashlib
+import hmac
+import itertools
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.accounts import service as accounts_service
+from app.accounts.models import Role, User
+from app.config import get_settings
+from app.web.deps import CSRF_COOKIE, SESSION_COOKIE
+from app.wiki import service as wiki_service
+from app.wiki.models import Item, ItemIn, Theme
+
+_seq = itertools.count(1)
+PASSWORD = "een-goed-wachtwoord"
+
+
+def make_user(db: Session, role: Role | str = Role.medewerker, **kw) -> User:  # type: ignore[no-untyped-def]
+    n = next(_seq)
+    return accounts_service.create_user(
+        db,
+        email=kw.pop("email", f"user{n}@example.org"),
+        name=kw.pop("name", f"Gebruiker {n}"),
+        role=str(role),
+        password=kw.pop("password", PASSWORD),
+        **kw,
+    )
+
+
+def make_theme(db: Session, slug: str | None = None, name: str | None = None) -> Theme:
+    n = next(_seq)
+    theme, _ = wiki_service.upsert_theme(
+        db, slug=slug or f"thema-{n}", name=name or f"Thema {n}", description="Testthema"
+    )
+    return theme
+
+
+def item_data(theme: Theme, **kw) -> ItemIn:  # type: ignore[no-untyped-def]
+    n = next(_seq)
+    values = {
+        "title": f"Item {n}",
+        "summary": "Korte samenvatting.",
+        "body": "Tekst met **nadruk**.",
+        "dossier_meaning": "Controleer dit in het dossier.",
+        "theme": theme.slug,
+        "status": "published",
+    }
+    values.update(kw)
+    return ItemIn.model_validate(values)
+
+
+def make_item(db: Session, theme: Theme, author: User | None = None, **kw) -> Item:  # type: ignore[no-untyped-def]
+    author = author or make_user(db, Role.kwaliteit)
+    return wiki_service.create_item(db, item_data(theme, **kw), author)
+
+
+def csrf_token(value: str) -> str:
+    key = get_settings().effective_secret_key().encode()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def browser(client: TestClient) -> str:
+    """Give the client a CSRF cookie like a browser has after its first page; returns the token."""
+    client.cookies.set(CSRF_COOKIE, "test-csrf-cookie")
+    return csrf_token("test-csrf-cookie")
+
+
+def login(client: TestClient, db: Session, user: User) -> str:
+    """Log the client in as `user` (a real web session row); returns the CSRF form token."""
+    token = accounts_service.start_session(db, get_settings(), user, method="password")
+    client.cookies.set(SESSION_COOKIE, token)
+    return browser(client)
+
+
+def post_form(client: TestClient, url: str, data: dict, token: str, **kw):  # type: ignore[no-untyped-def]
+    return client.post(url, data={**data, "csrf_token": token}, follow_redirects=False, **kw)

@@ -1,0 +1,92 @@
+"""The wiki's pages, checked by parsing their HTML."""
+
+from bs4 import BeautifulSoup
+
+from app.accounts.models import Role
+from tests.factories import login, make_item, make_theme, make_user, post_form
+
+
+def soup(response) -> BeautifulSoup:  # type: ignore[no-untyped-def]
+    assert response.headers["content-type"].startswith("text/html")
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def test_pages_need_login(client):
+    response = client.get("/themas", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/themas"
+
+
+def test_home_theme_and_item_pages(client, db):
+    user = make_user(db, Role.medewerker, function="klantbegeleider")
+    theme = make_theme(db, name="Beslagvrije voet en beslag")
+    item = make_item(
+        db, theme, title="Beslag op een uitkering", summary="Wat u controleert bij beslag.",
+        dossier_meaning="Vraag de beslagleggers om een overzicht.",
+        body="## Stappen\n\n| wie | wat |\n|---|---|\n| u | bellen |\n",
+        source_name="Rijksoverheid", source_url="https://www.rijksoverheid.nl/",
+        valid_from="2026-01-01",
+    )
+    make_item(db, theme, title="Nog een concept", status="draft")
+    login(client, db, user)
+
+    home = soup(client.get("/"))
+    assert home.html["lang"] == "nl"
+    tiles = {a.select_one(".tile-name").text: a.select_one(".tile-count").text for a in home.select(".tile a")}
+    assert tiles["Beslagvrije voet en beslag"] == "1 item"
+
+    page = soup(client.get(f"/themas/{theme.slug}"))
+    titles = [a.text for a in page.select(".card-title a")]
+    assert titles == ["Beslag op een uitkering"]  # the draft is not shown to a medewerker
+
+    page = soup(client.get(f"/items/{item.slug}"))
+    assert page.h1.text == "Beslag op een uitkering"
+    assert page.select_one(".dossier p").text == "Vraag de beslagleggers om een overzicht."
+    assert page.select_one(".body table td").text == "u"
+    source = page.find("a", href="https://www.rijksoverheid.nl/")
+    assert source is not None and source.text == "Rijksoverheid"
+    meta = {dt.text: dt.find_next_sibling("dd").text for dt in page.select("dl.meta dt")}
+    assert meta["Doelgroep"] == "Klantbegeleiders en schuldregelaars"
+    assert meta["Geldig vanaf"] == "1 januari 2026"
+    assert "Volgende controle" in meta
+    assert page.find("a", href=f"/items/{item.slug}/geschiedenis") is not None
+    assert page.find("a", href=f"/items/{item.slug}/bewerken") is None  # medewerker cannot edit
+
+
+def test_draft_is_hidden_from_readers_and_shown_to_kwaliteit(client, db):
+    theme = make_theme(db)
+    draft = make_item(db, theme, status="draft")
+    login(client, db, make_user(db, Role.medewerker))
+    assert client.get(f"/items/{draft.slug}").status_code == 404
+    login(client, db, make_user(db, Role.kwaliteit))
+    page = soup(client.get(f"/items/{draft.slug}"))
+    assert "Concept" in page.select_one("article .notice").text
+
+
+def test_kwaliteit_creates_publishes_and_archives(client, db):
+    theme = make_theme(db)
+    editor = make_user(db, Role.kwaliteit)
+    token = login(client, db, editor)
+    form = {
+        "title": "Nieuwe normen", "summary": "De normen zijn gewijzigd.",
+        "dossier_meaning": "Herbereken de afloscapaciteit.", "body": "Tekst",
+        "theme": theme.slug, "audience": "schuldregelaar", "tags": "vtlb, normen",
+        "status": "draft", "note": "Eerste versie",
+    }
+    response = post_form(client, "/items/nieuw", form, token)
+    assert response.status_code == 303
+    slug = response.headers["location"].split("/")[2].split("?")[0]
+    assert slug == "nieuwe-normen"
+
+    response = post_form(client, f"/items/{slug}/status", {"status": "published", "version": "1"}, token)
+    assert response.status_code == 303
+    page = soup(client.get(f"/themas/{theme.slug}"))
+    assert [a.text for a in page.select(".card-title a")] == ["Nieuwe normen"]
+
+    response = post_form(client, f"/items/{slug}/status", {"status": "archived", "version": "2"}, token)
+    assert response.status_code == 303
+    page = soup(client.get(f"/items/{slug}"))
+    assert "Gearchiveerd" in page.select_one("article .notice").text
+    history = soup(client.get(f"/items/{slug}/geschiedenis"))
+    notes = [row.select("td")[3].text for row in history.select("tbody tr")]
+    assert notes == ["Gearchiveerd", "Gepubliceerd", "Eerste versie"]
