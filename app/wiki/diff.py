@@ -80,14 +80,32 @@ def _line_diff(old: str, new: str, context: int = 2) -> list[DiffLine]:
         for op, i1, i2, j1, j2 in group:
             if op == "equal":
                 lines.extend(DiffLine("same", Markup(escape(x))) for x in a[i1:i2])
-            elif op == "replace" and i2 - i1 == j2 - j1:
-                lines.extend(
-                    DiffLine("changed", _word_diff(x, y)) for x, y in zip(a[i1:i2], b[j1:j2])
-                )
+            elif op == "replace":
+                lines.extend(_replaced(a[i1:i2], b[j1:j2]))
             else:
                 lines.extend(DiffLine("removed", Markup(escape(x))) for x in a[i1:i2])
                 lines.extend(DiffLine("added", Markup(escape(x))) for x in b[j1:j2])
     return lines
+
+
+def _replaced(old: list[str], new: list[str]) -> list[DiffLine]:
+    """Pair similar lines in order and show their word changes; the rest is removed or added."""
+    out: list[DiffLine] = []
+    j = 0
+    for line in old:
+        match = next(
+            (k for k in range(j, len(new))
+             if difflib.SequenceMatcher(None, line, new[k]).ratio() >= 0.5),
+            None,
+        )
+        if match is None:
+            out.append(DiffLine("removed", Markup(escape(line))))
+            continue
+        out.extend(DiffLine("added", Markup(escape(x))) for x in new[j:match])
+        out.append(DiffLine("changed", _word_diff(line, new[match])))
+        j = match + 1
+    out.extend(DiffLine("added", Markup(escape(x))) for x in new[j:])
+    return out
 
 
 def diff_versions(

@@ -1,0 +1,149 @@
+"""Login, logout, cookies, CSRF and login throttling."""
+
+from http.cookies import SimpleCookie
+
+from bs4 import BeautifulSoup
+from sqlmodel import select
+
+from app.accounts.models import Role, User, WebSession
+from app.web.deps import CSRF_COOKIE, SESSION_COOKIE
+from tests.factories import PASSWORD, browser, login, make_user, post_form
+
+
+def cookie_attributes(response, name):  # type: ignore[no-untyped-def]
+    for header in response.headers.get_list("set-cookie"):
+        jar = SimpleCookie()
+        jar.load(header)
+        if name in jar:
+            return jar[name], header.lower()
+    raise AssertionError(f"no {name} cookie set")
+
+
+def test_login_page_sets_csrf_cookie_and_form_token(client):
+    response = client.get("/login")
+    page = BeautifulSoup(response.text, "html.parser")
+    assert page.find("input", attrs={"name": "csrf_token"})["value"]
+    _, raw = cookie_attributes(response, CSRF_COOKIE)
+    assert "httponly" in raw and "secure" in raw and "samesite=strict" in raw
+    assert page.find("label", attrs={"for": "email"}) is not None
+
+
+def test_password_is_stored_as_argon2(db):
+    user = make_user(db)
+    assert user.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in user.password_hash
+
+
+def test_login_and_logout(client, db):
+    user = make_user(db, Role.medewerker, email="sanne@example.org")
+    token = browser(client)
+    response = post_form(
+        client, "/login", {"email": "Sanne@Example.org ", "password": PASSWORD, "next": "/themas"}, token
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/themas"
+    morsel, raw = cookie_attributes(response, SESSION_COOKIE)
+    assert "httponly" in raw and "secure" in raw and "samesite=lax" in raw
+    assert len(db.exec(select(WebSession).where(WebSession.user_id == user.id)).all()) == 1
+    # The cookie holds a random token; the database only its hash.
+    assert db.exec(select(WebSession)).first().token_hash != morsel.value
+
+    assert client.get("/account").status_code == 200
+    response = post_form(client, "/logout", {}, token)
+    assert response.status_code == 303
+    assert db.exec(select(WebSession).where(WebSession.user_id == user.id)).all() == []
+    assert client.get("/account", follow_redirects=False).status_code == 303
+
+
+def test_login_never_redirects_to_another_site(client, db):
+    make_user(db, email="a@example.org")
+    token = browser(client)
+    response = post_form(
+        client, "/login", {"email": "a@example.org", "password": PASSWORD, "next": "//evil.example/x"}, token
+    )
+    assert response.headers["location"] == "/"
+
+
+def test_wrong_password_keeps_the_email_and_says_so_in_dutch(client, db):
+    make_user(db, email="a@example.org")
+    token = browser(client)
+    response = post_form(client, "/login", {"email": "a@example.org", "password": "fout-wachtwoord"}, token)
+    assert response.status_code == 401
+    page = BeautifulSoup(response.text, "html.parser")
+    assert page.find("input", id="email")["value"] == "a@example.org"
+    assert "horen niet bij elkaar" in page.select_one("[role=alert]").text
+    assert page.find("input", id="email")["aria-describedby"] == "login-error"
+
+
+def test_form_without_valid_csrf_token_is_refused(client, db):
+    user = make_user(db, Role.kwaliteit)
+    login(client, db, user)
+    response = client.post("/logout", data={"csrf_token": "vervalst"}, follow_redirects=False)
+    assert response.status_code == 403
+    assert "formulier is verlopen" in response.text
+    response = client.post("/logout", data={}, follow_redirects=False)
+    assert response.status_code == 403
+
+
+def test_api_write_with_cookie_needs_csrf_header(client, db):
+    user = make_user(db, Role.kwaliteit)
+    token = login(client, db, user)
+    response = client.post("/api/v1/items", json={})
+    assert response.status_code == 403
+    response = client.post("/api/v1/items", json={}, headers={"X-CSRF-Token": token})
+    assert response.status_code == 422  # past CSRF, now the (empty) input is checked
+
+
+def test_login_is_throttled_per_account(client, db):
+    make_user(db, email="doelwit@example.org")
+    token = browser(client)
+    for _ in range(5):
+        response = post_form(client, "/login", {"email": "doelwit@example.org", "password": "x" * 12}, token)
+        assert response.status_code == 401
+    # Even the right password is refused now, with a clear Dutch message.
+    response = post_form(client, "/login", {"email": "doelwit@example.org", "password": PASSWORD}, token)
+    assert response.status_code == 429
+    assert "Te veel mislukte pogingen" in response.text
+    # Another account from the same address still works.
+    make_user(db, email="ander@example.org")
+    response = post_form(client, "/login", {"email": "ander@example.org", "password": PASSWORD}, token)
+    assert response.status_code == 303
+
+
+def test_login_is_throttled_per_address(client, db):
+    token = browser(client)
+    for n in range(20):
+        post_form(client, "/login", {"email": f"gok{n}@example.org", "password": "x" * 12}, token)
+    make_user(db, email="echt@example.org")
+    response = post_form(client, "/login", {"email": "echt@example.org", "password": PASSWORD}, token)
+    assert response.status_code == 429
+
+
+def test_inactive_user_cannot_log_in(client, db):
+    user = make_user(db, email="weg@example.org")
+    user.is_active = False
+    token = browser(client)
+    response = post_form(client, "/login", {"email": "weg@example.org", "password": PASSWORD}, token)
+    assert response.status_code == 401
+
+
+def test_account_page_creates_and_revokes_a_token(client, db):
+    user = make_user(db, Role.medewerker)
+    token = login(client, db, user)
+    response = post_form(client, "/account/tokens", {"name": "intranet"}, token)
+    page = BeautifulSoup(response.text, "html.parser")
+    api_token = page.find(id="new-token").text
+    assert response.headers["cache-control"] == "no-store"
+    client.cookies.delete(SESSION_COOKIE)
+    assert client.get("/api/v1/themes", headers={"Authorization": f"Bearer {api_token}"}).status_code == 200
+    login(client, db, user)
+    token_id = page.select_one("form[action^='/account/tokens/']")["action"].split("/")[3]
+    post_form(client, f"/account/tokens/{token_id}/intrekken", {}, token)
+    client.cookies.delete(SESSION_COOKIE)
+    assert client.get("/api/v1/themes", headers={"Authorization": f"Bearer {api_token}"}).status_code == 401
+
+
+def test_security_headers(client):
+    response = client.get("/login")
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "script-src 'self'" in response.headers["content-security-policy"]
