@@ -184,3 +184,7 @@ def token_create(
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -3,7 +3,7 @@
 Layout of a content folder:
     themes.yaml                         the themes, in display order
     items/<theme>/<slug>.md             an item: front matter + Markdown body
-    items/<theme>/<slug>.history.yaml   optional: every revision, written by export
+    items/<theme>/<slug>.history.yaml   optional: every revision and review check, from export
 
 Import is idempotent: an item whose stored content equals its file is left alone; a changed
 file becomes a new revision. Export then import into an empty database gives the same themes,
@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from app.db import utcnow
 from app.wiki import service
-from app.wiki.models import CONTENT_FIELDS, Item, ItemIn, ItemStatus, Revision, Theme
+from app.wiki.models import CONTENT_FIELDS, Item, ItemCheck, ItemIn, ItemStatus, Revision, Theme
 
 Progress = Callable[[int, int, str], None]
 _FRONT_KEYS = set(ItemIn.model_fields) | {"example", "published_at"}
@@ -170,7 +170,8 @@ def _aware(value: Any) -> datetime:
 def _create_with_history(
     session: Session, data: ItemIn, extra: dict[str, Any], history: Path
 ) -> None:
-    entries = yaml.safe_load(history.read_text("utf-8")) or []
+    recorded = yaml.safe_load(history.read_text("utf-8")) or {}
+    entries = recorded.get("revisions") or []
     if not entries:
         raise ContentError(f"{history}: geen versies gevonden.")
     themes = {t.slug: t for t in service.list_themes(session)}
@@ -199,6 +200,10 @@ def _create_with_history(
         entry["created_at"] = _aware(entry["created_at"])
         entry["is_example"] = bool(entry.pop("example", False))
         session.add(Revision(item_id=item.id, theme_id=entry_theme.id, **entry))  # type: ignore[arg-type]
+    for check in recorded.get("checks") or []:
+        check["checked_at"] = _aware(check["checked_at"])
+        session.add(ItemCheck(item_id=item.id, **check))  # type: ignore[arg-type]
+        item.checked_at = max(item.checked_at or check["checked_at"], check["checked_at"])
     session.flush()
 
 
@@ -253,13 +258,19 @@ def export_folder(session: Session, folder: Path, progress: Progress | None = No
         target.mkdir(parents=True, exist_ok=True)
         text = f"---\n{_dump(_front_matter(item, theme_slug))}---\n{item.body}"
         (target / f"{item.slug}.md").write_text(text, encoding="utf-8")
-        (target / f"{item.slug}.history.yaml").write_text(
-            _dump(list(_history(session, item, by_id))), encoding="utf-8"
-        )
+        history = {
+            "revisions": list(_revisions(session, item, by_id)),
+            "checks": [
+                {"checked_at": c.checked_at.isoformat(), "checked_by_name": c.checked_by_name,
+                 "next_review_date": c.next_review_date, "note": c.note}
+                for c in service.checks(session, item)
+            ],
+        }
+        (target / f"{item.slug}.history.yaml").write_text(_dump(history), encoding="utf-8")
     return len(items)
 
 
-def _history(session: Session, item: Item, themes: dict) -> Iterator[dict[str, Any]]:
+def _revisions(session: Session, item: Item, themes: dict) -> Iterator[dict[str, Any]]:
     for revision in reversed(service.revisions(session, item)):
         entry: dict[str, Any] = {
             "number": revision.number,

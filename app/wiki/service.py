@@ -392,7 +392,17 @@ def request_theme_review(session: Session, theme: Theme, user: User, reason: str
     return len(items)
 
 
+def checks(session: Session, item: Item) -> list[ItemCheck]:
+    """Every 'gecontroleerd' mark of an item, oldest first."""
+    return list(
+        session.exec(
+            select(ItemCheck)
+            .where(ItemCheck.item_id == item.id)
+            .order_by(col(ItemCheck.checked_at), col(ItemCheck.id))
+        )
+    )
+
+
 def last_check(session: Session, item: Item) -> ItemCheck | None:
-    return session.exec(
-        select(ItemCheck).where(ItemCheck.item_id == item.id).order_by(col(ItemCheck.checked_at).desc())
-    ).first()
+    found = checks(session, item)
+    return found[-1] if found else None

@@ -1,0 +1,184 @@
+"""The `kennisbank` console command, run as a real process against fresh databases."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from bs4 import BeautifulSoup
+from sqlmodel import Session, col, select
+
+from app.accounts import service as accounts_service
+from app.config import PROJECT_ROOT, get_settings
+from app.wiki import service as wiki_service
+from app.wiki.models import Item, ItemCheck, ItemUpdateIn, Revision, Theme
+from tests.conftest import BACKENDS, new_database
+
+CONTENT = PROJECT_ROOT / "content"
+
+
+def kennisbank(url: str, *args: str, stdin: str | None = None, data_dir: Path | None = None):  # type: ignore[no-untyped-def]
+    env = {**os.environ, "KENNISBANK_DATABASE_URL": url}
+    if data_dir is not None:
+        env["KENNISBANK_DATA_DIR"] = str(data_dir)
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args], env=env, input=stdin, capture_output=True,
+        text=True, timeout=120, cwd=PROJECT_ROOT,
+    )
+
+
+def ok(result) -> str:  # type: ignore[no-untyped-def]
+    assert result.returncode == 0, result.stderr + result.stdout
+    return result.stdout
+
+
+def library(engine) -> dict:  # type: ignore[no-untyped-def]
+    """Everything that must survive export and import, without database ids."""
+    with Session(engine) as s:
+        themes = {t.id: t.slug for t in s.exec(select(Theme))}
+        items = {i.id: i.slug for i in s.exec(select(Item))}
+        skip = {"id", "theme_id", "owner_id", "checked_by_id", "created_at", "updated_at"}
+        return {
+            "themes": sorted((t.slug, t.name, t.icon, t.description, t.position) for t in s.exec(select(Theme))),
+            "items": sorted(
+                (themes[i.theme_id], tuple(sorted((k, str(v)) for k, v in i.model_dump(exclude=skip).items())))
+                for i in s.exec(select(Item))
+            ),
+            "revisions": sorted(
+                (items[r.item_id], r.number, themes[r.theme_id], r.author_name, r.note, r.created_at.isoformat(),
+                 tuple(sorted((k, str(v)) for k, v in r.model_dump(exclude=skip | {"item_id", "author_id"}).items())))
+                for r in s.exec(select(Revision))
+            ),
+            "checks": sorted(
+                (items[c.item_id], c.checked_at.isoformat(), c.checked_by_name, c.next_review_date, c.note)
+                for c in s.exec(select(ItemCheck))
+            ),
+        }
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_import_is_idempotent_and_export_import_round_trips(backend, tmp_path):
+    engine, url, cleanup = new_database(backend)
+    engine2, url2, cleanup2 = new_database(backend)
+    try:
+        ok(kennisbank(url, "migrate"))
+        out = ok(kennisbank(url, "import", str(CONTENT)))
+        assert re.search(r"items nieuw: (\d+)", out).group(1) == str(len(list(CONTENT.glob("items/*/*.md"))))
+        before = library(engine)
+        out = ok(kennisbank(url, "import", str(CONTENT)))
+        assert "items nieuw: 0, bijgewerkt: 0" in out
+        assert library(engine) == before
+
+        # Some history worth keeping: two edits and a check by a real user.
+        with Session(engine) as s:
+            editor = accounts_service.create_user(s, email="k@example.org", name="Kees", role="kwaliteit")
+            item = s.exec(select(Item).order_by(col(Item.slug))).first()
+            theme = s.get(Theme, item.theme_id)
+            for n in (1, 2):
+                data = {**item.model_dump(), "theme": theme.slug, "summary": f"Versie {n}.",
+                        "version": item.version, "note": f"Wijziging {n}"}
+                wiki_service.update_item(s, item, ItemUpdateIn.model_validate(
+                    {k: v for k, v in data.items() if k in ItemUpdateIn.model_fields and k != "slug"}), editor)
+            wiki_service.mark_checked(s, item, editor, item.version)
+            s.commit()
+
+        ok(kennisbank(url, "export", str(tmp_path / "export")))
+        ok(kennisbank(url2, "migrate"))
+        ok(kennisbank(url2, "import", str(tmp_path / "export")))
+        assert library(engine2) == library(engine)
+        # And importing the export once more changes nothing either.
+        out = ok(kennisbank(url2, "import", str(tmp_path / "export")))
+        assert "items nieuw: 0, bijgewerkt: 0" in out
+    finally:
+        cleanup()
+        cleanup2()
+
+
+def test_import_reports_a_broken_file_and_keeps_the_rest(tmp_path):
+    engine, url, cleanup = new_database("sqlite")
+    try:
+        folder = tmp_path / "c"
+        (folder / "items" / "t").mkdir(parents=True)
+        (folder / "themes.yaml").write_text("- slug: t\n  name: T\n")
+        (folder / "items" / "t" / "goed.md").write_text(
+            "---\ntitle: Goed\nsummary: Kort.\ndossier_meaning: Doe iets.\n---\nTekst\n")
+        (folder / "items" / "t" / "fout.md").write_text("---\ntitle: Fout\n---\nGeen samenvatting\n")
+        ok(kennisbank(url, "migrate"))
+        result = kennisbank(url, "import", str(folder))
+        assert result.returncode == 1
+        assert "fout.md" in result.stderr and "summary" in result.stderr
+        with Session(engine) as s:
+            assert [i.slug for i in s.exec(select(Item))] == ["goed"]
+    finally:
+        cleanup()
+
+
+def test_user_add_and_token_create(tmp_path):
+    engine, url, cleanup = new_database("sqlite")
+    try:
+        ok(kennisbank(url, "migrate"))
+        ok(kennisbank(url, "team", "add", "team-west", "--name", "Team West"))
+        out = ok(kennisbank(url, "user", "add", "Nina@Example.org", "--name", "Nina", "--role", "medewerker",
+                            "--team", "team-west", "--function", "schuldregelaar", "--password-stdin",
+                            stdin="een-lang-wachtwoord\n"))
+        assert "nina@example.org" in out
+        result = kennisbank(url, "user", "add", "x@example.org", "--name", "X", "--role", "baas", "--password-stdin",
+                            stdin="een-lang-wachtwoord\n")
+        assert result.returncode != 0
+        result = kennisbank(url, "user", "add", "y@example.org", "--name", "Y", "--role", "medewerker",
+                            "--password-stdin", stdin="kort\n")
+        assert result.returncode == 1 and "minstens 10 tekens" in result.stderr
+        token = ok(kennisbank(url, "token", "create", "nina@example.org")).strip()
+        with Session(engine) as s:
+            user = accounts_service.user_for_api_token(s, token)
+            assert user is not None and user.function == "schuldregelaar"
+            assert accounts_service.authenticate_password(
+                s, get_settings(), "nina@example.org", "een-lang-wachtwoord", "127.0.0.1") is not None
+    finally:
+        cleanup()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_on_the_embedded_default_loads_starter_content_and_demo_accounts(tmp_path):
+    """The README's run command: no settings but a data folder, and every demo role can log in."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KENNISBANK_")}
+    env["KENNISBANK_COOKIE_SECURE"] = "false"  # plain http on loopback in this test
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)], cwd=tmp_path, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(120):
+            try:
+                if httpx.get(f"{base}/api/v1/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.25)
+        else:
+            pytest.fail("service did not start")
+        assert (tmp_path / "data" / "kennisbank.db").exists()
+        for role in ("medewerker", "contactpersoon", "kwaliteit", "leidinggevende", "management", "beheerder"):
+            with httpx.Client(base_url=base) as browser:
+                form = BeautifulSoup(browser.get("/login").text, "html.parser")
+                token = form.find("input", attrs={"name": "csrf_token"})["value"]
+                response = browser.post("/login", data={
+                    "email": f"{role}@example.org", "password": "demo-wachtwoord", "csrf_token": token})
+                assert response.status_code == 303, (role, response.text)
+                home = BeautifulSoup(browser.get("/").text, "html.parser")
+                assert len(home.select(".tile")) >= 12, role
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=30)[0]
+    assert f"SQLite-database in {(tmp_path / 'data').resolve()}" in output

@@ -1,0 +1,124 @@
+"""Every route, walked with every role (and without login): allowed or denied as DESIGN.md says.
+
+The table below is the policy. A new route fails this test until it is added here.
+"""
+
+import pytest
+from fastapi.routing import APIRoute
+
+from app.accounts import service as accounts_service
+from app.accounts.models import Role
+from app.web.deps import SESSION_COOKIE
+from tests.factories import browser, login, make_item, make_theme, make_user
+
+PUBLIC = "public"
+ANYONE = "logged in"
+KWALITEIT = {Role.kwaliteit}
+
+POLICY: dict[tuple[str, str], object] = {
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): PUBLIC,
+    ("GET", "/account"): ANYONE,
+    ("POST", "/account/tokens"): ANYONE,
+    ("POST", "/account/tokens/{token_id}/intrekken"): ANYONE,
+    ("GET", "/"): ANYONE,
+    ("GET", "/themas"): ANYONE,
+    ("GET", "/themas/{slug}"): ANYONE,
+    ("GET", "/items/nieuw"): KWALITEIT,
+    ("POST", "/items/nieuw"): KWALITEIT,
+    ("GET", "/items/{slug}"): ANYONE,
+    ("GET", "/items/{slug}/bewerken"): KWALITEIT,
+    ("POST", "/items/{slug}/bewerken"): KWALITEIT,
+    ("POST", "/items/{slug}/status"): KWALITEIT,
+    ("POST", "/items/{slug}/gecontroleerd"): KWALITEIT,
+    ("GET", "/items/{slug}/geschiedenis"): ANYONE,
+    ("GET", "/controle"): KWALITEIT,
+    ("POST", "/controle/gecontroleerd"): KWALITEIT,
+    ("POST", "/controle/thema"): KWALITEIT,
+    ("GET", "/api/v1/health"): PUBLIC,
+    ("GET", "/api/v1/themes"): ANYONE,
+    ("GET", "/api/v1/items"): ANYONE,
+    ("GET", "/api/v1/items/{slug}"): ANYONE,
+    ("POST", "/api/v1/items"): KWALITEIT,
+    ("PUT", "/api/v1/items/{slug}"): KWALITEIT,
+}
+
+
+def _walk(routes, prefix=""):  # type: ignore[no-untyped-def]
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield from ((method, prefix + route.path) for method in route.methods)
+        elif hasattr(route, "original_router"):  # FastAPI keeps included routers nested
+            context = getattr(route, "include_context", None)
+            yield from _walk(route.original_router.routes, prefix + getattr(context, "prefix", ""))
+
+
+def app_routes(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    return set(_walk(app.routes))
+
+
+def test_policy_covers_every_route(app):
+    assert app_routes(app) == set(POLICY)
+
+
+def allowed(rule: object, role: Role | None) -> bool:
+    if rule == PUBLIC:
+        return True
+    if role is None:
+        return False
+    return rule == ANYONE or role in rule  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("role", [None, *Role], ids=lambda r: r or "anoniem")
+def test_every_route_with_every_role(client, db, role):
+    theme = make_theme(db, slug="thema")
+    item = make_item(db, theme, title="Het item", review_date="2020-01-01")
+    token_id = "999999"
+    api_headers: dict[str, str] = {}
+    csrf = "geen"
+    if role is not None:
+        user = make_user(db, role)
+        csrf = login(client, db, user)
+        accounts_service.create_api_token(db, user, "wordt ingetrokken")
+        token_id = str(accounts_service.list_api_tokens(db, user)[0].id)
+        api_headers = {"Authorization": f"Bearer {accounts_service.create_api_token(db, user)}"}
+    else:
+        csrf = browser(client)
+
+    item_json = {"title": "Nieuw", "summary": "Kort.", "dossier_meaning": "Doe iets.", "theme": "thema"}
+    forms = {
+        "/login": {"email": "niemand@example.org", "password": "x" * 12},
+        "/items/nieuw": {**item_json, "audience": "beide"},
+        "/items/{slug}/bewerken": {**item_json, "audience": "beide", "version": "1"},
+        "/items/{slug}/status": {"status": "archived", "version": "1"},
+        "/items/{slug}/gecontroleerd": {"version": "1"},
+        "/controle/gecontroleerd": {"item": item.slug},
+        "/controle/thema": {"theme": "thema", "reason": "Nieuwe normen"},
+    }
+    failures = []
+    for (method, path), rule in sorted(POLICY.items()):
+        url = path.replace("{slug}", item.slug if "items" in path else "thema").replace("{token_id}", token_id)
+        if path.startswith("/api/"):
+            body = {**item_json, "version": 1} if method == "PUT" else item_json
+            response = client.request(
+                method, url, headers=api_headers, json=body if method != "GET" else None
+            )
+            denied = response.status_code in (401, 403)
+        else:
+            if method == "GET":
+                response = client.get(url, follow_redirects=False)
+            else:
+                data = {**forms.get(path, {}), "csrf_token": csrf}
+                response = client.post(url, data=data, follow_redirects=False)
+            denied = response.status_code == 403 or (
+                response.status_code == 303 and response.headers["location"].startswith("/login?")
+            )
+        assert response.status_code < 500, (method, path, response.text)
+        if denied == allowed(rule, role):
+            failures.append((method, path, response.status_code))
+        # Logging out or in changes who we are; restore the session for the next route.
+        if path in ("/logout", "/login") and role is not None:
+            client.cookies.delete(SESSION_COOKIE)
+            csrf = login(client, db, user)
+    assert failures == [], f"role {role}: wrong allow/deny for {failures}"
