@@ -25,6 +25,10 @@ POLICY: dict[tuple[str, str], object] = {
     ("GET", "/"): ANYONE,
     ("GET", "/themas"): ANYONE,
     ("GET", "/themas/{slug}"): ANYONE,
+    ("GET", "/themas/nieuw"): KWALITEIT,
+    ("POST", "/themas/nieuw"): KWALITEIT,
+    ("GET", "/themas/{slug}/bewerken"): KWALITEIT,
+    ("POST", "/themas/{slug}/bewerken"): KWALITEIT,
     ("GET", "/items/nieuw"): KWALITEIT,
     ("POST", "/items/nieuw"): KWALITEIT,
     ("GET", "/items/{slug}"): ANYONE,
@@ -95,6 +99,8 @@ def test_every_route_with_every_role(client, db, role):
         "/items/{slug}/gecontroleerd": {"version": "1"},
         "/controle/gecontroleerd": {"item": item.slug},
         "/controle/thema": {"theme": "thema", "reason": "Nieuwe normen"},
+        "/themas/nieuw": {"name": "Nieuw thema", "icon": "boek"},
+        "/themas/{slug}/bewerken": {"name": "Thema", "icon": "wet"},
     }
     failures = []
     for (method, path), rule in sorted(POLICY.items()):

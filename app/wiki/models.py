@@ -146,6 +146,41 @@ class ItemUpdateIn(ItemIn):
     slug: None = None  # a slug never changes: links in agendas and mail must keep working
 
 
+THEME_ICONS = {
+    "boek": "Boek",
+    "wet": "Wetboek",
+    "schild": "Schild",
+    "handdruk": "Handdruk",
+    "weegschaal": "Weegschaal",
+    "euro": "Euroteken",
+    "signaal": "Signaal",
+    "toeslag": "Toeslag",
+    "inkomen": "Inkomen",
+    "portemonnee": "Portemonnee",
+    "gesprek": "Gesprek",
+    "netwerk": "Netwerk",
+    "proces": "Proces",
+}
+
+
+class ThemeIn(BaseModel):
+    """What Kwaliteit fills in for a theme; the slug follows from the name once, then stays."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = PField(min_length=1, max_length=120)
+    description: str = PField(default="", max_length=300)
+    icon: str = "boek"
+    position: int = PField(default=0, ge=0, le=1000)
+
+    @field_validator("icon")
+    @classmethod
+    def _known_icon(cls, value: str) -> str:
+        if value not in THEME_ICONS:
+            raise ValueError(f"Kies een van de pictogrammen: {', '.join(THEME_ICONS)}.")
+        return value
+
+
 class ThemePublic(BaseModel):
     slug: str
     name: str

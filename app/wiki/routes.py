@@ -5,15 +5,26 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 
 from app.accounts import service as accounts_service
 from app.accounts.models import Audience, User
 from app.web.deps import CsrfProtected, CurrentUser, Editor, SessionDep
+from app.web.errors import field_errors
 from app.web.templating import render
 from app.wiki import forms, service
 from app.wiki.diff import diff_versions
 from app.wiki.markdown import render as render_markdown
-from app.wiki.models import AUDIENCE_LABELS, STATUS_LABELS, Item, ItemContent, ItemStatus
+from app.wiki.models import (
+    AUDIENCE_LABELS,
+    STATUS_LABELS,
+    THEME_ICONS,
+    Item,
+    ItemContent,
+    ItemStatus,
+    Theme,
+    ThemeIn,
+)
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 20
@@ -52,6 +63,74 @@ def themes(request: Request, session: SessionDep, user: CurrentUser) -> Response
     return render(request, "themes.html", context)
 
 
+def _theme_form(
+    request: Request,
+    theme: Theme | None,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = {"theme": theme, "values": values, "errors": errors or {}, "icons": THEME_ICONS}
+    return render(request, "theme_form.html", context, status_code)
+
+
+def _theme_values(form) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {name: str(form.get(name) or "") for name in ("name", "description", "icon", "position")}
+
+
+def _parse_theme(values: dict[str, str]) -> tuple[ThemeIn | None, dict[str, str]]:
+    try:
+        return ThemeIn.model_validate({**values, "position": values["position"] or 0}), {}
+    except ValidationError as exc:
+        return None, field_errors(exc)
+
+
+@router.get("/themas/nieuw")
+def new_theme_page(request: Request, user: Editor) -> Response:
+    values = {"name": "", "description": "", "icon": "boek", "position": ""}
+    return _theme_form(request, None, values)
+
+
+@router.post("/themas/nieuw", dependencies=[CsrfProtected])
+async def create_theme(request: Request, session: SessionDep, user: Editor) -> Response:
+    values = _theme_values(await request.form())
+    data, errors = _parse_theme(values)
+    if data is not None:
+        try:
+            theme = service.create_theme(session, data)
+        except service.WikiError as exc:
+            errors = {exc.field: exc.message}
+        else:
+            return RedirectResponse(f"/themas/{theme.slug}", status_code=303)
+    return _theme_form(request, None, values, errors, 422)
+
+
+@router.get("/themas/{slug}/bewerken")
+def edit_theme_page(request: Request, session: SessionDep, user: Editor, slug: str) -> Response:
+    theme = _theme_or_404(session, slug)
+    values = {"name": theme.name, "description": theme.description, "icon": theme.icon,
+              "position": str(theme.position)}
+    return _theme_form(request, theme, values)
+
+
+@router.post("/themas/{slug}/bewerken", dependencies=[CsrfProtected])
+async def update_theme(request: Request, session: SessionDep, user: Editor, slug: str) -> Response:
+    theme = _theme_or_404(session, slug)
+    values = _theme_values(await request.form())
+    data, errors = _parse_theme(values)
+    if data is None:
+        return _theme_form(request, theme, values, errors, 422)
+    service.update_theme(session, theme, data)
+    return RedirectResponse(f"/themas/{theme.slug}", status_code=303)
+
+
+def _theme_or_404(session: SessionDep, slug: str) -> Theme:
+    theme = service.get_theme(session, slug)
+    if theme is None:
+        raise HTTPException(404, "Dit thema bestaat niet.")
+    return theme
+
+
 @router.get("/themas/{slug}")
 def theme_page(
     request: Request,
@@ -61,9 +140,7 @@ def theme_page(
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     doelgroep: Audience | None = None,
 ) -> Response:
-    theme = service.get_theme(session, slug)
-    if theme is None:
-        raise HTTPException(404, "Dit thema bestaat niet.")
+    theme = _theme_or_404(session, slug)
     items, total = service.list_items(
         session, viewer=user, theme=theme, audience=doelgroep, page=page, per_page=PER_PAGE
     )

@@ -23,6 +23,7 @@ from app.wiki.models import (
     ItemUpdateIn,
     Revision,
     Theme,
+    ThemeIn,
 )
 
 REVIEW_AFTER_DAYS = 182  # about six months, DESIGN.md
@@ -99,6 +100,23 @@ def upsert_theme(
             setattr(theme, key, value)
             changed = True
     return theme, changed
+
+
+def create_theme(session: Session, data: ThemeIn) -> Theme:
+    slug = slugify(data.name)
+    if get_theme(session, slug) is not None:
+        raise WikiError("name", "Er bestaat al een thema met deze naam.")
+    theme = Theme(slug=slug, **data.model_dump())
+    session.add(theme)
+    session.flush()
+    return theme
+
+
+def update_theme(session: Session, theme: Theme, data: ThemeIn) -> Theme:
+    for key, value in data.model_dump().items():
+        setattr(theme, key, value)
+    session.flush()
+    return theme
 
 
 # --- reading items ---------------------------------------------------------------------------

@@ -90,3 +90,27 @@ def test_kwaliteit_creates_publishes_and_archives(client, db):
     history = soup(client.get(f"/items/{slug}/geschiedenis"))
     notes = [row.select("td")[3].text for row in history.select("tbody tr")]
     assert notes == ["Gearchiveerd", "Gepubliceerd", "Eerste versie"]
+
+
+def test_kwaliteit_creates_and_edits_a_theme(client, db):
+    token = login(client, db, make_user(db, Role.kwaliteit))
+    response = post_form(client, "/themas/nieuw", {"name": "Schulden & jongeren", "description": "Jongeren tot 27.",
+                                                   "icon": "signaal", "position": "3"}, token)
+    assert response.status_code == 303 and response.headers["location"] == "/themas/schulden-jongeren"
+    response = post_form(client, "/themas/schulden-jongeren/bewerken",
+                         {"name": "Jongeren en schulden", "description": "", "icon": "bestaat-niet", "position": "x"}, token)
+    assert response.status_code == 422
+    page = soup(response)
+    assert "pictogrammen" in page.find(id="icon-error").text
+    assert page.find(id="position-error").text == "Vul een geheel getal in."
+    assert page.find(id="name")["value"] == "Jongeren en schulden"  # what was typed stays
+    response = post_form(client, "/themas/schulden-jongeren/bewerken",
+                         {"name": "Jongeren en schulden", "description": "", "icon": "wet", "position": ""}, token)
+    assert response.status_code == 303
+    page = soup(client.get("/themas/schulden-jongeren"))
+    assert page.h1.text == "Jongeren en schulden"
+    response = post_form(client, "/themas/nieuw", {"name": "Jongeren en schulden", "icon": "boek"}, token)
+    assert response.status_code == 303  # a new slug: jongeren-en-schulden differs from the kept slug
+    response = post_form(client, "/themas/nieuw", {"name": "Jongeren en schulden", "icon": "boek"}, token)
+    assert response.status_code == 422
+    assert "bestaat al" in soup(response).find(id="name-error").text
