@@ -18,8 +18,9 @@ log = logging.getLogger("kennisbank")
 _PG_SEED_LOCK = 4_242_002
 
 
-def prepare(engine: Engine, settings: Settings) -> None:
-    """Safe to run from several processes at once and on every start."""
+def prepare(engine: Engine, settings: Settings) -> list[str]:
+    """Safe to run from several processes at once and on every start; returns what it did."""
+    done: list[str] = []
     if settings.auto_migrate:
         migrate.upgrade(engine)
     with Session(engine) as session:
@@ -27,12 +28,16 @@ def prepare(engine: Engine, settings: Settings) -> None:
             session.exec(text("SELECT pg_advisory_xact_lock(:id)"), params={"id": _PG_SEED_LOCK})  # type: ignore[call-overload]
         if settings.load_starter_content and not wiki_service.list_themes(session):
             report = loader.import_folder(session, settings.content_dir)
-            log.info("Startinhoud geladen: %s items uit %s", report.created, settings.content_dir)
-            for error in report.errors:
-                log.warning("Niet geladen: %s", error)
+            done.append(f"Startinhoud geladen: {report.created} items uit {settings.content_dir}.")
+            done.extend(f"Niet geladen: {error}" for error in report.errors)
         if settings.load_demo_accounts:
-            load_demo(session, settings.content_dir / "demo.yaml")
+            added = load_demo(session, settings.content_dir / "demo.yaml")
+            if added:
+                done.append(f"Demoteams en -accounts aangemaakt: {added}.")
         session.commit()
+    for line in done:
+        log.info(line)
+    return done
 
 
 def load_demo(session: Session, path: Path) -> int:

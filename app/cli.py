@@ -59,7 +59,8 @@ def serve(
 
     settings = get_settings()
     typer.echo(f"Wiki-bibliotheek gebruikt de {_where()}.")
-    bootstrap.prepare(get_engine(), settings)
+    for line in bootstrap.prepare(get_engine(), settings):
+        typer.echo(line)
     if settings.load_demo_accounts:
         typer.echo("Demo-accounts staan aan (wachtwoord in content/demo.yaml); zie README.")
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host

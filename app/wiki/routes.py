@@ -350,13 +350,30 @@ def history(
 
 
 @router.get("/controle")
-def review_page(request: Request, session: SessionDep, user: Editor) -> Response:
+def review_page(
+    request: Request,
+    session: SessionDep,
+    user: Editor,
+    klaar: Annotated[int | None, Query(ge=0)] = None,
+) -> Response:
+    return _review(request, session, done=klaar)
+
+
+def _review(
+    request: Request,
+    session: SessionDep,
+    done: int | None = None,
+    form: dict[str, str] | None = None,
+    error: str | None = None,
+) -> Response:
     context = {
         "entries": service.review_queue(session),
         "themes": service.list_themes(session),
-        "done": request.query_params.get("klaar"),
+        "done": done,
+        "form": form or {},
+        "error": error,
     }
-    return render(request, "review.html", context)
+    return render(request, "review.html", context, 422 if error else 200)
 
 
 @router.post("/controle/gecontroleerd", dependencies=[CsrfProtected])
@@ -373,16 +390,18 @@ async def check_many(request: Request, session: SessionDep, user: Editor) -> Res
 
 @router.post("/controle/thema", dependencies=[CsrfProtected])
 def review_theme(
+    request: Request,
     session: SessionDep,
     user: Editor,
     theme: Annotated[str, Form(max_length=80)],
     reason: Annotated[str, Form(max_length=250)] = "",
 ) -> Response:
     found = service.get_theme(session, theme)
-    if found is None:
-        raise HTTPException(422, "Kies een bestaand thema.")
     try:
+        if found is None:
+            raise service.WikiError("theme", "Kies een bestaand thema.")
         count = service.request_theme_review(session, found, user, reason)
     except service.WikiError as exc:
-        raise HTTPException(422, exc.message) from exc
+        form = {"theme": theme, "reason": reason}
+        return _review(request, session, form=form, error=exc.message)
     return RedirectResponse(f"/controle?klaar={count}", status_code=303)

@@ -114,3 +114,30 @@ def test_kwaliteit_creates_and_edits_a_theme(client, db):
     response = post_form(client, "/themas/nieuw", {"name": "Jongeren en schulden", "icon": "boek"}, token)
     assert response.status_code == 422
     assert "bestaat al" in soup(response).find(id="name-error").text
+
+
+def test_review_page_checks_many_and_rechecks_a_theme(client, db):
+    theme = make_theme(db, name="Beslag")
+    old = make_item(db, theme, title="Oud item", review_date="2020-01-01")
+    make_item(db, theme, title="Vers item", review_date="2099-01-01")
+    token = login(client, db, make_user(db, Role.kwaliteit))
+    page = soup(client.get("/controle"))
+    assert [a.text for a in page.select("tbody td a")] == ["Oud item"]
+    assert "te laat" in page.select_one("tbody .badge-error").text
+
+    response = post_form(client, "/controle/gecontroleerd", {"item": old.slug}, token)
+    assert response.headers["location"] == "/controle?klaar=1"
+    page = soup(client.get("/controle?klaar=1"))
+    assert page.select("tbody tr") == []
+    assert page.select_one("[role=status]").text == "1 item bijgewerkt."
+
+    response = post_form(client, "/controle/thema", {"theme": theme.slug, "reason": "  "}, token)
+    assert response.status_code == 422
+    page = soup(response)
+    assert "waarom" in page.find(id="reason-error").text
+    assert page.find(id="review-theme").find("option", selected=True)["value"] == theme.slug
+
+    response = post_form(client, "/controle/thema", {"theme": theme.slug, "reason": "Normen 1 juli"}, token)
+    assert response.headers["location"] == "/controle?klaar=2"
+    page = soup(client.get("/controle"))
+    assert sorted(a.text for a in page.select("tbody td a")) == ["Oud item", "Vers item"]
