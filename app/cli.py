@@ -1,19 +1,16 @@
 """The `kennisbank` command."""
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlmodel import Session
 
 from app import bootstrap, migrate
 from app.accounts import service as accounts_service
 from app.accounts.models import Audience, Function, Role
 from app.config import get_settings
-from app.db import get_engine
+from app.db import get_engine, session_scope
 from app.wiki import loader
 
 app = typer.Typer(help="Wiki-bibliotheek: kennisbank voor schuldhulpverlening.", no_args_is_help=True)
@@ -28,17 +25,6 @@ app.add_typer(team_app, name="team")
 def _fail(message: str) -> None:
     typer.secho(message, fg=typer.colors.RED, err=True)
     raise typer.Exit(1)
-
-
-@contextmanager
-def _session() -> Iterator[Session]:
-    with Session(get_engine(), expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
 
 
 def _where() -> str:
@@ -96,7 +82,7 @@ def import_command(
     path: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="Map met themes.yaml en items/.")],
 ) -> None:
     """Importeer thema's en items uit een map (nogmaals importeren verandert niets)."""
-    with _session() as session:
+    with session_scope() as session:
         report = loader.import_folder(session, path, progress=_progress("Importeren"))
     typer.echo(
         f"Thema's gewijzigd: {report.themes_changed}; items nieuw: {report.created}, "
@@ -113,7 +99,7 @@ def export_command(
     path: Annotated[Path, typer.Argument(file_okay=False, help="Doelmap.")],
 ) -> None:
     """Exporteer alle thema's, items en hun versies naar een map."""
-    with _session() as session:
+    with session_scope() as session:
         count = loader.export_folder(session, path, progress=_progress("Exporteren"))
     typer.echo(f"{count} items geëxporteerd naar {path}.")
 
@@ -135,7 +121,7 @@ def user_add(
     else:
         _fail("Geef het wachtwoord via --password-stdin.")
     try:
-        with _session() as session:
+        with session_scope() as session:
             user = accounts_service.create_user(
                 session, email=email, name=name, role=role.value, password=password,
                 team_slug=team, function=function.value if function else None,
@@ -148,7 +134,7 @@ def user_add(
 @user_app.command("list")
 def user_list() -> None:
     """Toon alle accounts."""
-    with _session() as session:
+    with session_scope() as session:
         teams = {t.id: t.slug for t in accounts_service.list_teams(session)}
         for user in accounts_service.list_users(session):
             team = teams.get(user.team_id, "-")
@@ -162,7 +148,7 @@ def team_add(
     audience: Annotated[Audience, typer.Option("--audience", help="Doelgroep van het werkoverleg.")] = Audience.beide,
 ) -> None:
     """Maak een team aan."""
-    with _session() as session:
+    with session_scope() as session:
         if accounts_service.get_team_by_slug(session, slug):
             _fail(f"Team '{slug}' bestaat al.")
         accounts_service.ensure_team(session, slug, name, audience.value)
@@ -175,7 +161,7 @@ def token_create(
     name: Annotated[str, typer.Option("--name", help="Waarvoor het token is.")] = "",
 ) -> None:
     """Maak een persoonlijk API-token en toon het (eenmalig)."""
-    with _session() as session:
+    with session_scope() as session:
         user = accounts_service.get_user_by_email(session, email)
         if user is None:
             _fail(f"Geen account met e-mailadres {email}.")

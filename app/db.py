@@ -1,6 +1,7 @@
 """Engine, naming convention and the one transaction boundary of a request."""
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -60,8 +61,9 @@ def get_engine() -> Engine:
     return make_engine(settings.effective_database_url)
 
 
-def get_session() -> Iterator[Session]:
-    """The request's unit of work: commit on success, roll back on any error."""
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error."""
     with Session(get_engine(), expire_on_commit=False) as session:
         try:
             yield session
@@ -69,3 +71,9 @@ def get_session() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def get_session() -> Iterator[Session]:
+    """The request's unit of work (a FastAPI dependency)."""
+    with session_scope() as session:
+        yield session

@@ -10,6 +10,7 @@ from app.config import PROJECT_ROOT, get_settings
 from app.web import errors
 from app.web.middleware import CsrfCookieAndHeadersMiddleware, LimitBodyMiddleware
 from app.wiki.api import router as wiki_api_router
+from app.wiki.manage import router as wiki_manage_router
 from app.wiki.routes import router as wiki_router
 
 API_DESCRIPTION = """JSON-API van de Wiki-bibliotheek.
@@ -40,5 +41,6 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.include_router(accounts_router)
     app.include_router(wiki_api_router)
+    app.include_router(wiki_manage_router)  # before the reading routes: /items/nieuw wins
     app.include_router(wiki_router)
     return app

@@ -26,19 +26,15 @@ from app.accounts.models import (
 )
 from app.config import Settings
 from app.db import utcnow
+from app.errors import InputError
 
 _hasher = PasswordHasher()
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
 
 
-class AccountError(ValueError):
-    """A request about accounts that cannot be carried out; the message is Dutch."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class AccountError(InputError):
+    """A request about accounts that cannot be carried out."""
 
 
 def _sha256(value: str) -> str:

@@ -1,9 +1,9 @@
 """Jinja2 templates with Dutch formatting helpers."""
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates

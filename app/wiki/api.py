@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
@@ -10,7 +10,14 @@ from app.web.deps import CsrfProtected, CurrentUser, Editor, SessionDep
 from app.web.errors import api_error
 from app.wiki import service
 from app.wiki.markdown import render as render_markdown
-from app.wiki.models import Item, ItemIn, ItemPage, ItemPublic, ItemUpdateIn, ThemePublic
+from app.wiki.models import (
+    Item,
+    ItemIn,
+    ItemPage,
+    ItemPublic,
+    ItemUpdateIn,
+    ThemePublic,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["wiki"])
 

@@ -6,7 +6,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from app.web.errors import field_errors
-from app.wiki.models import CONTENT_FIELDS, Item, ItemIn, ItemStatus, ItemUpdateIn, Theme
+from app.wiki.models import (
+    CONTENT_FIELDS,
+    Item,
+    ItemIn,
+    ItemStatus,
+    ItemUpdateIn,
+    Theme,
+)
 
 FORM_FIELDS = (
     "title", "summary", "body", "dossier_meaning", "theme", "audience", "tags", "source_name",

@@ -22,7 +22,15 @@ from sqlmodel import Session, col, select
 
 from app.db import utcnow
 from app.wiki import service
-from app.wiki.models import CONTENT_FIELDS, Item, ItemCheck, ItemIn, ItemStatus, Revision, Theme
+from app.wiki.models import (
+    CONTENT_FIELDS,
+    Item,
+    ItemCheck,
+    ItemIn,
+    ItemStatus,
+    Revision,
+    Theme,
+)
 
 Progress = Callable[[int, int, str], None]
 _FRONT_KEYS = set(ItemIn.model_fields) | {"example", "published_at"}

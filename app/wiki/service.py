@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts.models import Audience, Role, User
 from app.db import utcnow
+from app.errors import InputError
 from app.wiki.models import (
     CONTENT_FIELDS,
     Item,
@@ -30,13 +31,8 @@ REVIEW_AFTER_DAYS = 182  # about six months, DESIGN.md
 REVIEW_SOON_DAYS = 30
 
 
-class WikiError(ValueError):
-    """Input the wiki refuses; `field` names the input, `message` is Dutch."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class WikiError(InputError):
+    """Input the wiki refuses."""
 
 
 class StaleVersion(Exception):

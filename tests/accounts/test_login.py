@@ -5,7 +5,7 @@ from http.cookies import SimpleCookie
 from bs4 import BeautifulSoup
 from sqlmodel import select
 
-from app.accounts.models import Role, User, WebSession
+from app.accounts.models import Role, WebSession
 from app.web.deps import CSRF_COOKIE, SESSION_COOKIE
 from tests.factories import PASSWORD, browser, login, make_user, post_form
 

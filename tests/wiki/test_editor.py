@@ -4,8 +4,8 @@ from bs4 import BeautifulSoup
 
 from app.accounts.models import Role
 from app.wiki import service
-from tests.factories import login, make_item, make_theme, make_user, post_form
 from app.wiki.forms import values_from_item
+from tests.factories import login, make_item, make_theme, make_user, post_form
 
 
 def page(response) -> BeautifulSoup:  # type: ignore[no-untyped-def]

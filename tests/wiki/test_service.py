@@ -71,7 +71,7 @@ def test_theme_review_puts_all_its_published_items_in_the_queue(db):
     theme, other = make_theme(db), make_theme(db)
     editor = make_user(db, Role.kwaliteit)
     far = utcnow().date() + timedelta(days=200)
-    for n in range(3):
+    for _n in range(3):
         make_item(db, theme, author=editor, review_date=far)
     make_item(db, theme, author=editor, status="draft", review_date=far)
     make_item(db, other, author=editor, review_date=far)

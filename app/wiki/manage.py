@@ -1,0 +1,269 @@
+"""Kwaliteit's pages: the item editor, status changes, checks, themes and the review queue.
+
+Included before the reading routes, so /items/nieuw and /themas/nieuw win over /{slug}.
+"""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from app.web.deps import CsrfProtected, Editor, SessionDep
+from app.web.errors import field_errors
+from app.web.templating import render
+from app.wiki import forms, service
+from app.wiki.diff import diff_versions
+from app.wiki.models import THEME_ICONS, Item, ItemContent, ItemStatus, Theme, ThemeIn
+from app.wiki.routes import common_context, item_or_404, theme_or_404
+
+router = APIRouter(include_in_schema=False)
+
+
+def _theme_form(
+    request: Request,
+    theme: Theme | None,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = {"theme": theme, "values": values, "errors": errors or {}, "icons": THEME_ICONS}
+    return render(request, "theme_form.html", context, status_code)
+
+
+def _theme_values(form) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {name: str(form.get(name) or "") for name in ("name", "description", "icon", "position")}
+
+
+def _parse_theme(values: dict[str, str]) -> tuple[ThemeIn | None, dict[str, str]]:
+    try:
+        return ThemeIn.model_validate({**values, "position": values["position"] or 0}), {}
+    except ValidationError as exc:
+        return None, field_errors(exc)
+
+
+@router.get("/themas/nieuw")
+def new_theme_page(request: Request, user: Editor) -> Response:
+    values = {"name": "", "description": "", "icon": "boek", "position": ""}
+    return _theme_form(request, None, values)
+
+
+@router.post("/themas/nieuw", dependencies=[CsrfProtected])
+async def create_theme(request: Request, session: SessionDep, user: Editor) -> Response:
+    values = _theme_values(await request.form())
+    data, errors = _parse_theme(values)
+    if data is not None:
+        try:
+            theme = service.create_theme(session, data)
+        except service.WikiError as exc:
+            errors = {exc.field: exc.message}
+        else:
+            return RedirectResponse(f"/themas/{theme.slug}", status_code=303)
+    return _theme_form(request, None, values, errors, 422)
+
+
+@router.get("/themas/{slug}/bewerken")
+def edit_theme_page(request: Request, session: SessionDep, user: Editor, slug: str) -> Response:
+    theme = theme_or_404(session, slug)
+    values = {"name": theme.name, "description": theme.description, "icon": theme.icon,
+              "position": str(theme.position)}
+    return _theme_form(request, theme, values)
+
+
+@router.post("/themas/{slug}/bewerken", dependencies=[CsrfProtected])
+async def update_theme(request: Request, session: SessionDep, user: Editor, slug: str) -> Response:
+    theme = theme_or_404(session, slug)
+    values = _theme_values(await request.form())
+    data, errors = _parse_theme(values)
+    if data is None:
+        return _theme_form(request, theme, values, errors, 422)
+    service.update_theme(session, theme, data)
+    return RedirectResponse(f"/themas/{theme.slug}", status_code=303)
+
+
+def _editor(
+    request: Request,
+    session: SessionDep,
+    *,
+    item: Item | None,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    conflict: dict | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = {
+        **common_context(),
+        "item": item,
+        "values": values,
+        "errors": errors or {},
+        "conflict": conflict,
+        "themes": service.list_themes(session),
+    }
+    return render(request, "editor.html", context, status_code)
+
+
+@router.get("/items/nieuw")
+def new_item_page(
+    request: Request, session: SessionDep, user: Editor, thema: str | None = None
+) -> Response:
+    values = forms.form_values({"theme": thema or "", "audience": "beide"})
+    return _editor(request, session, item=None, values=values)
+
+
+@router.post("/items/nieuw", dependencies=[CsrfProtected])
+async def create_item(request: Request, session: SessionDep, user: Editor) -> Response:
+    values = forms.form_values(await request.form())
+    data, errors = forms.parse(values, update=False)
+    if data is not None:
+        try:
+            item = service.create_item(session, data, user)
+        except service.WikiError as exc:
+            errors = {exc.field: exc.message}
+        else:
+            return RedirectResponse(f"/items/{item.slug}?opgeslagen=1", status_code=303)
+    return _editor(request, session, item=None, values=values, errors=errors, status_code=422)
+
+
+@router.get("/items/{slug}/bewerken")
+def edit_item_page(request: Request, session: SessionDep, user: Editor, slug: str) -> Response:
+    item = item_or_404(session, slug, user)
+    theme = service.themes_by_id(session)[item.theme_id]
+    return _editor(request, session, item=item, values=forms.values_from_item(item, theme))
+
+
+@router.post("/items/{slug}/bewerken", dependencies=[CsrfProtected])
+async def update_item(request: Request, session: SessionDep, user: Editor, slug: str) -> Response:
+    item = item_or_404(session, slug, user)
+    values = forms.form_values(await request.form())
+    data, errors = forms.parse(values, update=True)
+    if data is not None:
+        try:
+            service.update_item(session, item, data, user)  # type: ignore[arg-type]
+        except service.WikiError as exc:
+            errors = {exc.field: exc.message}
+        except service.StaleVersion as stale:
+            return _conflict(request, session, item, values, stale)
+        else:
+            return RedirectResponse(f"/items/{item.slug}?opgeslagen=1", status_code=303)
+    return _editor(request, session, item=item, values=values, errors=errors, status_code=422)
+
+
+def _conflict(
+    request: Request,
+    session: SessionDep,
+    item: Item,
+    values: dict[str, str],
+    stale: service.StaleVersion,
+) -> Response:
+    """Keep what this editor typed, show what the other saved, and let them save on top."""
+    stored = stale.current
+    mine, _ = forms.parse({**values, "version": str(stored.version)}, update=True)
+    differences = []
+    if mine is not None:
+        mine_content = ItemContent(**mine.model_dump(include=set(ItemContent.model_fields)))
+        differences = diff_versions(stored, mine_content)
+    conflict = {
+        "latest": stale.latest,
+        "based_on": values.get("version"),
+        "differences": differences,
+    }
+    # The next save is based on the stored version: the editor has now seen it.
+    values = {**values, "version": str(stored.version)}
+    return _editor(
+        request, session, item=item, values=values, conflict=conflict, status_code=409
+    )
+
+
+@router.post("/items/{slug}/status", dependencies=[CsrfProtected])
+def change_status(
+    session: SessionDep,
+    user: Editor,
+    slug: str,
+    status: Annotated[ItemStatus, Form()],
+    version: Annotated[int, Form(ge=1)],
+) -> Response:
+    item = item_or_404(session, slug, user)
+    try:
+        service.change_status(session, item, status, user, version)
+    except service.StaleVersion:
+        return RedirectResponse(f"/items/{slug}?verouderd=1", status_code=303)
+    return RedirectResponse(f"/items/{slug}?opgeslagen=1", status_code=303)
+
+
+@router.post("/items/{slug}/gecontroleerd", dependencies=[CsrfProtected])
+def check_item(
+    request: Request,
+    session: SessionDep,
+    user: Editor,
+    slug: str,
+    version: Annotated[int, Form(ge=1)],
+    next_review: Annotated[date | None, Form()] = None,
+    note: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    item = item_or_404(session, slug, user)
+    try:
+        service.mark_checked(session, item, user, version, next_review, note)
+    except service.StaleVersion:
+        return RedirectResponse(f"/items/{slug}?verouderd=1", status_code=303)
+    except service.WikiError as exc:
+        raise HTTPException(422, exc.message) from exc
+    return RedirectResponse(f"/items/{slug}?opgeslagen=1", status_code=303)
+
+
+@router.get("/controle")
+def review_page(
+    request: Request,
+    session: SessionDep,
+    user: Editor,
+    klaar: Annotated[int | None, Query(ge=0)] = None,
+) -> Response:
+    return _review(request, session, done=klaar)
+
+
+def _review(
+    request: Request,
+    session: SessionDep,
+    done: int | None = None,
+    form: dict[str, str] | None = None,
+    error: str | None = None,
+) -> Response:
+    context = {
+        "entries": service.review_queue(session),
+        "themes": service.list_themes(session),
+        "done": done,
+        "form": form or {},
+        "error": error,
+    }
+    return render(request, "review.html", context, 422 if error else 200)
+
+
+@router.post("/controle/gecontroleerd", dependencies=[CsrfProtected])
+async def check_many(request: Request, session: SessionDep, user: Editor) -> Response:
+    form = await request.form()
+    done = 0
+    for slug in form.getlist("item"):
+        item = service.get_item(session, str(slug), user)
+        if item is not None:
+            service.mark_checked(session, item, user, item.version)
+            done += 1
+    return RedirectResponse(f"/controle?klaar={done}", status_code=303)
+
+
+@router.post("/controle/thema", dependencies=[CsrfProtected])
+def review_theme(
+    request: Request,
+    session: SessionDep,
+    user: Editor,
+    theme: Annotated[str, Form(max_length=80)],
+    reason: Annotated[str, Form(max_length=250)] = "",
+) -> Response:
+    found = service.get_theme(session, theme)
+    try:
+        if found is None:
+            raise service.WikiError("theme", "Kies een bestaand thema.")
+        count = service.request_theme_review(session, found, user, reason)
+    except service.WikiError as exc:
+        form = {"theme": theme, "reason": reason}
+        return _review(request, session, form=form, error=exc.message)
+    return RedirectResponse(f"/controle?klaar={count}", status_code=303)
