@@ -51,7 +51,10 @@ def serve(
         typer.echo("Demo-accounts staan aan (wachtwoord in content/demo.yaml); zie README.")
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     typer.echo(f"Open http://{shown_host}:{port} in uw browser.")
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, proxy_headers=True)
+    uvicorn.run(
+        "app.main:create_app", factory=True, host=host, port=port,
+        proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
+    )
 
 
 @app.command("migrate")
@@ -82,8 +85,11 @@ def import_command(
     path: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="Map met themes.yaml en items/.")],
 ) -> None:
     """Importeer thema's en items uit een map (nogmaals importeren verandert niets)."""
-    with session_scope() as session:
-        report = loader.import_folder(session, path, progress=_progress("Importeren"))
+    try:
+        with session_scope() as session:
+            report = loader.import_folder(session, path, progress=_progress("Importeren"))
+    except loader.ContentError as exc:
+        _fail(f"Niets geïmporteerd: {exc}")
     typer.echo(
         f"Thema's gewijzigd: {report.themes_changed}; items nieuw: {report.created}, "
         f"bijgewerkt: {report.updated}, ongewijzigd: {report.unchanged}."

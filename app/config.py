@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = 5
     login_max_failures_per_address: int = 20
     login_window_minutes: int = 15
+    # Addresses of reverse proxies whose X-Forwarded-For is believed (the client's address is
+    # what login throttling counts per). "*" only when nothing else can reach the service.
+    forwarded_allow_ips: str = "127.0.0.1"
     max_body_bytes: int = 1_000_000
     municipality_name: str = "Gemeente Voorbeeldstad"
 

@@ -8,7 +8,11 @@ from fastapi.staticfiles import StaticFiles
 from app.accounts.routes import router as accounts_router
 from app.config import PROJECT_ROOT, get_settings
 from app.web import errors
-from app.web.middleware import CsrfCookieAndHeadersMiddleware, LimitBodyMiddleware
+from app.web.middleware import (
+    CsrfCookieAndHeadersMiddleware,
+    LimitBodyMiddleware,
+    RejectNulMiddleware,
+)
 from app.wiki.api import router as wiki_api_router
 from app.wiki.manage import router as wiki_manage_router
 from app.wiki.routes import router as wiki_router
@@ -38,6 +42,7 @@ def create_app() -> FastAPI:
     errors.install(app)
     app.add_middleware(CsrfCookieAndHeadersMiddleware, secure=settings.cookie_secure)
     app.add_middleware(LimitBodyMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RejectNulMiddleware)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.include_router(accounts_router)
     app.include_router(wiki_api_router)

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from app.accounts import service as accounts_service
 from app.config import PROJECT_ROOT, get_settings
 from app.wiki import service as wiki_service
-from app.wiki.models import Item, ItemCheck, ItemUpdateIn, Revision, Theme
+from app.wiki.models import Item, ItemCheck, ItemIn, ItemUpdateIn, Revision, Theme
 from tests.conftest import BACKENDS, new_database
 
 CONTENT = PROJECT_ROOT / "content"
@@ -85,7 +85,15 @@ def test_import_is_idempotent_and_export_import_round_trips(backend, tmp_path):
                 wiki_service.update_item(s, item, ItemUpdateIn.model_validate(
                     {k: v for k, v in data.items() if k in ItemUpdateIn.model_fields and k != "slug"}), editor)
             wiki_service.mark_checked(s, item, editor, item.version)
+            # Bodies that trip up naive file formats: a rule, a setext heading, CRLF from a
+            # browser, an indented code block.
+            tricky = "Intro\r\n\r\n---\r\n\r\nNa de lijn\r\n\nKop\n---\n\n    code blok\n"
+            wiki_service.create_item(s, ItemIn.model_validate({
+                "title": "Lastige tekst", "summary": "S", "dossier_meaning": "D", "body": tricky,
+                "theme": theme.slug, "status": "published"}), editor)
             s.commit()
+            stored = s.exec(select(Item).where(Item.slug == "lastige-tekst")).one().body
+            assert stored == "Intro\n\n---\n\nNa de lijn\n\nKop\n---\n\n    code blok"
 
         ok(kennisbank(url, "export", str(tmp_path / "export")))
         ok(kennisbank(url2, "migrate"))
@@ -114,6 +122,28 @@ def test_import_reports_a_broken_file_and_keeps_the_rest(tmp_path):
         assert "fout.md" in result.stderr and "summary" in result.stderr
         with Session(engine) as s:
             assert [i.slug for i in s.exec(select(Item))] == ["goed"]
+    finally:
+        cleanup()
+
+
+def test_import_refuses_broken_files_with_a_clear_message(tmp_path):
+    engine, url, cleanup = new_database("sqlite")
+    try:
+        ok(kennisbank(url, "migrate"))
+        folder = tmp_path / "c"
+        (folder / "items").mkdir(parents=True)
+        (folder / "themes.yaml").write_text("- name: Zonder slug\n")
+        result = kennisbank(url, "import", str(folder))
+        assert result.returncode == 1
+        assert "Niets geïmporteerd" in result.stderr and "slug" in result.stderr
+        assert "Traceback" not in result.stderr
+        (folder / "themes.yaml").write_text("- slug: t\n  name: T\n")
+        (folder / "items" / "t").mkdir()
+        (folder / "items" / "t" / "a.md").write_text("---\ntitle: A\nsummary: S\ndossier_meaning: D\n---\nx\n")
+        (folder / "items" / "t" / "a.history.yaml").write_text("revisions:\n- number: 1\n  created_at: gisteren\n")
+        result = kennisbank(url, "import", str(folder))
+        assert result.returncode == 1
+        assert "a.history.yaml" in result.stderr and "Traceback" not in result.stderr
     finally:
         cleanup()
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.accounts import service
@@ -118,7 +118,9 @@ def create_token(
 
 
 @router.post("/account/tokens/{token_id}/intrekken", dependencies=[CsrfProtected])
-def revoke_token(session: SessionDep, user: CurrentUser, token_id: int) -> Response:
+def revoke_token(
+    session: SessionDep, user: CurrentUser, token_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
+) -> Response:
     if not service.revoke_api_token(session, user, token_id):
         raise HTTPException(404, "Dit token bestaat niet.")
     return RedirectResponse("/account", status_code=303)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, text
 from sqlmodel import Session, col, select
 
 from app.accounts.models import (
@@ -131,26 +131,48 @@ class LoginThrottled(Exception):
     pass
 
 
-def _recent_failures(session: Session, settings: Settings, column, value: str) -> int:  # type: ignore[no-untyped-def]
+def _recent_failures(
+    session: Session, settings: Settings, *, email: str | None = None, address: str | None = None
+) -> int:
     since = utcnow() - timedelta(minutes=settings.login_window_minutes)
-    return session.exec(
+    query = (
         select(func.count())
         .select_from(LoginAttempt)
-        .where(column == value)
-        .where(LoginAttempt.succeeded.is_(False))  # type: ignore[attr-defined]
-        .where(LoginAttempt.at >= since)
-    ).one()
+        .where(col(LoginAttempt.succeeded).is_(False), col(LoginAttempt.at) >= since)
+    )
+    if email is not None:
+        query = query.where(LoginAttempt.email == email)
+    if address is not None:
+        query = query.where(LoginAttempt.address == address)
+    return session.exec(query).one()
+
+
+def _serialise_attempts(session: Session, email: str) -> None:
+    """On PostgreSQL, attempts on one account wait for each other, so that parallel guesses
+    cannot all pass the count before any failure is stored. (SQLite's write lock does this.)"""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:namespace, hashtext(:email))"),
+            {"namespace": 4_242_003, "email": email},
+        )
 
 
 def authenticate_password(
     session: Session, settings: Settings, email: str, password: str, address: str
 ) -> User | None:
-    """The active user with this e-mail and password, or None; raises LoginThrottled."""
+    """The active user with this e-mail and password, or None; raises LoginThrottled.
+
+    Three limits over the last `login_window_minutes`: failures for this account from this
+    address (stops guessing, without letting a stranger elsewhere lock a colleague out), for
+    this account from anywhere (ten times higher: stops guessing from many addresses), and
+    from this address for any account."""
     email = normalise_email(email)
+    _serialise_attempts(session, email)
+    per_account = settings.login_max_failures_per_account
     if (
-        _recent_failures(session, settings, LoginAttempt.email, email)
-        >= settings.login_max_failures_per_account
-        or _recent_failures(session, settings, LoginAttempt.address, address)
+        _recent_failures(session, settings, email=email, address=address) >= per_account
+        or _recent_failures(session, settings, email=email) >= per_account * 10
+        or _recent_failures(session, settings, address=address)
         >= settings.login_max_failures_per_address
     ):
         raise LoginThrottled

@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -22,6 +23,23 @@ CSRF_HEADER = "x-csrf-token"
 # "saved" and follows the redirect always sees the saved data, and a failed commit is an error.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking, for templates: a plain copy, still readable after the session has been
+    rolled back and closed (error pages are rendered then)."""
+
+    id: int
+    email: str
+    name: str
+    role: str
+    function: str | None
+    team_id: int | None
+
+    @classmethod
+    def of(cls, user: User) -> "Viewer":
+        return cls(user.id, user.email, user.name, user.role, user.function, user.team_id)  # type: ignore[arg-type]
 
 
 class LoginRequired(Exception):
@@ -49,7 +67,7 @@ def get_optional_user(request: Request, session: SessionDep) -> User | None:
         cookie = request.cookies.get(SESSION_COOKIE)
         user = accounts_service.user_for_session(session, cookie) if cookie else None
         request.state.auth = "cookie" if user else None
-    request.state.user = user
+    request.state.user = Viewer.of(user) if user is not None else None
     return user
 
 
@@ -107,11 +125,27 @@ async def verify_csrf(request: Request) -> None:
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
     if not _csrf_valid(request, sent):
-        raise HTTPException(
-            403,
-            "Dit formulier is verlopen of niet door deze site verstuurd. "
-            "Laad de pagina opnieuw en probeer het nog eens.",
-        )
+        typed = {}
+        if not is_api(request):
+            form = await request.form()
+            typed = {
+                k: v for k, v in form.items()
+                if isinstance(v, str) and v.strip() and k not in (CSRF_FIELD, "password", "version")
+            }
+        raise CsrfFailed(typed)
+
+
+class CsrfFailed(Exception):
+    """A form whose CSRF token does not match; `typed` is what the user filled in."""
+
+    message = (
+        "Dit formulier is verlopen of niet door deze site verstuurd, en is daarom niet "
+        "opgeslagen. Laad de pagina opnieuw en probeer het nog eens."
+    )
+
+    def __init__(self, typed: dict[str, str]):
+        super().__init__(self.message)
+        self.typed = typed
 
 
 CsrfProtected = Depends(verify_csrf)

@@ -7,9 +7,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.web.deps import LoginRequired, is_api
+from app.web.deps import CsrfFailed, LoginRequired, is_api
 
 _MESSAGES = {
     "missing": "Dit veld is verplicht.",
@@ -108,6 +109,22 @@ def install(app: FastAPI) -> None:
             )
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(CsrfFailed)
+    async def _csrf(request: Request, exc: CsrfFailed) -> Response:
+        if is_api(request):
+            return JSONResponse({"detail": exc.message}, status_code=403)
+        # Nothing typed is lost: show it, so it can be copied into a fresh form.
+        context = {"title": "Niet opgeslagen", "message": exc.message, "typed": exc.typed}
+        return render(request, "error.html", context, 403)
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> Response:
+        # Input the database refuses (e.g. a NUL character on PostgreSQL): a 422, not a 500.
+        message = "Deze invoer bevat tekens die niet opgeslagen kunnen worden. Pas de tekst aan."
+        if is_api(request):
+            return api_error(422, "body", message, "invalid_characters")
+        return render(request, "error.html", {"title": "Ongeldige invoer", "message": message}, 422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

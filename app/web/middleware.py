@@ -84,6 +84,29 @@ class LimitBodyMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
+class RejectNulMiddleware:
+    """A NUL character in a path or query string is never valid input; PostgreSQL refuses it
+    with an error, so answer with a clear 400 before anything reaches the database."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            raw = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
+            if b"%00" in raw or b"\x00" in raw or "\x00" in scope.get("path", ""):
+                field = "query" if b"%00" in scope.get("query_string", b"") else "path"
+                body = json.dumps({"detail": [{
+                    "field": field, "type": "nul_character", "loc": [field],
+                    "message": "Het adres bevat een ongeldig teken (NUL).",
+                }]}).encode()
+                await send({"type": "http.response.start", "status": 400,
+                            "headers": [(b"content-type", b"application/json")]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
 class CsrfCookieAndHeadersMiddleware:
     """Give every browser a random CSRF cookie, and every response the security headers."""
 
@@ -111,7 +134,9 @@ class CsrfCookieAndHeadersMiddleware:
                     if key.decode() not in headers:
                         headers.append(key.decode(), value.decode())
                 if new_value is not None:
-                    flags = "; Path=/; HttpOnly; SameSite=Strict" + ("; Secure" if self.secure else "")
+                    # Lax, not Strict: a link from mail or Teams must not replace the cookie and so
+                    # invalidate the form in an editor tab that is already open.
+                    flags = "; Path=/; HttpOnly; SameSite=Lax" + ("; Secure" if self.secure else "")
                     headers.append("set-cookie", f"{CSRF_COOKIE}={new_value}{flags}")
             await send(message)
 

@@ -10,6 +10,7 @@ file becomes a new revision. Export then import into an empty database gives the
 items and revisions.
 """
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session, col, select
 
 from app.db import utcnow
@@ -56,21 +57,25 @@ class ImportReport:
 # --- reading files ---------------------------------------------------------------------------
 
 
+_FRONT_MATTER = re.compile(r"---[ \t]*\n(.*?)\n---[ \t]*(?:\n|$)(.*)", re.S)
+
+
 def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
+    """YAML between the first two '---' lines; everything after is the body, '---' included."""
+    text = text.replace("\r\n", "\n")
     if not text.startswith("---"):
         raise ContentError(f"{path}: het bestand begint niet met front matter (---).")
-    parts = text.split("\n---", 2)
-    if len(parts) < 2:
+    match = _FRONT_MATTER.match(text)
+    if match is None:
         raise ContentError(f"{path}: de front matter wordt niet afgesloten met ---.")
-    head = parts[0][3:]
-    body = parts[1].split("\n", 1)[1] if "\n" in parts[1] else ""
+    head, body = match.groups()
     try:
         meta = yaml.safe_load(head) or {}
     except yaml.YAMLError as exc:
         raise ContentError(f"{path}: ongeldige YAML in de front matter ({exc}).") from exc
     if not isinstance(meta, dict):
         raise ContentError(f"{path}: de front matter is geen lijst van sleutels en waarden.")
-    return meta, body.strip("\n") + "\n" if body.strip() else ""
+    return meta, body
 
 
 def item_files(folder: Path) -> list[Path]:
@@ -89,8 +94,7 @@ def _parse_item(path: Path) -> tuple[ItemIn, dict[str, Any]]:
     try:
         data = ItemIn.model_validate({**meta, "body": body})
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise ContentError(f"{path}: {problems}") from exc
+        raise ContentError(f"{path}: {_problems(exc)}") from exc
     return data, extra
 
 
@@ -104,14 +108,10 @@ def import_folder(
     report = ImportReport()
     themes_file = folder / "themes.yaml"
     if themes_file.exists():
-        for position, entry in enumerate(yaml.safe_load(themes_file.read_text("utf-8")) or []):
+        for position, entry in enumerate(_themes(themes_file)):
             _, changed = service.upsert_theme(
-                session,
-                slug=entry["slug"],
-                name=entry["name"],
-                description=entry.get("description", ""),
-                icon=entry.get("icon", "boek"),
-                position=position,
+                session, slug=entry.slug, name=entry.name, description=entry.description,
+                icon=entry.icon, position=position,
             )
             report.themes_changed += int(changed)
     files = item_files(folder)
@@ -123,6 +123,40 @@ def import_folder(
         except (ContentError, service.WikiError) as exc:
             report.errors.append(str(exc) if isinstance(exc, ContentError) else f"{path}: {exc}")
     return report
+
+
+class _ThemeEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    slug: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)
+    name: str = Field(min_length=1, max_length=120)
+    description: str = Field(default="", max_length=300)
+    icon: str = Field(default="boek", max_length=40)
+
+
+class _RevisionEntry(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    number: int = Field(ge=1)
+    created_at: datetime
+    theme: str
+    status: ItemStatus
+
+
+def _problems(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+
+
+def _themes(path: Path) -> list[_ThemeEntry]:
+    try:
+        entries = yaml.safe_load(path.read_text("utf-8")) or []
+        if not isinstance(entries, list):
+            raise ContentError(f"{path}: verwacht een lijst van thema's.")
+        return [_ThemeEntry.model_validate(e) for e in entries]
+    except yaml.YAMLError as exc:
+        raise ContentError(f"{path}: ongeldige YAML ({exc}).") from exc
+    except ValidationError as exc:
+        raise ContentError(f"{path}: {_problems(exc)}") from exc
 
 
 def _import_item(session: Session, path: Path, report: ImportReport) -> None:
@@ -178,8 +212,15 @@ def _aware(value: Any) -> datetime:
 def _create_with_history(
     session: Session, data: ItemIn, extra: dict[str, Any], history: Path
 ) -> None:
-    recorded = yaml.safe_load(history.read_text("utf-8")) or {}
-    entries = recorded.get("revisions") or []
+    try:
+        recorded = yaml.safe_load(history.read_text("utf-8")) or {}
+        entries = [
+            _RevisionEntry.model_validate(e).model_dump() for e in recorded.get("revisions") or []
+        ]
+    except (yaml.YAMLError, AttributeError) as exc:
+        raise ContentError(f"{history}: geen geldige geschiedenis ({exc}).") from exc
+    except ValidationError as exc:
+        raise ContentError(f"{history}: {_problems(exc)}") from exc
     if not entries:
         raise ContentError(f"{history}: geen versies gevonden.")
     themes = {t.slug: t for t in service.list_themes(session)}

@@ -15,7 +15,7 @@ from app.web.errors import field_errors
 from app.web.templating import render
 from app.wiki import forms, service
 from app.wiki.diff import diff_versions
-from app.wiki.models import THEME_ICONS, Item, ItemContent, ItemStatus, Theme, ThemeIn
+from app.wiki.models import MAX_INT, THEME_ICONS, Item, ItemContent, ItemStatus, Theme, ThemeIn
 from app.wiki.routes import common_context, item_or_404, theme_or_404
 
 router = APIRouter(include_in_schema=False)
@@ -181,7 +181,7 @@ def change_status(
     user: Editor,
     slug: str,
     status: Annotated[ItemStatus, Form()],
-    version: Annotated[int, Form(ge=1)],
+    version: Annotated[int, Form(ge=1, le=MAX_INT)],
 ) -> Response:
     item = item_or_404(session, slug, user)
     try:
@@ -197,7 +197,7 @@ def check_item(
     session: SessionDep,
     user: Editor,
     slug: str,
-    version: Annotated[int, Form(ge=1)],
+    version: Annotated[int, Form(ge=1, le=MAX_INT)],
     next_review: Annotated[date | None, Form()] = None,
     note: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:

@@ -12,6 +12,7 @@ from app.accounts.models import Audience
 from app.db import utcnow
 
 SUMMARY_MAX = 300
+MAX_INT = 2**31 - 1  # the largest id or version a database integer column holds
 
 
 class ItemStatus(StrEnum):
@@ -113,7 +114,7 @@ class ItemCheck(SQLModel, table=True):
 class ItemIn(BaseModel):
     """What the API accepts to create an item."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
     title: str = PField(min_length=1, max_length=200)
     summary: str = PField(min_length=1, max_length=SUMMARY_MAX)
@@ -131,6 +132,22 @@ class ItemIn(BaseModel):
     slug: str | None = PField(default=None, max_length=120, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
     note: str = PField(default="", max_length=300)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _clean_text(cls, value: object, info) -> object:  # type: ignore[no-untyped-def]
+        """One newline convention (browsers send CRLF), no NUL, no stray spaces around short
+        fields; the body keeps its indentation (Markdown code blocks)."""
+        if isinstance(value, list):
+            return [cls._clean_text(v, info) for v in value]
+        if not isinstance(value, str):
+            return value
+        if "\x00" in value:
+            raise ValueError("Deze tekst bevat een ongeldig teken (NUL). Haal het weg.")
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        if info.field_name == "body":
+            return value.lstrip("\n").rstrip()
+        return value.strip()
+
     @field_validator("source_url")
     @classmethod
     def _http_only(cls, value: str) -> str:
@@ -140,9 +157,11 @@ class ItemIn(BaseModel):
 
 
 class ItemUpdateIn(ItemIn):
-    """An update names the version it was based on."""
+    """An update names the version it was based on, and replaces every field (PUT): the status
+    must be given, so that leaving it out never unpublishes an item."""
 
-    version: int = PField(ge=1)
+    version: int = PField(ge=1, le=MAX_INT)
+    status: ItemStatus
     slug: None = None  # a slug never changes: links in agendas and mail must keep working
 
 

@@ -13,7 +13,7 @@ from app.web.templating import render
 from app.wiki import service
 from app.wiki.diff import diff_versions
 from app.wiki.markdown import render as render_markdown
-from app.wiki.models import AUDIENCE_LABELS, STATUS_LABELS, Item, ItemStatus, Theme
+from app.wiki.models import AUDIENCE_LABELS, MAX_INT, STATUS_LABELS, Item, ItemStatus, Theme
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 20
@@ -119,8 +119,8 @@ def history(
     session: SessionDep,
     user: CurrentUser,
     slug: str,
-    van: int | None = None,
-    naar: int | None = None,
+    van: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
+    naar: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
 ) -> Response:
     item = item_or_404(session, slug, user)
     revisions = service.revisions(session, item)

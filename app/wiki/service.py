@@ -100,6 +100,8 @@ def upsert_theme(
 
 def create_theme(session: Session, data: ThemeIn) -> Theme:
     slug = slugify(data.name)
+    if slug in RESERVED_SLUGS:
+        slug = f"{slug}-thema"
     if get_theme(session, slug) is not None:
         raise WikiError("name", "Er bestaat al een thema met deze naam.")
     theme = Theme(slug=slug, **data.model_dump())
@@ -177,6 +179,10 @@ def get_revision(session: Session, item: Item, number: int) -> Revision | None:
 # --- writing items ---------------------------------------------------------------------------
 
 
+# Fixed path words next to /items/{slug} and /themas/{slug}: never a slug.
+RESERVED_SLUGS = frozenset({"nieuw", "overzicht", "bewerken", "geschiedenis", "zoeken", "poster"})
+
+
 def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
@@ -185,6 +191,9 @@ def slugify(text: str) -> str:
 
 def _unique_slug(session: Session, wanted: str) -> str:
     slug, n = wanted, 2
+    if slug in RESERVED_SLUGS:
+        slug = f"{wanted}-{n}"
+        n += 1
     while session.exec(select(Item.id).where(Item.slug == slug)).first() is not None:
         slug, n = f"{wanted}-{n}", n + 1
     return slug
@@ -248,6 +257,8 @@ def create_item(
     theme = _resolve_theme(session, data)
     _check_dates(data)
     if data.slug:
+        if data.slug in RESERVED_SLUGS:
+            raise WikiError("slug", f"'{data.slug}' is gereserveerd; kies een andere korte naam.")
         if session.exec(select(Item.id).where(Item.slug == data.slug)).first() is not None:
             raise WikiError("slug", "Er bestaat al een item met deze korte naam (slug).")
         slug = data.slug
@@ -296,6 +307,8 @@ def update_item(
     _check_dates(data)
     _bump_version(session, item, data.version)
     for name, value in content_of(data).items():
+        if name == "review_date" and value is None:
+            continue  # no review date given: keep the one set at publication or check
         setattr(item, name, value)
     if is_example is not None:
         item.is_example = is_example

@@ -183,3 +183,39 @@ def test_openapi_is_served(client):
     spec = client.get("/openapi.json").json()
     assert "/api/v1/items/{slug}" in spec["paths"]
     assert client.get("/docs").status_code == 200
+
+
+def test_nul_characters_are_refused_not_a_500(client, db, editor_headers):
+    make_theme(db, slug="t")
+    response = client.post("/api/v1/items", json=new_item("t", title="a\u0000b"), headers=editor_headers)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "title"
+    response = client.get("/api/v1/items/a%00b", headers=editor_headers)
+    assert response.status_code == 400 and response.json()["detail"][0]["field"] == "path"
+    response = client.get("/api/v1/items?theme=a%00b", headers=editor_headers)
+    assert response.status_code == 400 and response.json()["detail"][0]["field"] == "query"
+
+
+def test_put_must_name_the_status(client, db, editor_headers):
+    theme = make_theme(db)
+    item = make_item(db, theme)
+    payload = new_item(theme.slug, version=1)
+    del payload["status"]
+    response = client.put(f"/api/v1/items/{item.slug}", json=payload, headers=editor_headers)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "status"
+
+
+def test_put_without_review_date_keeps_it(client, db, editor_headers):
+    theme = make_theme(db)
+    item = make_item(db, theme, review_date="2030-06-01")
+    response = client.put(f"/api/v1/items/{item.slug}", json=new_item(theme.slug, version=1), headers=editor_headers)
+    assert response.json()["review_date"] == "2030-06-01"
+
+
+def test_reserved_words_never_become_slugs(client, db, editor_headers):
+    make_theme(db, slug="t")
+    response = client.post("/api/v1/items", json=new_item("t", title="Nieuw"), headers=editor_headers)
+    assert response.json()["slug"] == "nieuw-2"
+    response = client.post("/api/v1/items", json=new_item("t", slug="nieuw"), headers=editor_headers)
+    assert response.status_code == 422 and response.json()["detail"][0]["field"] == "slug"

@@ -141,3 +141,21 @@ def test_review_page_checks_many_and_rechecks_a_theme(client, db):
     assert response.headers["location"] == "/controle?klaar=2"
     page = soup(client.get("/controle"))
     assert sorted(a.text for a in page.select("tbody td a")) == ["Oud item", "Vers item"]
+
+
+def test_huge_numbers_in_the_address_are_a_422(client, db):
+    theme = make_theme(db)
+    item = make_item(db, theme)
+    login(client, db, make_user(db))
+    assert client.get(f"/items/{item.slug}/geschiedenis?van=99999999999999999999").status_code == 422
+
+
+def test_a_refused_form_shows_what_was_typed(client, db):
+    theme = make_theme(db)
+    login(client, db, make_user(db, Role.kwaliteit))
+    form = {"title": "Mijn titel", "body": "Een hele middag werk.", "theme": theme.slug, "csrf_token": "verlopen"}
+    response = client.post("/items/nieuw", data=form)
+    assert response.status_code == 403
+    page = soup(response)
+    typed = [t.text for t in page.select("textarea[readonly]")]
+    assert "Een hele middag werk." in typed and "Mijn titel" in typed

@@ -4,12 +4,15 @@ from datetime import date, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
+from sqlmodel import Session
 
+from app import migrate
 from app.accounts.models import Role
 from app.db import utcnow
 from app.wiki import service
 from app.wiki.markdown import render
-from app.wiki.models import ItemStatus, ItemUpdateIn
+from app.wiki.models import Item, ItemStatus, ItemUpdateIn, Theme
+from tests.conftest import BACKENDS, new_database
 from tests.factories import item_data, make_item, make_theme, make_user
 
 
@@ -37,6 +40,33 @@ def test_stale_save_is_refused_at_the_database(db):
     with pytest.raises(service.StaleVersion) as stale:
         service.update_item(db, item, update, editor)
     assert stale.value.current.version == 2
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_sessions_saving_the_same_version_one_wins(backend):
+    """The conditional UPDATE decides, not the in-memory check: both saw version 1."""
+    engine, _, cleanup = new_database(backend)
+    try:
+        migrate.upgrade(engine)
+        with Session(engine, expire_on_commit=False) as s:
+            editor = make_user(s, Role.kwaliteit)
+            item = make_item(s, make_theme(s), author=editor)
+            s.commit()
+            data = {**item_data(s.get(Theme, item.theme_id)).model_dump(), "version": 1}
+        with Session(engine, expire_on_commit=False) as second:
+            mine = second.get(Item, item.id)
+            second.commit()  # second now holds version 1 in memory
+        with Session(engine) as first:
+            service.update_item(first, first.get(Item, item.id), ItemUpdateIn.model_validate(data), editor)
+            first.commit()
+        with Session(engine, expire_on_commit=False) as second:
+            second.add(mine)
+            assert mine.version == 1  # the in-memory check passes ...
+            with pytest.raises(service.StaleVersion) as stale:
+                service.update_item(second, mine, ItemUpdateIn.model_validate(data), editor)
+            assert stale.value.current.version == 2  # ... the database refuses
+    finally:
+        cleanup()  # type: ignore[operator]
 
 
 def test_review_queue_holds_overdue_and_soon_due_items(db):
@@ -95,3 +125,13 @@ def test_markdown_keeps_structure_and_removes_what_could_run():
     assert all(a["href"].startswith("https://") for a in tree.find_all("a"))
     assert not any(attr.startswith("on") for tag in tree.find_all(True) for attr in tag.attrs)
     assert "&lt;script&gt;" in html  # shown as text, never run
+
+
+def test_large_rewrites_diff_as_plain_lines():
+    from app.wiki.diff import MAX_PAIRINGS, _line_diff
+
+    old = "\n".join(f"oude regel {n}" for n in range(100))
+    new = "\n".join(f"nieuwe regel {n}" for n in range(100))
+    assert 100 * 100 > MAX_PAIRINGS
+    kinds = {line.kind for line in _line_diff(old, new)}
+    assert kinds == {"removed", "added"}
