@@ -11,6 +11,8 @@ from sqlmodel import Session
 from app import migrate
 from app.accounts import service as accounts_service
 from app.config import Settings
+from app.search import service as search_service
+from app.search import sync as search_sync
 from app.wiki import loader
 from app.wiki import service as wiki_service
 
@@ -23,6 +25,7 @@ def prepare(engine: Engine, settings: Settings) -> list[str]:
     done: list[str] = []
     if settings.auto_migrate:
         migrate.upgrade(engine)
+    search_sync.install()
     with Session(engine) as session:
         if engine.dialect.name == "postgresql":
             session.exec(text("SELECT pg_advisory_xact_lock(:id)"), params={"id": _PG_SEED_LOCK})  # type: ignore[call-overload]
@@ -30,11 +33,17 @@ def prepare(engine: Engine, settings: Settings) -> list[str]:
             report = loader.import_folder(session, settings.content_dir)
             done.append(f"Startinhoud geladen: {report.created} items uit {settings.content_dir}.")
             done.extend(f"Niet geladen: {error}" for error in report.errors)
+        synonyms = settings.content_dir / "synonyms.yaml"
+        if settings.load_starter_content and synonyms.exists():
+            groups = yaml.safe_load(synonyms.read_text("utf-8")) or []
+            if added := search_service.seed_synonyms(session, groups):
+                done.append(f"Synoniemen geladen: {added} groepen.")
         if settings.load_demo_accounts:
             added = load_demo(session, settings.content_dir / "demo.yaml")
             if added:
                 done.append(f"Demoteams en -accounts aangemaakt: {added}.")
         session.commit()
+    done.append(search_sync.ensure(engine, search_sync.get_index()))
     for line in done:
         log.info(line)
     return done

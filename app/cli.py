@@ -11,6 +11,7 @@ from app.accounts import service as accounts_service
 from app.accounts.models import Audience, Function, Role
 from app.config import get_settings
 from app.db import get_engine, session_scope
+from app.search import sync as search_sync
 from app.wiki import loader
 
 app = typer.Typer(help="Wiki-bibliotheek: kennisbank voor schuldhulpverlening.", no_args_is_help=True)
@@ -80,11 +81,27 @@ def _progress(label: str):  # type: ignore[no-untyped-def]
     return update
 
 
+@app.command()
+def reindex() -> None:
+    """Bouw de zoekindex opnieuw op uit de database."""
+    index = search_sync.get_index()
+    typer.echo(f"Zoekindex in {index.path.resolve()}")
+    with typer.progressbar(length=1, label="Indexeren", show_pos=True) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(1)
+
+        count = search_sync.rebuild(get_engine(), index, progress)
+    typer.echo(f"{count} items in de zoekindex.")
+
+
 @app.command("import")
 def import_command(
     path: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="Map met themes.yaml en items/.")],
 ) -> None:
     """Importeer thema's en items uit een map (nogmaals importeren verandert niets)."""
+    search_sync.install()  # imported items are searchable as soon as they are committed
     try:
         with session_scope() as session:
             report = loader.import_folder(session, path, progress=_progress("Importeren"))

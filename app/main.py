@@ -7,6 +7,9 @@ from fastapi.staticfiles import StaticFiles
 
 from app.accounts.routes import router as accounts_router
 from app.config import PROJECT_ROOT, get_settings
+from app.search import sync as search_sync
+from app.search.routes import api as search_api_router
+from app.search.routes import pages as search_router
 from app.web import errors
 from app.web.middleware import (
     CsrfCookieAndHeadersMiddleware,
@@ -40,12 +43,15 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     errors.install(app)
+    search_sync.install()
     app.add_middleware(CsrfCookieAndHeadersMiddleware, secure=settings.cookie_secure)
     app.add_middleware(LimitBodyMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RejectNulMiddleware)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.include_router(accounts_router)
     app.include_router(wiki_api_router)
+    app.include_router(search_api_router)
+    app.include_router(search_router)
     app.include_router(wiki_manage_router)  # before the reading routes: /items/nieuw wins
     app.include_router(wiki_router)
     return app

@@ -150,3 +150,17 @@ def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     # https: the session and CSRF cookies are Secure and would not be sent back over http.
     with TestClient(app, base_url="https://testserver") as c:
         yield c
+
+
+@pytest.fixture
+def search_index(tmp_path):  # type: ignore[no-untyped-def]
+    """A fresh, empty index that this process writes to and searches, for one test."""
+    from app.search import sync
+    from app.search.index import SearchIndex
+
+    index = SearchIndex(tmp_path / "zoekindex")
+    index.create_empty()
+    sync.install()
+    sync.use_index(index)
+    yield index
+    sync.use_index(None)

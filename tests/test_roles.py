@@ -8,6 +8,7 @@ from fastapi.routing import APIRoute
 
 from app.accounts import service as accounts_service
 from app.accounts.models import Role
+from app.search import service as search_service
 from app.web.deps import SESSION_COOKIE
 from tests.factories import browser, login, make_item, make_theme, make_user
 
@@ -40,6 +41,13 @@ POLICY: dict[tuple[str, str], object] = {
     ("GET", "/controle"): KWALITEIT,
     ("POST", "/controle/gecontroleerd"): KWALITEIT,
     ("POST", "/controle/thema"): KWALITEIT,
+    ("GET", "/zoeken"): ANYONE,
+    ("GET", "/zoeken/synoniemen"): KWALITEIT,
+    ("POST", "/zoeken/synoniemen"): KWALITEIT,
+    ("POST", "/zoeken/synoniemen/{group_id}/verwijderen"): KWALITEIT,
+    ("GET", "/zoeken/analyse"): KWALITEIT,
+    ("GET", "/api/v1/search"): ANYONE,
+    ("GET", "/api/v1/search/suggest"): ANYONE,
     ("GET", "/api/v1/health"): PUBLIC,
     ("GET", "/api/v1/themes"): ANYONE,
     ("GET", "/api/v1/items"): ANYONE,
@@ -75,8 +83,9 @@ def allowed(rule: object, role: Role | None) -> bool:
 
 
 @pytest.mark.parametrize("role", [None, *Role], ids=lambda r: r or "anoniem")
-def test_every_route_with_every_role(client, db, role):
+def test_every_route_with_every_role(client, db, search_index, role):
     theme = make_theme(db, slug="thema")
+    group = search_service.save_synonyms(db, "bvv, beslagvrije voet")
     item = make_item(db, theme, title="Het item", review_date="2020-01-01")
     token_id = "999999"
     api_headers: dict[str, str] = {}
@@ -100,11 +109,18 @@ def test_every_route_with_every_role(client, db, role):
         "/controle/gecontroleerd": {"item": item.slug},
         "/controle/thema": {"theme": "thema", "reason": "Nieuwe normen"},
         "/themas/nieuw": {"name": "Nieuw thema", "icon": "boek"},
+        "/zoeken/synoniemen": {"terms": "shv, schuldhulp"},
         "/themas/{slug}/bewerken": {"name": "Thema", "icon": "wet"},
     }
     failures = []
     for (method, path), rule in sorted(POLICY.items()):
-        url = path.replace("{slug}", item.slug if "items" in path else "thema").replace("{token_id}", token_id)
+        url = (
+            path.replace("{slug}", item.slug if "items" in path else "thema")
+            .replace("{token_id}", token_id)
+            .replace("{group_id}", str(group.id))
+        )
+        if path.startswith(("/zoeken", "/api/v1/search")) and method == "GET":
+            url += "?q=bvv"
         if path.startswith("/api/"):
             body = {**item_json, "version": 1} if method == "PUT" else item_json
             response = client.request(

@@ -8,6 +8,8 @@ from fastapi.responses import Response
 
 from app.accounts import service as accounts_service
 from app.accounts.models import Audience, User
+from app.usage import service as usage_service
+from app.usage.models import UsageKind
 from app.web.deps import CurrentUser, SessionDep
 from app.web.templating import render
 from app.wiki import service
@@ -98,6 +100,7 @@ def item_page(
     request: Request, session: SessionDep, user: CurrentUser, slug: str, opgeslagen: int = 0
 ) -> Response:
     item = item_or_404(session, slug, user)
+    usage_service.record(session, user, UsageKind.read)
     owner = accounts_service.get_user(session, item.owner_id) if item.owner_id else None
     context = {
         **common_context(),

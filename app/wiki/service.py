@@ -29,6 +29,9 @@ from app.wiki.models import (
 
 REVIEW_AFTER_DAYS = 182  # about six months, DESIGN.md
 REVIEW_SOON_DAYS = 30
+# session.info key: ids of items changed in this transaction, for whoever derives data from them
+# (the search index) once the transaction commits.
+CHANGED_ITEMS = "kennisbank.changed_items"
 
 
 class WikiError(InputError):
@@ -233,6 +236,7 @@ def _snapshot(
     )
     session.add(revision)
     session.flush()
+    session.info.setdefault(CHANGED_ITEMS, set()).add(item.id)
     return revision
 
 
@@ -433,3 +437,58 @@ def checks(session: Session, item: Item) -> list[ItemCheck]:
 def last_check(session: Session, item: Item) -> ItemCheck | None:
     found = checks(session, item)
     return found[-1] if found else None
+
+
+# --- for derived data (the search index) -----------------------------------------------------
+
+
+@dataclass
+class IndexRow:
+    item: Item
+    theme_slug: str
+    theme_name: str
+
+
+def index_rows(session: Session, item_ids: set[int] | None = None) -> list[IndexRow]:
+    """Items with their theme, all of them or the given ids, in id order."""
+    query = select(Item, Theme).join(Theme, col(Theme.id) == Item.theme_id).order_by(col(Item.id))
+    if item_ids is not None:
+        query = query.where(col(Item.id).in_(item_ids))
+    return [IndexRow(item, theme.slug, theme.name) for item, theme in session.exec(query)]
+
+
+def published_versions(session: Session) -> dict[str, int]:
+    rows = session.exec(select(Item.slug, Item.version).where(Item.status == ItemStatus.published))
+    return dict(rows.all())
+
+
+def count_published(session: Session) -> int:
+    return session.exec(
+        select(func.count()).select_from(Item).where(Item.status == ItemStatus.published)
+    ).one()
+
+
+def published_by_slugs(session: Session, slugs: list[str]) -> dict[str, IndexRow]:
+    if not slugs:
+        return {}
+    query = (
+        select(Item, Theme)
+        .join(Theme, col(Theme.id) == Item.theme_id)
+        .where(col(Item.slug).in_(slugs), Item.status == ItemStatus.published)
+    )
+    return {item.slug: IndexRow(item, theme.slug, theme.name) for item, theme in session.exec(query)}
+
+
+def simple_search(session: Session, words: list[str], limit: int = 50) -> list[IndexRow]:
+    """A plain database search for when the index is unavailable: every word in the title
+    or summary."""
+    query = (
+        select(Item, Theme)
+        .join(Theme, col(Theme.id) == Item.theme_id)
+        .where(Item.status == ItemStatus.published)
+    )
+    for word in words:
+        pattern = f"%{word}%"
+        query = query.where(or_(col(Item.title).ilike(pattern), col(Item.summary).ilike(pattern)))
+    query = query.order_by(col(Item.published_at).desc()).limit(limit)
+    return [IndexRow(item, theme.slug, theme.name) for item, theme in session.exec(query)]

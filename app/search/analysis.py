@@ -1,0 +1,163 @@
+"""Dutch text analysis for the search index.
+
+Lower-casing, accent folding (financiële = financiele), Dutch stop words, a plural rule the
+Snowball stemmer lacks (strategieën → strategie), Snowball Dutch stemming, and compound
+splitting (implementatiestrategieën → implementatie + strategie) for a separate `parts` field,
+so a part finds the compound while an exact match still ranks higher.
+"""
+
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+
+from whoosh.analysis import (
+    CharsetFilter,
+    Filter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.analysis.analyzers import CompositeAnalyzer
+from whoosh.lang import stopwords_for_language
+from whoosh.support.charset import accent_map
+
+STOP_WORDS = frozenset(stopwords_for_language("nl"))
+MIN_COMPOUND = 8  # shorter words are not split
+MIN_PART = 4  # each part at least this long ("ver" + "zoek" would be nonsense)
+LINKS = ("", "s", "e", "en")  # Dutch linking morphemes: sanering-s-krediet, huiz-en-markt
+
+# Words of this sector that a general word list may miss; parts found here are trusted.
+DOMAIN_WORDS = (
+    "schuld schulden schuldhulp hulpverlening schuldhulpverlening beslag beslagvrije voet "
+    "herstel operatie toeslag toeslagen krediet sanering bewind bewindvoerder budget beheer "
+    "achterstand betaling huur energie water zorg verzekering verzekeraar premie signaal "
+    "signalering vroeg inkomen norm normen plan regeling traject aflossing capaciteit "
+    "strategie implementatie overleg werk gesprek bijstand uitkering belasting dienst "
+    "schuldeiser schuldeisers verklaring kwijtschelding gemeente leefgeld stabilisatie "
+    "intake dossier registratie proces keten partner partners bescherming"
+).split()
+
+
+def fold(text: str) -> str:
+    """Lower-case without accents: Financiële → financiele."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> frozenset[str]:
+    """Known Dutch words for compound splitting: wordfreq's most frequent, plus the sector's."""
+    from wordfreq import top_n_list
+
+    words = {fold(w) for w in top_n_list("nl", 60_000) if len(w) >= MIN_PART and w.isalpha()}
+    words.update(fold(w) for w in DOMAIN_WORDS)
+    return frozenset(words - STOP_WORDS)
+
+
+def plural_base(word: str) -> str:
+    """Snowball Dutch leaves -ieën/-eeën alone: strategieen → strategie, ideeen → idee."""
+    if word.endswith(("ieen", "eeen")) and len(word) > 5:
+        return word[:-2]
+    return word
+
+
+# Words that are also common suffixes: never a part (verantwoordelijk-heid, signale-ring).
+NOT_PARTS = frozenset(
+    "heid heden ring ringen ling lingen ding dingen lijk lijke baar bare isch schap teit "
+    "ster sters tie ties atie aties nis sel erij ende eren".split()
+)
+
+
+def _known(word: str) -> bool:
+    return word not in NOT_PARTS and (word in vocabulary() or plural_base(word) in vocabulary())
+
+
+@lru_cache(maxsize=100_000)
+def split_compound(word: str) -> tuple[str, ...]:
+    """The parts of a Dutch compound (every way it splits into known words), or ()."""
+    if len(word) < MIN_COMPOUND or _known_whole(word):
+        return ()
+    parts: dict[str, None] = {}
+    for cut in range(MIN_PART, len(word) - MIN_PART + 1):
+        head = word[:cut]
+        if not _known(head):
+            continue
+        for link in LINKS:
+            tail = word[cut + len(link):]
+            if not word[cut:].startswith(link) or len(tail) < MIN_PART:
+                continue
+            if _known(tail):
+                parts.update({head: None, tail: None})
+            elif sub := split_compound(tail):
+                parts.update({head: None, **dict.fromkeys(sub)})
+    return tuple(parts)
+
+
+def _known_whole(word: str) -> bool:
+    """A frequent word in its own right is not split (achterstand, signalering)."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "nl") >= 3.5 and word not in DOMAIN_COMPOUNDS
+
+
+# Frequent words that are still worth splitting for search.
+DOMAIN_COMPOUNDS = frozenset(["schuldhulpverlening", "hulpverlening", "beslagvrije"])
+
+
+class PluralFilter(Filter):
+    def __call__(self, tokens: Iterator) -> Iterator:  # type: ignore[override]
+        for token in tokens:
+            token.text = plural_base(token.text)
+            yield token
+
+
+class CompoundFilter(Filter):
+    """Adds a compound's parts at its position. In a query only the parts are kept, so that
+    'hersteloperatie' also finds 'herstel operatie'."""
+
+    def __call__(self, tokens: Iterator) -> Iterator:  # type: ignore[override]
+        for token in tokens:
+            parts = split_compound(token.text)
+            if not parts:
+                yield token
+                continue
+            if token.mode != "query":
+                yield token
+            original = token.text
+            for part in dict.fromkeys(parts):
+                token.text = part
+                yield token
+            token.text = original
+
+
+def _base() -> CompositeAnalyzer:
+    return (
+        RegexTokenizer(r"\w+")
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        # renumber=False: positions keep their gaps, so "schone lei" does not match
+        # "schoon is. De lei" once the stop words are gone.
+        | StopFilter(stoplist=STOP_WORDS, minsize=2, renumber=False)
+    )
+
+
+def _stemmer() -> StemFilter:
+    from whoosh.lang import stemmer_for_language
+
+    return StemFilter(stemfn=stemmer_for_language("nl"), cachesize=50_000)
+
+
+def dutch_analyzer() -> CompositeAnalyzer:
+    """For title, summary and body: folded, stop words out, plurals and stems normalised."""
+    return _base() | PluralFilter() | _stemmer()
+
+
+def parts_analyzer() -> CompositeAnalyzer:
+    """For the parts field: like dutch_analyzer, with compounds split into their parts."""
+    return _base() | CompoundFilter() | PluralFilter() | _stemmer()
+
+
+def spelling_analyzer() -> CompositeAnalyzer:
+    """Whole words, folded, not stemmed: the vocabulary for 'Bedoelde u …?'."""
+    return RegexTokenizer(r"[^\W\d_]{3,}") | LowercaseFilter() | CharsetFilter(accent_map)

@@ -1,0 +1,214 @@
+"""The Whoosh index: derived from the database, rebuilt when missing, corrupt or outdated.
+
+Writes from several processes are serialised by Whoosh's lock file: a writer waits for it
+(`timeout`, `delay`) instead of failing, so two processes publishing at once both land. Each
+thread keeps its own searcher and refreshes it when another writer has committed.
+"""
+
+import fcntl
+import json
+import logging
+import shutil
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.searching import Searcher
+
+from app.search.analysis import dutch_analyzer, parts_analyzer, spelling_analyzer
+
+log = logging.getLogger("kennisbank.search")
+
+# Raise when the schema or the analysis changes: every index of an older version is rebuilt.
+SCHEMA_VERSION = 2
+WRITE_TIMEOUT = 60.0  # seconds a writer waits for another process's lock
+
+
+def make_schema() -> Schema:
+    dutch = dutch_analyzer()
+    return Schema(
+        slug=ID(unique=True, stored=True),
+        version=NUMERIC(stored=True),
+        # A word that analyses into several tokens (Wsnp-verzoek, or a compound's parts) needs
+        # all of them: 'hersteloperatie' finds 'herstel operatie', not everything with 'herstel'.
+        title=TEXT(analyzer=dutch, field_boost=3.0, multitoken_query="and"),
+        summary=TEXT(analyzer=dutch, field_boost=2.0, multitoken_query="and"),
+        body=TEXT(analyzer=dutch, multitoken_query="and"),
+        parts=TEXT(analyzer=parts_analyzer(), field_boost=0.5, multitoken_query="and"),
+        spell=TEXT(analyzer=spelling_analyzer(), phrase=False),
+        title_start=KEYWORD(lowercase=True, commas=False),
+        theme=ID(stored=True),
+        audience=KEYWORD(),
+        published=DATETIME(sortable=True),
+        meta=STORED,
+    )
+
+
+@dataclass
+class Document:
+    """What the index needs of one published item; built from the database."""
+
+    slug: str
+    version: int
+    title: str
+    summary: str
+    text: str  # body and dossier meaning as plain text, tags
+    theme: str
+    audience: str
+    published: datetime
+
+    def fields(self) -> dict[str, Any]:
+        audiences = (
+            "klantbegeleider schuldregelaar" if self.audience == "beide" else self.audience
+        )
+        everything = f"{self.title} {self.summary} {self.text}"
+        return {
+            "slug": self.slug,
+            "version": self.version,
+            "title": self.title,
+            "summary": self.summary,
+            "body": self.text,
+            "parts": everything,
+            "spell": everything,
+            "title_start": " ".join(self.title.lower().split()),
+            "theme": self.theme,
+            "audience": audiences,
+            "published": self.published.replace(tzinfo=None),
+        }
+
+
+class IndexUnavailable(Exception):
+    """The index cannot be read; callers fall back and a rebuild is due."""
+
+
+class SearchIndex:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._local = threading.local()
+        self._schema: Schema | None = None
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    @property
+    def schema(self) -> Schema:
+        if self._schema is None:
+            self._schema = make_schema()
+        return self._schema
+
+    @property
+    def _version_file(self) -> Path:
+        return self.path / "kennisbank-schema.json"
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """A lock across processes for checks and rebuilds (not for ordinary writes)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.parent / f".{self.path.name}.lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def problem(self) -> str | None:
+        """Why the index cannot be used as it is, or None."""
+        if not whoosh_index.exists_in(self.path):
+            return "ontbreekt"
+        try:
+            stored = json.loads(self._version_file.read_text())
+        except (OSError, ValueError):
+            return "schemaversie onbekend"
+        if stored.get("schema_version") != SCHEMA_VERSION:
+            return f"schemaversie {stored.get('schema_version')} in plaats van {SCHEMA_VERSION}"
+        try:
+            with whoosh_index.open_dir(self.path).searcher() as searcher:
+                searcher.doc_count()
+        except Exception as exc:  # noqa: BLE001 - any failure to open means corrupt
+            return f"beschadigd ({type(exc).__name__})"
+        return None
+
+    def create_empty(self) -> None:
+        if self.path.exists():
+            shutil.rmtree(self.path)
+        self.path.mkdir(parents=True)
+        whoosh_index.create_in(self.path, self.schema)
+        self._version_file.write_text(json.dumps({"schema_version": SCHEMA_VERSION}))
+        self._local = threading.local()
+
+    def rebuild(
+        self, documents: Iterable[Document], total: int, progress: Callable[[int], None] | None = None
+    ) -> int:
+        """Replace the whole index by these documents."""
+        self.create_empty()
+        ix = whoosh_index.open_dir(self.path)
+        writer = ix.writer(limitmb=256, timeout=WRITE_TIMEOUT, delay=0.1)
+        count = 0
+        try:
+            for document in documents:
+                writer.add_document(**document.fields())
+                count += 1
+                if progress:
+                    progress(count)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(optimize=True)
+        return count
+
+    def versions(self) -> dict[str, int]:
+        """slug → indexed version, to compare with the database."""
+        with self._open().searcher() as searcher:
+            return {f["slug"]: f["version"] for f in searcher.all_stored_fields()}
+
+    # --- writing -------------------------------------------------------------------------
+
+    def apply(self, upserts: list[Document], deletes: list[str]) -> None:
+        """Add or replace documents and remove slugs, in one commit; waits for the lock."""
+        if not upserts and not deletes:
+            return
+        writer = self._open().writer(timeout=WRITE_TIMEOUT, delay=0.05)
+        try:
+            for slug in deletes:
+                writer.delete_by_term("slug", slug)
+            for document in upserts:
+                writer.update_document(**document.fields())
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def optimize(self) -> None:
+        self._open().optimize()
+
+    # --- reading -------------------------------------------------------------------------
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        try:
+            return whoosh_index.open_dir(self.path, schema=self.schema)
+        except Exception as exc:  # noqa: BLE001
+            raise IndexUnavailable(str(exc)) from exc
+
+    def searcher(self) -> Searcher:
+        """This thread's searcher, refreshed when another writer has committed."""
+        searcher = getattr(self._local, "searcher", None)
+        try:
+            if searcher is None:
+                searcher = self._open().searcher()
+            elif not searcher.up_to_date():
+                searcher = searcher.refresh()
+        except IndexUnavailable:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a vanished or broken segment
+            self._local.searcher = None
+            raise IndexUnavailable(str(exc)) from exc
+        self._local.searcher = searcher
+        return searcher
+
+    def doc_count(self) -> int:
+        return self.searcher().doc_count()

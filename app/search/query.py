@@ -1,0 +1,119 @@
+"""From what a klantbegeleider types to a Whoosh query: synonyms, phrases, typo correction."""
+
+import re
+from dataclasses import dataclass, field
+
+from whoosh.fields import Schema
+from whoosh.qparser import (
+    FieldsPlugin,
+    MultifieldParser,
+    OrGroup,
+    PlusMinusPlugin,
+    SingleQuotePlugin,
+    WildcardPlugin,
+)
+from whoosh.query import Query
+from whoosh.reading import IndexReader
+from whoosh.support.levenshtein import damerau_levenshtein
+
+from app.search.analysis import STOP_WORDS, fold
+
+SEARCH_FIELDS = ["title", "summary", "body", "parts"]
+_QUOTED = re.compile(r'"[^"]*"?')
+_WORD = re.compile(r"\w+")
+
+
+@dataclass
+class Prepared:
+    text: str  # folded query with synonyms expanded, for the parser
+    expanded_with: list[str] = field(default_factory=list)  # synonyms that were added
+
+
+def normalise(query: str) -> str:
+    """Folded, single spaces, at most 200 characters: the form we log and compare."""
+    return " ".join(fold(query).split())[:200]
+
+
+def _outside_quotes(text: str) -> list[tuple[int, int]]:
+    spans, last = [], 0
+    for match in _QUOTED.finditer(text):
+        spans.append((last, match.start()))
+        last = match.end()
+    spans.append((last, len(text)))
+    return spans
+
+
+def expand_synonyms(query: str, groups: list[list[str]]) -> Prepared:
+    """Replace a term of a synonym group by (term OR "other term" …), outside quoted phrases."""
+    text = normalise(query)
+    members = {fold(term): group for group in groups for term in group}
+    if not members:
+        return Prepared(text)
+    pattern = re.compile(
+        r"(?<!\w)(" + "|".join(re.escape(m) for m in sorted(members, key=len, reverse=True)) + r")(?!\w)"
+    )
+    out, added = [], []
+    last = 0
+    for start, end in _outside_quotes(text):
+        out.append(text[last:start])
+        segment = text[start:end]
+
+        def replace(match: re.Match) -> str:
+            group = members[match.group(1)]
+            alternatives = [fold(t) for t in group]
+            added.extend(a for a in alternatives if a != match.group(1) and a not in added)
+            return "(" + " OR ".join(f'"{a}"' if " " in a else a for a in alternatives) + ")"
+
+        out.append(pattern.sub(replace, segment))
+        last = end
+    out.append(text[last:])
+    return Prepared("".join(out), added)
+
+
+def parser(schema: Schema) -> MultifieldParser:
+    qp = MultifieldParser(SEARCH_FIELDS, schema, group=OrGroup.factory(0.9))
+    # Plain words, "phrases", OR and parentheses; no field:, wildcards or 'quotes' (auto's).
+    for plugin in (FieldsPlugin, WildcardPlugin, SingleQuotePlugin, PlusMinusPlugin):
+        qp.remove_plugin_class(plugin)
+    return qp
+
+
+def parse(schema: Schema, prepared: Prepared) -> Query:
+    return parser(schema).parse(prepared.text)
+
+
+def correct(reader: IndexReader, query: str, protected: set[str]) -> str | None:
+    """The query with unknown words replaced by the closest known ones, or None."""
+    text = normalise(query)
+    changed = False
+
+    def fix(match: re.Match) -> str:
+        nonlocal changed
+        word = match.group(0)
+        if (
+            len(word) < 4
+            or word.isdigit()
+            or word in STOP_WORDS
+            or word in protected
+            or reader.doc_frequency("spell", word) > 0
+        ):
+            return word
+        best = _closest(reader, word)
+        if best is None:
+            return word
+        changed = True
+        return best
+
+    corrected = _WORD.sub(fix, text)
+    return corrected if changed else None
+
+
+def _closest(reader: IndexReader, word: str) -> str | None:
+    maxdist = 1 if len(word) < 6 else 2
+    candidates = set(reader.terms_within("spell", word, maxdist, prefix=1))
+    if not candidates:
+        return None
+    return min(
+        candidates,
+        key=lambda c: (damerau_levenshtein(word, c), -reader.doc_frequency("spell", c), c),
+    )

@@ -1,0 +1,156 @@
+"""Search pages and API: /zoeken, /api/v1/search, suggestions, synonyms and analytics."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.accounts.models import Audience
+from app.search import service
+from app.search.index import SearchIndex
+from app.search.models import SearchResponse, SuggestResponse, SynonymGroup
+from app.search.sync import get_index
+from app.web.deps import CsrfProtected, CurrentUser, Editor, SessionDep
+from app.web.errors import api_error
+from app.web.templating import render
+from app.wiki import service as wiki_service
+from app.wiki.models import AUDIENCE_LABELS, MAX_INT
+
+IndexDep = Annotated[SearchIndex, Depends(get_index)]
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/v1/search", tags=["zoeken"])
+
+QueryText = Annotated[str, Query(max_length=200, description="Zoekvraag")]
+Page = Annotated[int, Query(ge=1, le=1000)]
+
+
+def _filters(theme: str | None, audience: Audience | None, date_from: date | None, date_to: date | None) -> service.Filters:
+    return service.Filters(
+        theme=theme or None,
+        audience=audience.value if audience and audience != Audience.beide else None,
+        date_from=date_from,
+        date_to=date_to,
+    )
+
+
+@pages.get("/zoeken")
+def search_page(
+    request: Request,
+    session: SessionDep,
+    index: IndexDep,
+    user: CurrentUser,
+    q: QueryText = "",
+    thema: Annotated[str | None, Query(max_length=80)] = None,
+    doelgroep: Audience | None = None,
+    van: date | None = None,
+    tot: date | None = None,
+    page: Page = 1,
+) -> Response:
+    filters = _filters(thema, doelgroep, van, tot)
+    error = None
+    try:
+        response = service.search(session, index, q, filters=filters, page=page, viewer=user)
+    except service.SearchError as exc:
+        error = exc.message
+        response = SearchResponse(query=q, total=0, page=page, per_page=service.PER_PAGE, results=[], suggestion=None)
+    context = {
+        "q": q,
+        "response": response,
+        "error": error,
+        "filters": {"thema": thema or "", "doelgroep": doelgroep.value if doelgroep else "", "van": van or "", "tot": tot or ""},
+        "themes": wiki_service.list_themes(session),
+        "audience_labels": AUDIENCE_LABELS,
+        "pages": max(1, -(-response.total // service.PER_PAGE)),
+    }
+    return render(request, "search.html", context, 422 if error else 200)
+
+
+@api.get("", summary="Zoeken in de Wiki-bibliotheek")
+def search_api(
+    session: SessionDep,
+    index: IndexDep,
+    user: CurrentUser,
+    q: QueryText,
+    theme: Annotated[str | None, Query(max_length=80)] = None,
+    audience: Audience | None = None,
+    date_from: Annotated[date | None, Query(alias="from")] = None,
+    date_to: Annotated[date | None, Query(alias="to")] = None,
+    page: Page = 1,
+) -> SearchResponse:
+    try:
+        return service.search(
+            session, index, q, filters=_filters(theme, audience, date_from, date_to), page=page, viewer=user
+        )
+    except service.SearchError as exc:
+        return api_error(422, exc.field, exc.message)  # type: ignore[return-value]
+
+
+@api.get("/suggest", summary="Suggesties terwijl u typt")
+def suggest_api(session: SessionDep, index: IndexDep, user: CurrentUser, q: QueryText) -> SuggestResponse:
+    return service.suggest(session, index, q)
+
+
+# --- Kwaliteit: synonyms and analytics -------------------------------------------------------
+
+
+@pages.get("/zoeken/synoniemen")
+def synonyms_page(request: Request, session: SessionDep, user: Editor) -> Response:
+    return _synonyms(request, session)
+
+
+def _synonyms(request: Request, session: SessionDep, error: dict | None = None) -> Response:
+    context = {"groups": service.list_synonyms(session), "error": error}
+    return render(request, "synonyms.html", context, 422 if error else 200)
+
+
+@pages.post("/zoeken/synoniemen", dependencies=[CsrfProtected])
+def save_synonyms(
+    request: Request,
+    session: SessionDep,
+    user: Editor,
+    terms: Annotated[str, Form(max_length=1000)] = "",
+    group_id: Annotated[int | None, Form(ge=1, le=MAX_INT)] = None,
+) -> Response:
+    group = _group(session, group_id) if group_id else None
+    try:
+        service.save_synonyms(session, terms, group)
+    except service.SearchError as exc:
+        return _synonyms(request, session, {"group_id": group_id, "terms": terms, "message": exc.message})
+    return RedirectResponse("/zoeken/synoniemen", status_code=303)
+
+
+@pages.post("/zoeken/synoniemen/{group_id}/verwijderen", dependencies=[CsrfProtected])
+def delete_synonyms(
+    session: SessionDep, user: Editor, group_id: Annotated[int, Path(ge=1, le=MAX_INT)]
+) -> Response:
+    service.delete_synonyms(session, _group(session, group_id))
+    return RedirectResponse("/zoeken/synoniemen", status_code=303)
+
+
+def _group(session: SessionDep, group_id: int) -> SynonymGroup:
+    group = session.get(SynonymGroup, group_id)
+    if group is None:
+        raise HTTPException(404, "Deze synoniemengroep bestaat niet.")
+    return group
+
+
+@pages.get("/zoeken/analyse")
+def analytics_page(
+    request: Request,
+    session: SessionDep,
+    user: Editor,
+    maand: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+) -> Response:
+    months = service.logged_months(session)
+    month = date.fromisoformat(f"{maand}-01") if maand else (months[0] if months else date.today().replace(day=1))
+    top = service.top_queries(session, month)
+    empty = service.queries_without_results(session, month)
+    searches, without = service.month_totals(session, month)
+    context = {
+        "month": month, "months": months, "top": top, "empty": empty,
+        "searches": searches, "without": without,
+        "top_max": max((q.count for q in top), default=1),
+        "empty_max": max((q.count for q in empty), default=1),
+    }
+    return render(request, "analytics.html", context)

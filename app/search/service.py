@@ -1,0 +1,320 @@
+"""Searching the library, suggestions as you type, synonyms and the anonymous query log."""
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+import nh3
+from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+from whoosh import query as wq
+from whoosh.highlight import ContextFragmenter, HtmlFormatter
+
+from app.accounts.models import Audience, User
+from app.db import utcnow
+from app.errors import InputError
+from app.search import query as search_query
+from app.search.analysis import fold
+from app.search.index import IndexUnavailable, SearchIndex
+from app.search.models import SearchHit, SearchLog, SearchResponse, SuggestResponse, SynonymGroup
+from app.search.sync import plain_text
+from app.usage import service as usage_service
+from app.usage.models import UsageKind
+from app.wiki import service as wiki_service
+
+log = logging.getLogger("kennisbank.search")
+PER_PAGE = 10
+_formatter = HtmlFormatter(tagname="mark", between=" … ")
+_fragmenter = ContextFragmenter(maxchars=220, surround=60)
+
+
+class SearchError(InputError):
+    pass
+
+
+@dataclass
+class Filters:
+    theme: str | None = None
+    audience: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def validate(self, session: Session) -> None:
+        if self.theme and wiki_service.get_theme(session, self.theme) is None:
+            raise SearchError("theme", f"Het thema '{self.theme}' bestaat niet.")
+        if self.audience and self.audience not in (Audience.klantbegeleider, Audience.schuldregelaar):
+            raise SearchError("audience", "Kies klantbegeleider of schuldregelaar.")
+        if self.date_from and self.date_to and self.date_to < self.date_from:
+            raise SearchError("to", "De einddatum ligt vóór de begindatum.")
+
+    def query(self) -> wq.Query | None:
+        parts: list[wq.Query] = []
+        if self.theme:
+            parts.append(wq.Term("theme", self.theme))
+        if self.audience:
+            parts.append(wq.Term("audience", self.audience))
+        if self.date_from or self.date_to:
+            start = datetime.combine(self.date_from, time.min) if self.date_from else None
+            end = datetime.combine(self.date_to, time.max) if self.date_to else None
+            parts.append(wq.DateRange("published", start, end))
+        return wq.And(parts) if parts else None
+
+
+# --- searching -------------------------------------------------------------------------------
+
+
+def search(
+    session: Session,
+    index: SearchIndex,
+    text: str,
+    *,
+    filters: Filters | None = None,
+    page: int = 1,
+    viewer: User | None = None,
+) -> SearchResponse:
+    filters = filters or Filters()
+    filters.validate(session)
+    text = text.strip()[:200]
+    if viewer is not None:
+        usage_service.record(session, viewer, UsageKind.search)
+    if not text:
+        return SearchResponse(query="", total=0, page=page, per_page=PER_PAGE, results=[], suggestion=None)
+    groups = synonym_terms(session)
+    try:
+        response = _search_index(session, index, text, groups, filters, page)
+    except IndexUnavailable as exc:
+        log.error("Zoekindex niet bruikbaar (%s); eenvoudig zoeken in de database", exc)
+        _repair_later(index)
+        response = _search_database(session, text, page)
+    if page == 1:
+        _log_query(session, text, response.total)
+    return response
+
+
+def _search_index(
+    session: Session, index: SearchIndex, text: str, groups: list[list[str]], filters: Filters, page: int
+) -> SearchResponse:
+    searcher = index.searcher()
+    response = _run(session, index, searcher, text, groups, filters, page)
+    protected = {fold(w) for g in groups for t in g for w in t.split()}
+    suggestion = search_query.correct(searcher.reader(), text, protected)
+    response.suggestion = suggestion
+    if response.total == 0 and suggestion:
+        corrected = _run(session, index, searcher, suggestion, groups, filters, page)
+        if corrected.total:
+            corrected.query, corrected.suggestion, corrected.corrected = text, suggestion, True
+            return corrected
+    return response
+
+
+def _run(session, index, searcher, text, groups, filters, page) -> SearchResponse:  # type: ignore[no-untyped-def]
+    prepared = search_query.expand_synonyms(text, groups)
+    parsed = search_query.parse(index.schema, prepared)
+    results = searcher.search_page(parsed, page, pagelen=PER_PAGE, filter=filters.query(), terms=True)
+    results.results.fragmenter = _fragmenter
+    results.results.formatter = _formatter
+    hits = list(results)
+    rows = wiki_service.published_by_slugs(session, [h["slug"] for h in hits])
+    gone = [h["slug"] for h in hits if h["slug"] not in rows]
+    if gone:  # the index is behind the database: drop them now, never show them
+        index.apply([], gone)
+    found = []
+    for hit in hits:
+        row = rows.get(hit["slug"])
+        if row is None:
+            continue
+        found.append(_hit(hit, row))
+    return SearchResponse(
+        query=text, total=max(0, results.total - len(gone)), page=page, per_page=PER_PAGE,
+        results=found, suggestion=None,
+    )
+
+
+def _hit(hit, row: wiki_service.IndexRow) -> SearchHit:  # type: ignore[no-untyped-def]
+    item = row.item
+    snippet = (
+        hit.highlights("summary", text=item.summary, top=1)
+        or hit.highlights("body", text=plain_text(item.body), top=2)
+        or hit.highlights("title", text=item.title, top=1)
+    )
+    snippet = nh3.clean(snippet, tags={"mark"}, attributes={}) if snippet else nh3.clean(item.summary, tags=set())
+    return SearchHit(
+        slug=item.slug, title=item.title, summary=item.summary, theme=row.theme_slug,
+        theme_name=row.theme_name, audience=item.audience, published_at=item.published_at,
+        snippet=snippet, score=round(float(hit.score or 0), 4),
+    )
+
+
+def _search_database(session: Session, text: str, page: int) -> SearchResponse:
+    words = [w for w in search_query.normalise(text).replace('"', " ").split() if len(w) > 2][:5]
+    rows = wiki_service.simple_search(session, words)
+    start = (page - 1) * PER_PAGE
+    hits = [
+        SearchHit(
+            slug=r.item.slug, title=r.item.title, summary=r.item.summary, theme=r.theme_slug,
+            theme_name=r.theme_name, audience=r.item.audience, published_at=r.item.published_at,
+            snippet=nh3.clean(r.item.summary, tags=set()), score=0.0,
+        )
+        for r in rows[start:start + PER_PAGE]
+    ]
+    return SearchResponse(
+        query=text, total=len(rows), page=page, per_page=PER_PAGE, results=hits,
+        suggestion=None, degraded=True,
+    )
+
+
+_repairing = threading.Lock()
+
+
+def _repair_later(index: SearchIndex) -> None:
+    """Rebuild a broken index in the background; searches use the database meanwhile."""
+    if not _repairing.acquire(blocking=False):
+        return
+
+    def work() -> None:
+        from app.db import get_engine
+        from app.search import sync
+
+        try:
+            log.warning(sync.ensure(get_engine(), index))
+        except Exception:  # noqa: BLE001
+            log.exception("Herstel van de zoekindex mislukt")
+        finally:
+            _repairing.release()
+
+    threading.Thread(target=work, name="zoekindex-herstel", daemon=True).start()
+
+
+def suggest(session: Session, index: SearchIndex, text: str, limit: int = 8) -> SuggestResponse:
+    """Titles and words that start like what is being typed."""
+    words = search_query.normalise(text).replace('"', " ").split()
+    if not words or len(words[-1]) < 2:
+        return SuggestResponse(items=[], terms=[])
+    try:
+        searcher = index.searcher()
+    except IndexUnavailable:
+        return SuggestResponse(items=[], terms=[])
+    last = words[-1]
+    reader = searcher.reader()
+    terms = sorted(
+        (t.decode() if isinstance(t, bytes) else t for t in reader.expand_prefix("spell", last)),
+        key=lambda t: -reader.doc_frequency("spell", t),
+    )[:limit]
+    must = [wq.Or([wq.Prefix("spell", last), wq.Prefix("parts", last)])]
+    must += [wq.Term("spell", w) for w in words[:-1]]
+    hits = searcher.search(wq.And(must), limit=limit)
+    rows = wiki_service.published_by_slugs(session, [h["slug"] for h in hits])
+    items = [{"slug": h["slug"], "title": rows[h["slug"]].item.title} for h in hits if h["slug"] in rows]
+    return SuggestResponse(items=items, terms=terms)
+
+
+# --- query log (no person) -------------------------------------------------------------------
+
+
+def _log_query(session: Session, text: str, total: int) -> None:
+    month = utcnow().date().replace(day=1)
+    query = search_query.normalise(text)
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(SearchLog).values(
+        month=month, query=query, searches=1, without_results=int(total == 0)
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["month", "query"],
+        set_={
+            "searches": SearchLog.searches + 1,
+            "without_results": SearchLog.without_results + int(total == 0),
+        },
+    )
+    session.execute(statement)
+
+
+@dataclass
+class QueryCount:
+    query: str
+    count: int
+
+
+def top_queries(session: Session, month: date, limit: int = 20) -> list[QueryCount]:
+    rows = session.exec(
+        select(SearchLog.query, SearchLog.searches)
+        .where(SearchLog.month == month.replace(day=1))
+        .order_by(col(SearchLog.searches).desc(), SearchLog.query)
+        .limit(limit)
+    )
+    return [QueryCount(q, n) for q, n in rows]
+
+
+def queries_without_results(session: Session, month: date, limit: int = 20) -> list[QueryCount]:
+    rows = session.exec(
+        select(SearchLog.query, SearchLog.without_results)
+        .where(SearchLog.month == month.replace(day=1), SearchLog.without_results > 0)
+        .order_by(col(SearchLog.without_results).desc(), SearchLog.query)
+        .limit(limit)
+    )
+    return [QueryCount(q, n) for q, n in rows]
+
+
+def logged_months(session: Session) -> list[date]:
+    rows = session.exec(select(SearchLog.month).distinct().order_by(col(SearchLog.month).desc()))
+    return list(rows)
+
+
+def month_totals(session: Session, month: date) -> tuple[int, int]:
+    searches, empty = session.exec(
+        select(func.coalesce(func.sum(SearchLog.searches), 0), func.coalesce(func.sum(SearchLog.without_results), 0))
+        .where(SearchLog.month == month.replace(day=1))
+    ).one()
+    return int(searches), int(empty)
+
+
+# --- synonyms --------------------------------------------------------------------------------
+
+
+def list_synonyms(session: Session) -> list[SynonymGroup]:
+    groups = list(session.exec(select(SynonymGroup)))
+    return sorted(groups, key=lambda g: g.terms[0] if g.terms else "")
+
+
+def synonym_terms(session: Session) -> list[list[str]]:
+    return [g.terms for g in list_synonyms(session)]
+
+
+def parse_terms(text: str) -> list[str]:
+    return list(dict.fromkeys(" ".join(fold(t).split()) for t in text.split(",") if t.strip()))
+
+
+def save_synonyms(session: Session, text: str, group: SynonymGroup | None = None) -> SynonymGroup:
+    terms = parse_terms(text)
+    if len(terms) < 2:
+        raise SearchError("terms", "Geef minstens twee termen, gescheiden door komma's.")
+    if any(len(t) > 60 for t in terms):
+        raise SearchError("terms", "Een term is hoogstens 60 tekens.")
+    taken = {t: g for g in list_synonyms(session) if g is not group for t in g.terms}
+    clash = [t for t in terms if t in taken]
+    if clash:
+        raise SearchError("terms", f"'{clash[0]}' staat al in een andere groep: {', '.join(taken[clash[0]].terms)}.")
+    if group is None:
+        group = SynonymGroup(terms=terms)
+        session.add(group)
+    else:
+        group.terms = terms
+        group.updated_at = utcnow()
+    session.flush()
+    return group
+
+
+def delete_synonyms(session: Session, group: SynonymGroup) -> None:
+    session.delete(group)
+    session.flush()
+
+
+def seed_synonyms(session: Session, groups: list[list[str]]) -> int:
+    """Load the sector's usual abbreviations when there are no synonyms yet."""
+    if session.exec(select(SynonymGroup.id)).first() is not None:
+        return 0
+    for terms in groups:
+        save_synonyms(session, ", ".join(terms))
+    return len(groups)

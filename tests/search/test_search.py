@@ -1,0 +1,238 @@
+"""Search on a real Whoosh index, kept in step with the database by the commit hooks."""
+
+from datetime import timedelta
+
+import pytest
+from bs4 import BeautifulSoup
+
+from app.accounts import service as accounts_service
+from app.accounts.models import Role
+from app.db import utcnow
+from app.search import service as search_service
+from app.search import sync
+from app.search.models import SearchLog
+from app.usage import service as usage_service
+from app.wiki import service as wiki_service
+from app.wiki.models import ItemStatus
+from tests.factories import login, make_item, make_theme, make_user, post_form
+
+
+@pytest.fixture
+def library(db, search_index):  # type: ignore[no-untyped-def]
+    """A small library with the synonyms of content/synonyms.yaml, indexed by the hooks."""
+    search_service.seed_synonyms(db, [["bvv", "beslagvrije voet"], ["wsnp", "wet schuldsanering natuurlijke personen"]])
+    beslag = make_theme(db, slug="beslag", name="Beslag")
+    other = make_theme(db, slug="werkwijze", name="Werkwijze")
+    editor = make_user(db, Role.kwaliteit)
+    items = {
+        "bvv": make_item(db, beslag, editor, title="De beslagvrije voet uitgelegd", audience="klantbegeleider",
+                         summary="Hoe de bvv wordt berekend.", body="De beslaglegger berekent het bedrag."),
+        "afkorting": make_item(db, beslag, editor, title="Als de bvv niet klopt", audience="schuldregelaar",
+                               summary="Laat de bvv herberekenen.", body="Vraag om herberekening."),
+        "strategie": make_item(db, other, editor, title="Implementatiestrategieën voor teams",
+                               summary="Aanpak van de invoering.", body="Over werkwijzen."),
+        "exact": make_item(db, other, editor, title="Strategie voor het werkoverleg",
+                           summary="Een strategie per maand.", body="Strategie en planning."),
+        "herstel": make_item(db, other, editor, title="Herstel operatie toeslagen",
+                             summary="Wat de herstel operatie betekent.", body="Gedupeerde ouders."),
+        "lei": make_item(db, other, editor, title="De schone lei", summary="Einde van de Wsnp.",
+                         body="Na drie jaar volgt de schone lei."),
+        "los": make_item(db, other, editor, title="Losse woorden", summary="Een lei die schoon is.",
+                         body="De lei is schoon, maar geen vaste term."),
+    }
+    db.commit()
+    return items
+
+
+def slugs(response) -> list[str]:  # type: ignore[no-untyped-def]
+    return [r.slug for r in response.results]
+
+
+def find(db, index, text, **kw):  # type: ignore[no-untyped-def]
+    return search_service.search(db, index, text, **kw)
+
+
+def test_abbreviation_finds_the_full_term_and_the_reverse(db, search_index, library):
+    assert library["bvv"].slug in slugs(find(db, search_index, "bvv"))
+    full = slugs(find(db, search_index, "beslagvrije voet"))
+    assert library["afkorting"].slug in full  # only says "bvv"
+
+
+def test_a_part_finds_the_compound_and_an_exact_match_ranks_higher(db, search_index, library):
+    found = slugs(find(db, search_index, "strategie"))
+    assert found[0] == library["exact"].slug
+    assert library["strategie"].slug in found
+    assert slugs(find(db, search_index, "hersteloperatie")) == [library["herstel"].slug]
+    assert library["bvv"].slug in slugs(find(db, search_index, "voet"))
+
+
+def test_phrase_in_quotes_needs_the_words_together(db, search_index, library):
+    assert slugs(find(db, search_index, '"schone lei"')) == [library["lei"].slug]
+    assert set(slugs(find(db, search_index, "schone lei"))) >= {library["lei"].slug, library["los"].slug}
+
+
+def test_typo_gets_a_suggestion_and_its_results(db, search_index, library):
+    response = find(db, search_index, "beslagvrjie")
+    assert response.suggestion == "beslagvrije"
+    assert response.corrected and library["bvv"].slug in slugs(response)
+    assert find(db, search_index, "beslagvrije").suggestion is None
+
+
+def test_filters_and_paging(db, search_index, library):
+    assert set(slugs(find(db, search_index, "bvv", filters=search_service.Filters(audience="schuldregelaar")))) == {
+        library["afkorting"].slug}
+    assert slugs(find(db, search_index, "strategie", filters=search_service.Filters(theme="beslag"))) == []
+    today = utcnow().date()
+    assert slugs(find(db, search_index, "bvv", filters=search_service.Filters(date_to=today - timedelta(days=1)))) == []
+    assert find(db, search_index, "bvv", filters=search_service.Filters(date_from=today)).total == 2
+    with pytest.raises(search_service.SearchError) as error:
+        find(db, search_index, "bvv", filters=search_service.Filters(theme="bestaat-niet"))
+    assert error.value.field == "theme"
+
+
+def test_index_follows_every_save_archived_items_leave(db, search_index, library):
+    editor = make_user(db, Role.kwaliteit)
+    item = library["lei"]
+    wiki_service.change_status(db, item, ItemStatus.archived, editor, item.version)
+    db.commit()
+    assert library["lei"].slug not in slugs(find(db, search_index, "schone lei"))
+    wiki_service.change_status(db, item, ItemStatus.published, editor, item.version)
+    db.commit()
+    assert library["lei"].slug in slugs(find(db, search_index, "schone lei"))
+
+
+def test_a_stale_index_never_shows_what_the_database_does_not(db, search_index, library):
+    item = library["lei"]
+    # Simulate an index that missed an update: archive in the database only.
+    item.status = ItemStatus.archived
+    db.add(item)
+    db.flush()
+    assert item.slug not in slugs(find(db, search_index, '"schone lei"'))
+    assert item.slug not in search_index.versions()  # and the index has dropped it
+
+
+def test_broken_index_answers_from_the_database(db, search_index, library, monkeypatch):
+    monkeypatch.setattr(search_service, "_repair_later", lambda index: None)
+    for path in search_index.path.iterdir():
+        path.write_bytes(b"kapot")
+    response = find(db, search_index, "schone lei")
+    assert response.degraded and library["lei"].slug in slugs(response)
+
+
+def test_query_log_has_no_person_and_counts_empty_searches(db, search_index, library):
+    user = make_user(db)
+    find(db, search_index, "Bvv", viewer=user)
+    find(db, search_index, "bvv ", viewer=user)
+    find(db, search_index, "qqqqq", viewer=user)
+    month = utcnow().date().replace(day=1)
+    assert [(q.query, q.count) for q in search_service.top_queries(db, month)][:2] == [("bvv", 2), ("qqqqq", 1)]
+    assert [(q.query, q.count) for q in search_service.queries_without_results(db, month)] == [("qqqqq", 1)]
+    assert set(SearchLog.model_fields) == {"id", "month", "query", "searches", "without_results"}
+    # The search counts as consulting the library, once per day.
+    assert [(u.kind, u.day) for u in usage_service.days_used(db, user)] == [("search", utcnow().date())]
+
+
+def test_synonym_groups_are_validated(db, search_index, library):
+    with pytest.raises(search_service.SearchError, match="minstens twee"):
+        search_service.save_synonyms(db, "alleen")
+    with pytest.raises(search_service.SearchError, match="andere groep"):
+        search_service.save_synonyms(db, "bvv, beslagruimte")
+    group = search_service.save_synonyms(db, "shv, Schuldhulpverlening")
+    assert group.terms == ["shv", "schuldhulpverlening"]
+
+
+# --- over HTTP -------------------------------------------------------------------------------
+
+
+def test_publish_via_the_api_is_searchable_when_the_request_returns(client, db, search_index, library):
+    token = accounts_service.create_api_token(db, make_user(db, Role.kwaliteit))
+    headers = {"Authorization": f"Bearer {token}"}
+    body = {"title": "Moratorium bij dreigende ontruiming", "summary": "Afkoelingsperiode aanvragen.",
+            "dossier_meaning": "Vraag het moratorium tijdig aan.", "theme": "beslag", "status": "published"}
+    assert client.post("/api/v1/items", json=body, headers=headers).status_code == 201
+    found = client.get("/api/v1/search", params={"q": "moratorium"}, headers=headers).json()
+    assert found["total"] == 1
+    hit = found["results"][0]
+    assert set(hit) >= {"slug", "title", "summary", "theme", "snippet", "score"}
+    assert hit["theme"] == "beslag"
+    assert "<mark>" in hit["snippet"]
+
+
+def test_search_api_bad_input(client, db, search_index, library):
+    token = accounts_service.create_api_token(db, make_user(db))
+    headers = {"Authorization": f"Bearer {token}"}
+    response = client.get("/api/v1/search", params={"q": "bvv", "theme": "nergens"}, headers=headers)
+    assert response.status_code == 422 and response.json()["detail"][0]["field"] == "theme"
+    response = client.get("/api/v1/search", params={"q": "x" * 201}, headers=headers)
+    assert response.status_code == 422 and response.json()["detail"][0]["field"] == "q"
+    response = client.get("/api/v1/search", params={"q": "bvv", "from": "gisteren"}, headers=headers)
+    assert response.status_code == 422 and response.json()["detail"][0]["field"] == "from"
+
+
+def test_search_page_shows_snippets_suggestion_and_filters(client, db, search_index, library):
+    login(client, db, make_user(db))
+    page = BeautifulSoup(client.get("/zoeken", params={"q": "beslagvrjie"}).text, "html.parser")
+    assert "Resultaten voor" in page.find(id="suggestion").text
+    results = page.select(".result-list .card")
+    assert results and results[0].select_one(".snippet mark") is not None
+    assert results[0].select_one(".card-meta").text.startswith("Beslag")
+    page = BeautifulSoup(client.get("/zoeken", params={"q": "bvv", "doelgroep": "schuldregelaar"}).text, "html.parser")
+    assert [a.text for a in page.select(".card-title a")] == ["Als de bvv niet klopt"]
+
+
+def test_snippets_cannot_carry_markup(db, search_index):
+    theme = make_theme(db)
+    make_item(db, theme, title="Gevaarlijk", summary="<img src=x onerror=alert(1)> bvv", body="bvv")
+    db.commit()
+    snippet = find(db, search_index, "bvv").results[0].snippet
+    tags = {tag.name for tag in BeautifulSoup(snippet, "html.parser").find_all(True)}
+    assert tags == {"mark"} and "<img" not in snippet
+
+
+def test_suggest_as_you_type(client, db, search_index, library):
+    token = accounts_service.create_api_token(db, make_user(db))
+    response = client.get("/api/v1/search/suggest", params={"q": "besl"}, headers={"Authorization": f"Bearer {token}"})
+    data = response.json()
+    assert "beslagvrije" in data["terms"]
+    assert {"slug": library["bvv"].slug, "title": "De beslagvrije voet uitgelegd"} in data["items"]
+
+
+def test_reading_an_item_counts_as_consulting(client, db, search_index, library):
+    user = make_user(db)
+    login(client, db, user)
+    client.get(f"/items/{library['bvv'].slug}")
+    client.get(f"/items/{library['lei'].slug}")
+    assert [u.kind for u in usage_service.days_used(db, user)] == ["read"]
+
+
+def test_kwaliteit_maintains_synonyms_and_sees_analytics(client, db, search_index, library):
+    token = login(client, db, make_user(db, Role.kwaliteit))
+    response = post_form(client, "/zoeken/synoniemen", {"terms": "shv, schuldhulpverlening"}, token)
+    assert response.status_code == 303
+    response = post_form(client, "/zoeken/synoniemen", {"terms": "eenzaam"}, token)
+    assert response.status_code == 422
+    page = BeautifulSoup(response.text, "html.parser")
+    assert page.find(id="terms-nieuw")["value"] == "eenzaam"  # what was typed stays
+    assert "minstens twee" in page.find(id="terms-nieuw-error").text
+    client.get("/zoeken", params={"q": "onvindbaar"})
+    page = BeautifulSoup(client.get("/zoeken/analyse").text, "html.parser")
+    tables = page.select("table.bar-table")
+    assert "onvindbaar" in tables[1].text
+
+
+# --- start-up checks -------------------------------------------------------------------------
+
+
+def test_ensure_rebuilds_a_missing_or_old_index_and_repairs_stale_documents(engine, tmp_path):
+    from sqlmodel import Session
+
+    from app.search.index import SearchIndex
+
+    with Session(engine) as session:
+        published = wiki_service.count_published(session)
+    index = SearchIndex(tmp_path / "idx")
+    assert "ontbreekt" in sync.ensure(engine, index)
+    assert index.doc_count() == published
+    assert "actueel" in sync.ensure(engine, index)
+    (index.path / "kennisbank-schema.json").write_text('{"schema_version": 0}')
+    assert "schemaversie" in sync.ensure(engine, SearchIndex(index.path))
