@@ -26,6 +26,8 @@ def prepare(engine: Engine, settings: Settings) -> list[str]:
     if settings.auto_migrate:
         migrate.upgrade(engine)
     search_sync.install()
+    # The index first, so that starter content is indexed as it is committed.
+    done.append(search_sync.ensure(engine, search_sync.get_index()))
     with Session(engine) as session:
         if engine.dialect.name == "postgresql":
             session.exec(text("SELECT pg_advisory_xact_lock(:id)"), params={"id": _PG_SEED_LOCK})  # type: ignore[call-overload]
@@ -43,7 +45,6 @@ def prepare(engine: Engine, settings: Settings) -> list[str]:
             if added:
                 done.append(f"Demoteams en -accounts aangemaakt: {added}.")
         session.commit()
-    done.append(search_sync.ensure(engine, search_sync.get_index()))
     for line in done:
         log.info(line)
     return done

@@ -18,6 +18,8 @@ app = typer.Typer(help="Wiki-bibliotheek: kennisbank voor schuldhulpverlening.",
 user_app = typer.Typer(help="Accounts beheren.", no_args_is_help=True)
 token_app = typer.Typer(help="Persoonlijke API-tokens.", no_args_is_help=True)
 team_app = typer.Typer(help="Teams beheren.", no_args_is_help=True)
+bench_app = typer.Typer(help="Metingen van snelheid; cijfers in docs/benchmarks.md.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(team_app, name="team")
@@ -111,6 +113,7 @@ def import_command(
         f"Thema's gewijzigd: {report.themes_changed}; items nieuw: {report.created}, "
         f"bijgewerkt: {report.updated}, ongewijzigd: {report.unchanged}."
     )
+    typer.echo(search_sync.ensure(get_engine(), search_sync.get_index()))
     for error in report.errors:
         typer.secho(f"Overgeslagen: {error}", fg=typer.colors.YELLOW, err=True)
     if report.errors:
@@ -190,6 +193,35 @@ def token_create(
             _fail(f"Geen account met e-mailadres {email}.")
         token = accounts_service.create_api_token(session, user, name)  # type: ignore[arg-type]
     typer.echo(token)
+
+
+@bench_app.command("search")
+def bench_search(
+    sizes: Annotated[str, typer.Option(help="Aantallen items, komma-gescheiden.")] = "1000,10000,50000",
+    queries: Annotated[int, typer.Option(help="Aantal zoekvragen per meting.")] = 200,
+    output: Annotated[Path, typer.Option(help="Markdown-bestand voor de cijfers.")] = Path("docs/benchmarks.md"),
+) -> None:
+    """Meet zoeken (Whoosh) tegen SQLite FTS5 op een synthetisch Nederlands corpus."""
+    from app.search import bench
+
+    counts = [int(s) for s in sizes.split(",") if s.strip()]
+    bars: list = []
+
+    def progress(total: int):  # type: ignore[no-untyped-def]
+        bar = typer.progressbar(length=total, label=f"Index bouwen ({total:,} items)", show_pos=True)
+        bar.__enter__()
+        bars.append(bar)
+
+        def step(done: int) -> None:
+            bar.update(1)
+            if done == total:
+                bar.__exit__(None, None, None)
+
+        return step
+
+    results = bench.run(counts, queries, typer.echo, progress)
+    bench.write_markdown(output, results, queries)
+    typer.echo(f"\n{bench.ratios(results)}\n\nGeschreven naar {output}.")
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts import service as accounts_service
 from app.config import PROJECT_ROOT, get_settings
+from app.search.index import SearchIndex
 from app.wiki import service as wiki_service
 from app.wiki.models import Item, ItemCheck, ItemIn, ItemUpdateIn, Revision, Theme
 from tests.conftest import BACKENDS, new_database
@@ -97,8 +98,13 @@ def test_import_is_idempotent_and_export_import_round_trips(backend, tmp_path):
 
         ok(kennisbank(url, "export", str(tmp_path / "export")))
         ok(kennisbank(url2, "migrate"))
-        ok(kennisbank(url2, "import", str(tmp_path / "export")))
+        out = ok(kennisbank(url2, "import", str(tmp_path / "export"), data_dir=tmp_path / "data2"))
         assert library(engine2) == library(engine)
+        # ... and searchable right away: the index in the data folder holds every published item.
+        assert "Zoekindex" in out
+        with Session(engine2) as s:
+            published = wiki_service.published_versions(s)
+        assert SearchIndex(tmp_path / "data2" / "zoekindex").versions() == published
         # And importing the export once more changes nothing either.
         out = ok(kennisbank(url2, "import", str(tmp_path / "export")))
         assert "items nieuw: 0, bijgewerkt: 0" in out

@@ -142,7 +142,7 @@ class SearchIndex:
         self._local = threading.local()
 
     def rebuild(
-        self, documents: Iterable[Document], total: int, progress: Callable[[int], None] | None = None
+        self, documents: Iterable[Document], progress: Callable[[int], None] | None = None
     ) -> int:
         """Replace the whole index by these documents."""
         self.create_empty()

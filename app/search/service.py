@@ -78,10 +78,10 @@ def search(
     filters = filters or Filters()
     filters.validate(session)
     text = text.strip()[:200]
-    if viewer is not None:
-        usage_service.record(session, viewer, UsageKind.search)
     if not text:
         return SearchResponse(query="", total=0, page=page, per_page=PER_PAGE, results=[], suggestion=None)
+    if viewer is not None:
+        usage_service.record(session, viewer, UsageKind.search)
     groups = synonym_terms(session)
     try:
         response = _search_index(session, index, text, groups, filters, page)

@@ -111,7 +111,7 @@ def install() -> None:
 # --- rebuilding and repairing ----------------------------------------------------------------
 
 
-def _all_documents(engine: Engine, batch: int = 500) -> Iterator[Document]:
+def _all_documents(engine: Engine) -> Iterator[Document]:
     with Session(engine) as session:
         rows = wiki_service.index_rows(session)
         for row in rows:
@@ -124,7 +124,7 @@ def rebuild(engine: Engine, index: SearchIndex, progress: Callable[[int, int], N
         total = wiki_service.count_published(session)
     with index.exclusive():
         return index.rebuild(
-            _all_documents(engine), total, (lambda n: progress(n, total)) if progress else None
+            _all_documents(engine), (lambda n: progress(n, total)) if progress else None
         )
 
 
@@ -134,7 +134,7 @@ def ensure(engine: Engine, index: SearchIndex) -> str:
     with index.exclusive():
         problem = index.problem()
         if problem is not None:
-            count = index.rebuild(_all_documents(engine), 0)
+            count = index.rebuild(_all_documents(engine))
             return f"Zoekindex opnieuw opgebouwd ({problem}): {count} items."
         with Session(engine) as session:
             wanted = wiki_service.published_versions(session)

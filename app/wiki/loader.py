@@ -254,6 +254,7 @@ def _create_with_history(
         session.add(ItemCheck(item_id=item.id, **check))  # type: ignore[arg-type]
         item.checked_at = max(item.checked_at or check["checked_at"], check["checked_at"])
     session.flush()
+    service.mark_changed(session, item)
 
 
 # --- export ----------------------------------------------------------------------------------

@@ -236,8 +236,13 @@ def _snapshot(
     )
     session.add(revision)
     session.flush()
-    session.info.setdefault(CHANGED_ITEMS, set()).add(item.id)
+    mark_changed(session, item)
     return revision
+
+
+def mark_changed(session: Session, item: Item) -> None:
+    """Tell whoever derives data from items (the search index) to refresh this one on commit."""
+    session.info.setdefault(CHANGED_ITEMS, set()).add(item.id)
 
 
 def _apply_status(item: Item, status: str) -> None:

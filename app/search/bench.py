@@ -1,0 +1,286 @@
+"""Search benchmark: our Whoosh index against SQLite FTS5 on one synthetic Dutch corpus.
+
+The corpus samples Dutch words by frequency (wordfreq), mixed with the sector's terms and
+compounds; the same fixed mix of queries runs on both engines in the same run.
+"""
+
+import os
+import platform
+import random
+import shutil
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from whoosh.highlight import ContextFragmenter, HtmlFormatter
+
+from app.search import query as search_query
+from app.search.analysis import DOMAIN_WORDS, fold
+from app.search.index import Document, SearchIndex
+
+DOMAIN_PHRASES = [
+    "beslagvrije voet", "schone lei", "minnelijk traject", "vrij te laten bedrag",
+    "wet schuldsanering natuurlijke personen", "betalingsachterstand", "hersteloperatie",
+    "saneringskrediet", "schuldhulpverlening", "beschermingsbewind", "huurachterstand",
+    "implementatiestrategieën", "kwijtschelding", "vroegsignalering", "budgetbeheer",
+]
+
+
+@dataclass
+class Figures:
+    engine: str
+    items: int
+    build_s: float
+    size_mb: float
+    p50: float
+    p95: float
+    p99: float
+    hl_p95: float
+    publish_p50: float
+    publish_p95: float
+
+
+def _words(count: int = 20_000) -> tuple[list[str], list[float]]:
+    from wordfreq import top_n_list, word_frequency
+
+    words = [w for w in top_n_list("nl", count) if w.isalpha() and len(w) > 1]
+    return words, [word_frequency(w, "nl") for w in words]
+
+
+class Corpus:
+    def __init__(self, seed: int = 42):
+        self.random = random.Random(seed)
+        self.words, self.weights = _words()
+        self.domain = DOMAIN_WORDS + DOMAIN_PHRASES
+
+    def _text(self, n: int) -> str:
+        words = self.random.choices(self.words, self.weights, k=n)
+        for _ in range(max(1, n // 25)):
+            words[self.random.randrange(n)] = self.random.choice(self.domain)
+        return " ".join(words)
+
+    def documents(self, count: int) -> list[Document]:
+        start = datetime(2024, 1, 1, tzinfo=UTC)
+        return [
+            Document(
+                slug=f"item-{n}", version=1,
+                title=self._text(self.random.randint(4, 9)).capitalize(),
+                summary=self._text(self.random.randint(15, 30)),
+                text=self._text(self.random.randint(150, 300)),
+                theme=f"thema-{n % 12}",
+                audience=self.random.choice(["klantbegeleider", "schuldregelaar", "beide"]),
+                published=start + timedelta(hours=n),
+            )
+            for n in range(count)
+        ]
+
+    def queries(self, count: int = 200) -> list[str]:
+        """A fixed mix: one word, two words, a sector term or phrase, a quoted phrase."""
+        mid = self.words[200:5000]
+        out = []
+        for n in range(count):
+            kind = n % 4
+            if kind == 0:
+                out.append(self.random.choice(mid))
+            elif kind == 1:
+                out.append(f"{self.random.choice(mid)} {self.random.choice(mid)}")
+            elif kind == 2:
+                out.append(self.random.choice(self.domain))
+            else:
+                out.append(f'"{self.random.choice(DOMAIN_PHRASES)}"')
+        return out
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
+
+
+def _size_mb(path: Path) -> float:
+    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+    return sum(p.stat().st_size for p in files) / 1_000_000
+
+
+def bench_whoosh(
+    docs: list[Document], queries: list[str], extra: list[Document], work: Path,
+    progress: Callable[[int], None] | None = None,
+) -> Figures:
+    index = SearchIndex(work / "whoosh")
+    start = time.perf_counter()
+    index.rebuild(iter(docs), progress)
+    build = time.perf_counter() - start
+    searcher = index.searcher()
+    parser = search_query.parser(index.schema)
+    parsed = [parser.parse(search_query.expand_synonyms(q, []).text) for q in queries]
+    for q in parsed[:20]:  # warm caches, as a running service has them
+        searcher.search(q, limit=10)
+    plain = [_timed(lambda q=q: list(searcher.search(q, limit=10))) for q in parsed]
+    formatter, fragmenter = HtmlFormatter(tagname="mark"), ContextFragmenter(maxchars=220, surround=60)
+    texts = {d.slug: d.text for d in docs}
+
+    def with_highlights(q):  # type: ignore[no-untyped-def]
+        results = searcher.search(q, limit=10, terms=True)
+        results.formatter, results.fragmenter = formatter, fragmenter
+        return [hit.highlights("body", text=texts[hit["slug"]], top=2) for hit in results]
+
+    highlighted = [_timed(lambda q=q: with_highlights(q)) for q in parsed]
+    publish = [_timed(lambda d=d: index.apply([d], [])) for d in extra]
+    return Figures(
+        "Whoosh (whoosh-reloaded)", len(docs), build, _size_mb(index.path),
+        _percentile(plain, 50), _percentile(plain, 95), _percentile(plain, 99),
+        _percentile(highlighted, 95), _percentile(publish, 50), _percentile(publish, 95),
+    )
+
+
+def _fts_query(text: str) -> str:
+    """The same intent in FTS5 syntax: words OR'ed, quoted phrases kept."""
+    text = fold(text)
+    if text.startswith('"'):
+        return text
+    return " OR ".join(f'"{w}"' for w in text.split())
+
+
+def bench_fts5(docs: list[Document], queries: list[str], extra: list[Document], work: Path) -> Figures:
+    path = work / "fts5.db"
+    db = sqlite3.connect(path)
+    db.execute(
+        "CREATE VIRTUAL TABLE items USING fts5(slug UNINDEXED, title, summary, body, "
+        "tokenize='unicode61 remove_diacritics 2')"
+    )
+    start = time.perf_counter()
+    with db:
+        db.executemany(
+            "INSERT INTO items VALUES (?, ?, ?, ?)",
+            ((d.slug, d.title, d.summary, d.text) for d in docs),
+        )
+    build = time.perf_counter() - start
+    sql = "SELECT slug FROM items WHERE items MATCH ? ORDER BY bm25(items, 0, 3, 2, 1) LIMIT 10"
+    sql_hl = (
+        "SELECT slug, snippet(items, 3, '<mark>', '</mark>', ' … ', 24) FROM items "
+        "WHERE items MATCH ? ORDER BY bm25(items, 0, 3, 2, 1) LIMIT 10"
+    )
+    fts = [_fts_query(q) for q in queries]
+    for q in fts[:20]:
+        db.execute(sql, (q,)).fetchall()
+    plain = [_timed(lambda q=q: db.execute(sql, (q,)).fetchall()) for q in fts]
+    highlighted = [_timed(lambda q=q: db.execute(sql_hl, (q,)).fetchall()) for q in fts]
+
+    def publish(d: Document) -> None:
+        with db:
+            db.execute("INSERT INTO items VALUES (?, ?, ?, ?)", (d.slug, d.title, d.summary, d.text))
+
+    published = [_timed(lambda d=d: publish(d)) for d in extra]
+    db.close()
+    return Figures(
+        "SQLite FTS5 (unicode61, geen Nederlandse stemmer)", len(docs), build, _size_mb(path),
+        _percentile(plain, 50), _percentile(plain, 95), _percentile(plain, 99),
+        _percentile(highlighted, 95), _percentile(published, 50), _percentile(published, 95),
+    )
+
+
+def machine() -> str:
+    cpu = "onbekend"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, Python {platform.python_version()}"
+
+
+def run(
+    sizes: list[int],
+    query_count: int,
+    report: Callable[[str], None],
+    progress: Callable[[int], Callable[[int], None]] | None = None,
+) -> list[tuple[Figures, Figures]]:
+    corpus = Corpus()
+    queries = corpus.queries(query_count)
+    largest = corpus.documents(max(sizes) + 30)
+    extra = largest[-30:]
+    results = []
+    for size in sizes:
+        docs = largest[:size]
+        work = Path(tempfile.mkdtemp(prefix=f"kb-bench-{size}-"))
+        try:
+            report(f"{size} items: Whoosh …")
+            whoosh = bench_whoosh(docs, queries, extra, work, progress(size) if progress else None)
+            report(f"{size} items: SQLite FTS5 …")
+            fts5 = bench_fts5(docs, queries, extra, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        results.append((whoosh, fts5))
+        report(table([(whoosh, fts5)]))
+    return results
+
+
+def table(results: list[tuple[Figures, Figures]]) -> str:
+    lines = [
+        "| items | engine | build | index size | query p50 / p95 / p99 | p95 with highlights | publish one p50 / p95 |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for pair in results:
+        for f in pair:
+            lines.append(
+                f"| {f.items:,} | {f.engine} | {f.build_s:.1f} s | {f.size_mb:.1f} MB | "
+                f"{f.p50:.1f} / {f.p95:.1f} / {f.p99:.1f} ms | {f.hl_p95:.1f} ms | "
+                f"{f.publish_p50:.1f} / {f.publish_p95:.1f} ms |"
+            )
+    return "\n".join(lines)
+
+
+def ratios(results: list[tuple[Figures, Figures]]) -> str:
+    lines = ["| items | build Whoosh/FTS5 | query p95 Whoosh/FTS5 | publish p50 Whoosh/FTS5 |", "|---:|---:|---:|---:|"]
+    for whoosh, fts5 in results:
+        lines.append(
+            f"| {whoosh.items:,} | {whoosh.build_s / fts5.build_s:.0f}× | "
+            f"{whoosh.p95 / max(fts5.p95, 1e-6):.1f}× | {whoosh.publish_p50 / max(fts5.publish_p50, 1e-6):.1f}× |"
+        )
+    return "\n".join(lines)
+
+
+def write_markdown(path: Path, results: list[tuple[Figures, Figures]], query_count: int) -> None:
+    """Replace the search section of docs/benchmarks.md, keeping other sections."""
+    start, end = "<!-- search:start -->", "<!-- search:end -->"
+    ten_k = next((w for w, _ in results if w.items == 10_000), None)
+    verdict = ""
+    if ten_k is not None:
+        verdict = (
+            f"\nTarget p95 ≤ 50 ms at 10,000 items: Whoosh p95 = {ten_k.p95:.1f} ms "
+            f"({'met' if ten_k.p95 <= 50 else 'NOT met'}); with highlights {ten_k.hl_p95:.1f} ms.\n"
+        )
+    section = f"""{start}
+## Search (`kennisbank bench search`)
+
+Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.
+Synthetic Dutch corpus (wordfreq frequencies plus sector terms and compounds; title, summary,
+body of 150–300 words), {query_count} fixed queries (one word, two words, a sector term, a quoted
+phrase; top 10), 30 single-item publications. Both engines in the same run, on the same corpus
+and queries. Whoosh runs our Dutch analysis (stems, compounds); FTS5 only folds accents.
+{verdict}
+{table(results)}
+
+Ratios (Whoosh ÷ FTS5, same run):
+
+{ratios(results)}
+{end}"""
+    text = path.read_text("utf-8") if path.exists() else "# Benchmarks\n\nFigures from the benchmark scripts; each section says how it was measured.\n"
+    if start in text and end in text:
+        text = text[: text.index(start)] + section + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, "utf-8")
