@@ -16,7 +16,6 @@ from whoosh.analysis import (
     LowercaseFilter,
     RegexTokenizer,
     StemFilter,
-    StopFilter,
 )
 from whoosh.analysis.analyzers import CompositeAnalyzer
 from whoosh.lang import stopwords_for_language
@@ -105,6 +104,30 @@ def _known_whole(word: str) -> bool:
 DOMAIN_COMPOUNDS = frozenset(["schuldhulpverlening", "hulpverlening", "beslagvrije"])
 
 
+class QueryStopFilter(Filter):
+    """Stop words stay in the index; a query drops them only from single words. A quoted phrase
+    (analysed as one multi-token text) keeps them, so "weten is nog geen doen" stays exact."""
+
+    def __call__(self, tokens: Iterator) -> Iterator:  # type: ignore[override]
+        stream = iter(tokens)
+        first = next(stream, None)
+        if first is None:
+            return
+        if first.mode != "query":
+            yield first
+            yield from stream
+            return
+        held = first.copy()
+        second = next(stream, None)
+        if second is None:
+            if held.text not in STOP_WORDS:
+                yield held
+            return
+        yield held
+        yield second
+        yield from stream
+
+
 class PluralFilter(Filter):
     def __call__(self, tokens: Iterator) -> Iterator:  # type: ignore[override]
         for token in tokens:
@@ -113,33 +136,45 @@ class PluralFilter(Filter):
 
 
 class CompoundFilter(Filter):
-    """Adds a compound's parts at its position. In a query only the parts are kept, so that
-    'hersteloperatie' also finds 'herstel operatie'."""
+    """Indexing: only the parts of compounds, so the parts field stays small and cheap to
+    search. Querying: the word as it is, so 'strategie' meets the part of
+    'implementatiestrategieën'."""
 
     def __call__(self, tokens: Iterator) -> Iterator:  # type: ignore[override]
         for token in tokens:
-            parts = split_compound(token.text)
-            if not parts:
+            if token.mode == "query":
                 yield token
                 continue
-            if token.mode != "query":
-                yield token
             original = token.text
-            for part in dict.fromkeys(parts):
+            for part in split_compound(original):
                 token.text = part
                 yield token
             token.text = original
 
 
+def best_split(word: str) -> tuple[str, str] | None:
+    """The most likely two-part reading of a compound in a query (for 'herstel AND operatie')."""
+    from wordfreq import zipf_frequency
+
+    word = fold(word)
+    if len(word) < MIN_COMPOUND or not split_compound(word):
+        return None
+    best, best_score = None, 0.0
+    for cut in range(MIN_PART, len(word) - MIN_PART + 1):
+        head = word[:cut]
+        if not _known(head):
+            continue
+        for link in LINKS:
+            tail = word[cut + len(link):]
+            if word[cut:].startswith(link) and len(tail) >= MIN_PART and _known(tail):
+                score = zipf_frequency(head, "nl") + zipf_frequency(tail, "nl") + 0.01 * min(len(head), len(tail))
+                if score > best_score:
+                    best, best_score = (head, tail), score
+    return best
+
+
 def _base() -> CompositeAnalyzer:
-    return (
-        RegexTokenizer(r"\w+")
-        | LowercaseFilter()
-        | CharsetFilter(accent_map)
-        # renumber=False: positions keep their gaps, so "schone lei" does not match
-        # "schoon is. De lei" once the stop words are gone.
-        | StopFilter(stoplist=STOP_WORDS, minsize=2, renumber=False)
-    )
+    return RegexTokenizer(r"\w+") | LowercaseFilter() | CharsetFilter(accent_map) | QueryStopFilter()
 
 
 def _stemmer() -> StemFilter:
@@ -154,7 +189,7 @@ def dutch_analyzer() -> CompositeAnalyzer:
 
 
 def parts_analyzer() -> CompositeAnalyzer:
-    """For the parts field: like dutch_analyzer, with compounds split into their parts."""
+    """For the parts field: the parts of compounds, analysed like dutch_analyzer."""
     return _base() | CompoundFilter() | PluralFilter() | _stemmer()
 
 

@@ -121,7 +121,7 @@ def bench_whoosh(
     build = time.perf_counter() - start
     searcher = index.searcher()
     parser = search_query.parser(index.schema)
-    parsed = [parser.parse(search_query.expand_synonyms(q, []).text) for q in queries]
+    parsed = [parser.parse(search_query.prepare(q, [], searcher.reader()).text) for q in queries]
     for q in parsed[:20]:  # warm caches, as a running service has them
         searcher.search(q, limit=10)
     plain = [_timed(lambda q=q: list(searcher.search(q, limit=10))) for q in parsed]

@@ -26,7 +26,7 @@ from app.search.analysis import dutch_analyzer, parts_analyzer, spelling_analyze
 log = logging.getLogger("kennisbank.search")
 
 # Raise when the schema or the analysis changes: every index of an older version is rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 WRITE_TIMEOUT = 60.0  # seconds a writer waits for another process's lock
 
 
@@ -118,17 +118,18 @@ class SearchIndex:
 
     def problem(self) -> str | None:
         """Why the index cannot be used as it is, or None."""
-        if not whoosh_index.exists_in(self.path):
-            return "ontbreekt"
         try:
+            if not whoosh_index.exists_in(self.path):
+                return "ontbreekt"
             stored = json.loads(self._version_file.read_text())
-        except (OSError, ValueError):
-            return "schemaversie onbekend"
-        if stored.get("schema_version") != SCHEMA_VERSION:
-            return f"schemaversie {stored.get('schema_version')} in plaats van {SCHEMA_VERSION}"
-        try:
-            with whoosh_index.open_dir(self.path).searcher() as searcher:
+            if stored.get("schema_version") != SCHEMA_VERSION:
+                return f"schemaversie {stored.get('schema_version')} in plaats van {SCHEMA_VERSION}"
+            with whoosh_index.open_dir(self.path, schema=self.schema).searcher() as searcher:
                 searcher.doc_count()
+        except (OSError, ValueError) as exc:
+            if not self._version_file.exists():
+                return "schemaversie onbekend"
+            return f"beschadigd ({type(exc).__name__})"
         except Exception as exc:  # noqa: BLE001 - any failure to open means corrupt
             return f"beschadigd ({type(exc).__name__})"
         return None

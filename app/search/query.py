@@ -1,6 +1,7 @@
 """From what a klantbegeleider types to a Whoosh query: synonyms, phrases, typo correction."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from whoosh.fields import Schema
@@ -16,7 +17,7 @@ from whoosh.query import Query
 from whoosh.reading import IndexReader
 from whoosh.support.levenshtein import damerau_levenshtein
 
-from app.search.analysis import STOP_WORDS, fold
+from app.search.analysis import STOP_WORDS, best_split, dutch_analyzer, fold
 
 SEARCH_FIELDS = ["title", "summary", "body", "parts"]
 _QUOTED = re.compile(r'"[^"]*"?')
@@ -68,6 +69,50 @@ def expand_synonyms(query: str, groups: list[list[str]]) -> Prepared:
         last = end
     out.append(text[last:])
     return Prepared("".join(out), added)
+
+
+def expand_compounds(prepared: Prepared, is_rare: Callable[[str], bool] = lambda _w: True) -> Prepared:
+    """'hersteloperatie' → (hersteloperatie OR (herstel AND operatie)), outside quotes, so a
+    compound also finds its words written apart. Only for compounds the library rarely
+    contains as one word (`is_rare`): otherwise the extra clause costs time and adds little."""
+    text = prepared.text
+    out, last = [], 0
+    for start, end in _outside_quotes(text):
+        out.append(text[last:start])
+
+        def replace(match: re.Match) -> str:
+            split = best_split(match.group(0))
+            if split is None or not is_rare(match.group(0)):
+                return match.group(0)
+            return f"({match.group(0)} OR ({split[0]} AND {split[1]}))"
+
+        out.append(_WORD.sub(replace, text[start:end]))
+        last = end
+    out.append(text[last:])
+    return Prepared("".join(out), prepared.expanded_with)
+
+
+def prepare(
+    query: str, groups: list[list[str]], reader: IndexReader | None = None
+) -> Prepared:
+    return expand_compounds(expand_synonyms(query, groups), _rarity(reader))
+
+
+RARE_BELOW = 3  # documents
+
+
+def _rarity(reader: IndexReader | None) -> Callable[[str], bool]:
+    if reader is None:
+        return lambda _word: True
+    analyzer = dutch_analyzer()
+
+    def is_rare(word: str) -> bool:
+        stems = [t.text for t in analyzer(word, mode="query")]
+        if not stems:
+            return True
+        return sum(reader.doc_frequency(f, stems[0]) for f in ("title", "summary", "body")) < RARE_BELOW
+
+    return is_rare
 
 
 def parser(schema: Schema) -> MultifieldParser:

@@ -111,7 +111,7 @@ def _search_index(
 
 
 def _run(session, index, searcher, text, groups, filters, page) -> SearchResponse:  # type: ignore[no-untyped-def]
-    prepared = search_query.expand_synonyms(text, groups)
+    prepared = search_query.prepare(text, groups, searcher.reader())
     parsed = search_query.parse(index.schema, prepared)
     results = searcher.search_page(parsed, page, pagelen=PER_PAGE, filter=filters.query(), terms=True)
     results.results.fragmenter = _fragmenter

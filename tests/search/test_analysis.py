@@ -13,7 +13,9 @@ def test_accents_fold_and_inflections_meet():
     assert tokens(analyzer, "financiële") == tokens(analyzer, "financiele")
     assert tokens(analyzer, "strategieën") == tokens(analyzer, "strategie")
     assert tokens(analyzer, "schulden") == tokens(analyzer, "schuld")
-    assert tokens(analyzer, "de uitkeringen van het UWV") == ["uitker", "uwv"]  # stop words out
+    # Stop words leave single query words, stay in phrases and in the index.
+    assert [tokens(analyzer, w, mode="query") for w in ("de", "uitkeringen")] == [[], ["uitker"]]
+    assert tokens(analyzer, "weten is nog geen doen", mode="query") == ["wet", "is", "nog", "gen", "doen"]
 
 
 def test_compounds_split_into_known_parts():
@@ -27,8 +29,19 @@ def test_compounds_split_into_known_parts():
     assert split_compound("verzoek") == ()
 
 
-def test_parts_field_keeps_the_compound_when_indexing_and_only_parts_when_querying():
+def test_parts_field_holds_only_parts_and_queries_meet_them():
     analyzer = parts_analyzer()
-    indexed = tokens(analyzer, "Implementatiestrategieën")
-    assert indexed[0] == "implementatiestrategie" and "strategie" in indexed
-    assert tokens(analyzer, "hersteloperatie", mode="query") == ["herstel", "operatie"]
+    assert tokens(analyzer, "De implementatiestrategieën van het team") == ["implementatie", "strategie"]
+    assert tokens(analyzer, "de") == []
+    assert tokens(analyzer, "strategieën", mode="query") == ["strategie"]
+
+
+def test_a_compound_in_a_query_also_asks_for_its_words_apart():
+    from app.search.analysis import best_split
+    from app.search.query import prepare
+
+    assert best_split("hersteloperatie") == ("herstel", "operatie")
+    assert best_split("schuldhulpverlening") == ("schuld", "hulpverlening")
+    assert best_split("verzoek") is None
+    text = prepare('hersteloperatie "saneringskrediet" bvv', [["bvv", "beslagvrije voet"]]).text
+    assert text == '(hersteloperatie OR (herstel AND operatie)) "saneringskrediet" (bvv OR "beslagvrije voet")'

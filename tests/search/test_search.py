@@ -223,7 +223,7 @@ def test_kwaliteit_maintains_synonyms_and_sees_analytics(client, db, search_inde
 # --- start-up checks -------------------------------------------------------------------------
 
 
-def test_ensure_rebuilds_a_missing_or_old_index_and_repairs_stale_documents(engine, tmp_path):
+def test_ensure_rebuilds_a_missing_old_or_corrupt_index(engine, tmp_path):
     from sqlmodel import Session
 
     from app.search.index import SearchIndex
@@ -236,3 +236,54 @@ def test_ensure_rebuilds_a_missing_or_old_index_and_repairs_stale_documents(engi
     assert "actueel" in sync.ensure(engine, index)
     (index.path / "kennisbank-schema.json").write_text('{"schema_version": 0}')
     assert "schemaversie" in sync.ensure(engine, SearchIndex(index.path))
+    for path in index.path.glob("*.toc"):
+        path.write_bytes(b"kapot")
+    assert "beschadigd" in sync.ensure(engine, SearchIndex(index.path))
+    assert SearchIndex(index.path).doc_count() == published
+    # Safe to build twice: a second start changes nothing.
+    assert "actueel" in sync.ensure(engine, SearchIndex(index.path))
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_ensure_repairs_documents_the_index_missed(backend, tmp_path):
+    """Updates that never reached the index (a crash between commit and index write) are
+    repaired at the next start, without a full rebuild."""
+    from sqlmodel import Session
+
+    from app import migrate
+    from app.search.index import SearchIndex
+    from tests.conftest import new_database
+
+    engine, _, cleanup = new_database(backend)
+    try:
+        migrate.upgrade(engine)
+        index = SearchIndex(tmp_path / "idx")
+        with Session(engine, expire_on_commit=False) as session:
+            theme = make_theme(session)
+            kept, changed, archived = (make_item(session, theme, title=t) for t in ("Een", "Twee", "Drie"))
+            session.commit()
+        sync.ensure(engine, index)
+        with Session(engine, expire_on_commit=False) as session:
+            editor = make_user(session, Role.kwaliteit)
+            for item, status in ((changed, ItemStatus.published), (archived, ItemStatus.archived)):
+                session.add(item)
+                wiki_service.change_status(session, item, status, editor, item.version)
+            session.info.pop(wiki_service.CHANGED_ITEMS, None)  # the index write is "lost"
+            session.commit()
+        assert index.versions()[changed.slug] == 1
+        assert "1 items vernieuwd, 1 verwijderd" in sync.ensure(engine, index)
+        assert index.versions() == {kept.slug: 1, changed.slug: 2}
+    finally:
+        cleanup()  # type: ignore[operator]
+
+
+def test_compounds_are_expanded_only_when_the_library_rarely_has_them(db, search_index):
+    from app.search.query import prepare
+
+    theme = make_theme(db)
+    for n in range(3):
+        make_item(db, theme, title=f"Hersteloperatie deel {n}")
+    db.commit()
+    reader = search_index.searcher().reader()
+    assert prepare("hersteloperatie", [], reader).text == "hersteloperatie"
+    assert prepare("saneringskrediet", [], reader).text == "(saneringskrediet OR (sanering AND krediet))"
