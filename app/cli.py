@@ -57,6 +57,8 @@ def serve(
     uvicorn.run(
         "app.main:create_app", factory=True, host=host, port=port,
         proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
+        # No access log: it would tie every search (in the query string) to an address and time.
+        access_log=False,
     )
 
 

@@ -54,6 +54,9 @@ def main() -> None:
             "geschiedenis": f"/items/{item}/geschiedenis",
             "bewerken": f"/items/{item}/bewerken",
             "controle": "/controle",
+            "zoeken": "/zoeken?q=bvv+bij+uitkering",
+            "zoeken-tikfout": "/zoeken?q=kwijtscelding",
+            "synoniemen": "/zoeken/synoniemen",
         }
         OUT.mkdir(parents=True, exist_ok=True)
         with sync_playwright() as p:
@@ -75,6 +78,10 @@ def main() -> None:
                     if name == "login":
                         continue
                     page.goto(base + path)
+                    if name == "zoeken" and label == "desktop":
+                        page.goto(base + "/zoeken/analyse")  # after a few searches it has data
+                        page.screenshot(path=OUT / f"zoekanalyse-{label}.png", full_page=True)
+                        page.goto(base + path)
                     page.screenshot(path=OUT / f"{name}-{label}.png", full_page=True)
                     print(f"{name}-{label}.png")
                 context.close()

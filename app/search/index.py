@@ -11,7 +11,7 @@ import logging
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +28,7 @@ log = logging.getLogger("kennisbank.search")
 # Raise when the schema or the analysis changes: every index of an older version is rebuilt.
 SCHEMA_VERSION = 4
 WRITE_TIMEOUT = 60.0  # seconds a writer waits for another process's lock
+VERSION_FILE = "kennisbank-schema.json"
 
 
 def make_schema() -> Schema:
@@ -103,18 +104,21 @@ class SearchIndex:
 
     @property
     def _version_file(self) -> Path:
-        return self.path / "kennisbank-schema.json"
+        return self.path / VERSION_FILE
 
     @contextmanager
-    def exclusive(self) -> Iterator[None]:
-        """A lock across processes for checks and rebuilds (not for ordinary writes)."""
+    def _flock(self, mode: int) -> Iterator[None]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path.parent / f".{self.path.name}.lock", "w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            fcntl.flock(handle, mode)
             try:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def exclusive(self) -> AbstractContextManager[None]:
+        """Across processes: checks and rebuilds run alone; ordinary writes hold it shared."""
+        return self._flock(fcntl.LOCK_EX)
 
     def problem(self) -> str | None:
         """Why the index cannot be used as it is, or None."""
@@ -135,20 +139,20 @@ class SearchIndex:
         return None
 
     def create_empty(self) -> None:
-        if self.path.exists():
-            shutil.rmtree(self.path)
-        self.path.mkdir(parents=True)
-        whoosh_index.create_in(self.path, self.schema)
-        self._version_file.write_text(json.dumps({"schema_version": SCHEMA_VERSION}))
-        self._local = threading.local()
+        """An empty index (tests, a new data folder). Callers hold exclusive() when others run."""
+        self.rebuild([])
 
     def rebuild(
         self, documents: Iterable[Document], progress: Callable[[int], None] | None = None
     ) -> int:
-        """Replace the whole index by these documents."""
-        self.create_empty()
-        ix = whoosh_index.open_dir(self.path)
-        writer = ix.writer(limitmb=256, timeout=WRITE_TIMEOUT, delay=0.1)
+        """Build a new index beside the old one and swap it in; the version file comes last, so
+        an interrupted build never looks healthy. Callers hold exclusive()."""
+        fresh = self.path.with_name(self.path.name + ".nieuw")
+        old = self.path.with_name(self.path.name + ".oud")
+        for leftover in (fresh, old):
+            shutil.rmtree(leftover, ignore_errors=True)
+        fresh.mkdir(parents=True)
+        writer = whoosh_index.create_in(fresh, self.schema).writer(limitmb=256)
         count = 0
         try:
             for document in documents:
@@ -158,8 +162,15 @@ class SearchIndex:
                     progress(count)
         except BaseException:
             writer.cancel()
+            shutil.rmtree(fresh, ignore_errors=True)
             raise
         writer.commit(optimize=True)
+        (fresh / VERSION_FILE).write_text(json.dumps({"schema_version": SCHEMA_VERSION}))
+        if self.path.exists():
+            self.path.rename(old)
+        fresh.rename(self.path)
+        shutil.rmtree(old, ignore_errors=True)
+        self._local = threading.local()
         return count
 
     def versions(self) -> dict[str, int]:
@@ -169,16 +180,35 @@ class SearchIndex:
 
     # --- writing -------------------------------------------------------------------------
 
-    def apply(self, upserts: list[Document], deletes: list[str]) -> None:
-        """Add or replace documents and remove slugs, in one commit; waits for the lock."""
+    def apply(
+        self, upserts: list[Document], deletes: list[tuple[str, int]], timeout: float = WRITE_TIMEOUT
+    ) -> None:
+        """Add or replace documents and remove (slug, version) pairs in one commit, waiting for
+        other writers. A change older than what the index holds is skipped, so two processes
+        whose writes land in the other order cannot bring back an old version."""
         if not upserts and not deletes:
             return
-        writer = self._open().writer(timeout=WRITE_TIMEOUT, delay=0.05)
+        with self._flock(fcntl.LOCK_SH):
+            self.write_unlocked(upserts, deletes, timeout)
+
+    def write_unlocked(
+        self, upserts: list[Document], deletes: list[tuple[str, int]], timeout: float = WRITE_TIMEOUT
+    ) -> None:
+        """apply() for a caller that already holds exclusive()."""
+        writer = self._open().writer(timeout=timeout, delay=0.05)
         try:
-            for slug in deletes:
-                writer.delete_by_term("slug", slug)
+            searcher = writer.searcher()
+
+            def newer_in_index(slug: str, version: int) -> bool:
+                docnum = searcher.document_number(slug=slug)
+                return docnum is not None and searcher.stored_fields(docnum)["version"] > version
+
+            for slug, version in deletes:
+                if not newer_in_index(slug, version):
+                    writer.delete_by_term("slug", slug)
             for document in upserts:
-                writer.update_document(**document.fields())
+                if not newer_in_index(document.slug, document.version):
+                    writer.update_document(**document.fields())
         except BaseException:
             writer.cancel()
             raise

@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 
 from whoosh.fields import Schema
 from whoosh.qparser import (
+    BoostPlugin,
     FieldsPlugin,
     MultifieldParser,
     OrGroup,
     PlusMinusPlugin,
+    RangePlugin,
     SingleQuotePlugin,
     WildcardPlugin,
 )
@@ -117,8 +119,10 @@ def _rarity(reader: IndexReader | None) -> Callable[[str], bool]:
 
 def parser(schema: Schema) -> MultifieldParser:
     qp = MultifieldParser(SEARCH_FIELDS, schema, group=OrGroup.factory(0.9))
-    # Plain words, "phrases", OR and parentheses; no field:, wildcards or 'quotes' (auto's).
-    for plugin in (FieldsPlugin, WildcardPlugin, SingleQuotePlugin, PlusMinusPlugin):
+    # Plain words, "phrases" and what we add ourselves (OR, AND, parentheses). No field:,
+    # wildcards, [ranges] (a scan of all terms), ^boosts or 'quotes' (auto's). Users' own
+    # operators are lower-cased by normalise() and so are ordinary words.
+    for plugin in (FieldsPlugin, WildcardPlugin, SingleQuotePlugin, PlusMinusPlugin, RangePlugin, BoostPlugin):
         qp.remove_plugin_class(plugin)
     return qp
 

@@ -143,7 +143,11 @@ def analytics_page(
     maand: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
 ) -> Response:
     months = service.logged_months(session)
-    month = date.fromisoformat(f"{maand}-01") if maand else (months[0] if months else date.today().replace(day=1))
+    try:
+        month = date.fromisoformat(f"{maand}-01") if maand else None
+    except ValueError:
+        raise HTTPException(422, "Kies een bestaande maand (JJJJ-MM).") from None
+    month = month or (months[0] if months else date.today().replace(day=1))
     top = service.top_queries(session, month)
     empty = service.queries_without_results(session, month)
     searches, without = service.month_totals(session, month)
@@ -152,5 +156,6 @@ def analytics_page(
         "searches": searches, "without": without,
         "top_max": max((q.count for q in top), default=1),
         "empty_max": max((q.count for q in empty), default=1),
+        "min_shown": service.MIN_SHOWN,
     }
     return render(request, "analytics.html", context)

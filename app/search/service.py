@@ -1,6 +1,7 @@
 """Searching the library, suggestions as you type, synonyms and the anonymous query log."""
 
 import logging
+import re
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -27,8 +28,10 @@ from app.wiki import service as wiki_service
 
 log = logging.getLogger("kennisbank.search")
 PER_PAGE = 10
-_formatter = HtmlFormatter(tagname="mark", between=" … ")
-_fragmenter = ContextFragmenter(maxchars=220, surround=60)
+# Analytics show a query only when it was searched at least this often in the month: a query
+# typed once may name a resident or point to the one colleague who typed it.
+MIN_SHOWN = 2
+_LONG_NUMBER = re.compile(r"\d{5,}")
 
 
 class SearchError(InputError):
@@ -114,21 +117,23 @@ def _run(session, index, searcher, text, groups, filters, page) -> SearchRespons
     prepared = search_query.prepare(text, groups, searcher.reader())
     parsed = search_query.parse(index.schema, prepared)
     results = searcher.search_page(parsed, page, pagelen=PER_PAGE, filter=filters.query(), terms=True)
-    results.results.fragmenter = _fragmenter
-    results.results.formatter = _formatter
-    hits = list(results)
+    # A fresh formatter per search: Whoosh's keeps state between calls.
+    results.results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
+    results.results.formatter = HtmlFormatter(tagname="mark", between=" … ")
+    # Whoosh shows the last page for a page beyond the end; we show nothing there.
+    hits = list(results) if page <= max(results.pagecount, 1) else []
     rows = wiki_service.published_by_slugs(session, [h["slug"] for h in hits])
-    gone = [h["slug"] for h in hits if h["slug"] not in rows]
-    if gone:  # the index is behind the database: drop them now, never show them
-        index.apply([], gone)
-    found = []
+    found, behind = [], False
     for hit in hits:
         row = rows.get(hit["slug"])
-        if row is None:
-            continue
-        found.append(_hit(hit, row))
+        # What we show always comes from the database; the index only chose the hits.
+        behind = behind or row is None or row.item.version != hit["version"]
+        if row is not None:
+            found.append(_hit(hit, row))
+    if behind:  # the index missed an update: repair it, outside this request
+        _repair_later(index)
     return SearchResponse(
-        query=text, total=max(0, results.total - len(gone)), page=page, per_page=PER_PAGE,
+        query=text, total=results.total, page=page, per_page=PER_PAGE,
         results=found, suggestion=None,
     )
 
@@ -216,7 +221,8 @@ def suggest(session: Session, index: SearchIndex, text: str, limit: int = 8) -> 
 
 def _log_query(session: Session, text: str, total: int) -> None:
     month = utcnow().date().replace(day=1)
-    query = search_query.normalise(text)
+    # Long numbers (a BSN, a case number) are never kept, not even without a name.
+    query = _LONG_NUMBER.sub(lambda m: "#" * len(m.group(0)), search_query.normalise(text))
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = insert(SearchLog).values(
         month=month, query=query, searches=1, without_results=int(total == 0)
@@ -240,7 +246,7 @@ class QueryCount:
 def top_queries(session: Session, month: date, limit: int = 20) -> list[QueryCount]:
     rows = session.exec(
         select(SearchLog.query, SearchLog.searches)
-        .where(SearchLog.month == month.replace(day=1))
+        .where(SearchLog.month == month.replace(day=1), SearchLog.searches >= MIN_SHOWN)
         .order_by(col(SearchLog.searches).desc(), SearchLog.query)
         .limit(limit)
     )
@@ -250,7 +256,7 @@ def top_queries(session: Session, month: date, limit: int = 20) -> list[QueryCou
 def queries_without_results(session: Session, month: date, limit: int = 20) -> list[QueryCount]:
     rows = session.exec(
         select(SearchLog.query, SearchLog.without_results)
-        .where(SearchLog.month == month.replace(day=1), SearchLog.without_results > 0)
+        .where(SearchLog.month == month.replace(day=1), SearchLog.without_results >= MIN_SHOWN)
         .order_by(col(SearchLog.without_results).desc(), SearchLog.query)
         .limit(limit)
     )

@@ -63,9 +63,9 @@ def document(row: wiki_service.IndexRow) -> Document:
     )
 
 
-def _split(rows: list[wiki_service.IndexRow]) -> tuple[list[Document], list[str]]:
+def _split(rows: list[wiki_service.IndexRow]) -> tuple[list[Document], list[tuple[str, int]]]:
     upserts = [document(r) for r in rows if r.item.status == ItemStatus.published]
-    deletes = [r.item.slug for r in rows if r.item.status != ItemStatus.published]
+    deletes = [(r.item.slug, r.item.version) for r in rows if r.item.status != ItemStatus.published]
     return upserts, deletes
 
 
@@ -73,6 +73,8 @@ def _split(rows: list[wiki_service.IndexRow]) -> tuple[list[Document], list[str]
 
 
 def _before_commit(session: OrmSession) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: the outer transaction's commit decides
     changed = session.info.pop(wiki_service.CHANGED_ITEMS, None)
     if changed:
         session.flush()
@@ -84,6 +86,8 @@ def _before_commit(session: OrmSession) -> None:
 
 
 def _after_commit(session: OrmSession) -> None:
+    if session.in_nested_transaction():
+        return
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
@@ -105,26 +109,35 @@ def install() -> None:
     if not event.contains(OrmSession, "before_commit", _before_commit):
         event.listen(OrmSession, "before_commit", _before_commit)
         event.listen(OrmSession, "after_commit", _after_commit)
-        event.listen(OrmSession, "after_soft_rollback", lambda s, _t: _after_rollback(s))
+        event.listen(OrmSession, "after_soft_rollback", _after_soft_rollback)
+
+
+def _after_soft_rollback(session: OrmSession, previous) -> None:  # type: ignore[no-untyped-def]
+    if not previous.nested:  # a rolled-back savepoint leaves the outer transaction's changes
+        _after_rollback(session)
 
 
 # --- rebuilding and repairing ----------------------------------------------------------------
 
 
+def _published_rows(engine: Engine) -> list[wiki_service.IndexRow]:
+    """Read everything first and let go of the database (SQLite: its write lock) before the
+    slow part, building the index."""
+    with Session(engine, expire_on_commit=False) as session:
+        rows = [r for r in wiki_service.index_rows(session) if r.item.status == ItemStatus.published]
+        session.commit()
+    return rows
+
+
 def _all_documents(engine: Engine) -> Iterator[Document]:
-    with Session(engine) as session:
-        rows = wiki_service.index_rows(session)
-        for row in rows:
-            if row.item.status == ItemStatus.published:
-                yield document(row)
+    return (document(row) for row in _published_rows(engine))
 
 
 def rebuild(engine: Engine, index: SearchIndex, progress: Callable[[int, int], None] | None = None) -> int:
-    with Session(engine) as session:
-        total = wiki_service.count_published(session)
+    rows = _published_rows(engine)
     with index.exclusive():
         return index.rebuild(
-            _all_documents(engine), (lambda n: progress(n, total)) if progress else None
+            (document(r) for r in rows), (lambda n: progress(n, len(rows))) if progress else None
         )
 
 
@@ -138,15 +151,14 @@ def ensure(engine: Engine, index: SearchIndex) -> str:
             return f"Zoekindex opnieuw opgebouwd ({problem}): {count} items."
         with Session(engine) as session:
             wanted = wiki_service.published_versions(session)
-            indexed = index.versions()
-            stale_slugs = {s for s, v in wanted.items() if indexed.get(s) != v}
-            extra = [s for s in indexed if s not in wanted]
-            if not stale_slugs and not extra:
-                return f"Zoekindex is actueel: {len(wanted)} items."
-            rows = [
-                r for r in wiki_service.index_rows(session)
-                if r.item.slug in stale_slugs
-            ]
-        upserts, _ = _split(rows)
-        index.apply(upserts, extra)
+            session.commit()
+        indexed = index.versions()
+        stale = {s for s, v in wanted.items() if indexed.get(s) != v}
+        extra = [(s, v) for s, v in indexed.items() if s not in wanted]
+        if not stale and not extra:
+            return f"Zoekindex is actueel: {len(wanted)} items."
+        upserts = [document(r) for r in _published_rows(engine) if r.item.slug in stale]
+        # Repairs follow the database, whatever version the index holds.
+        index.write_unlocked([], [(slug, 2**31) for slug in stale])
+        index.write_unlocked(upserts, [(slug, 2**31) for slug, _ in extra])
         return f"Zoekindex bijgewerkt: {len(upserts)} items vernieuwd, {len(extra)} verwijderd."

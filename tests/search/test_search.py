@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
+from sqlmodel import select
 
 from app.accounts import service as accounts_service
 from app.accounts.models import Role
@@ -101,14 +102,19 @@ def test_index_follows_every_save_archived_items_leave(db, search_index, library
     assert library["lei"].slug in slugs(find(db, search_index, "schone lei"))
 
 
-def test_a_stale_index_never_shows_what_the_database_does_not(db, search_index, library):
-    item = library["lei"]
-    # Simulate an index that missed an update: archive in the database only.
+def test_a_stale_index_never_shows_what_the_database_does_not(db, search_index, library, monkeypatch):
+    repairs = []
+    monkeypatch.setattr(search_service, "_repair_later", repairs.append)
+    item, edited = library["lei"], library["bvv"]
+    # Simulate an index that missed two updates: an archive and an edit, in the database only.
     item.status = ItemStatus.archived
-    db.add(item)
+    edited.title, edited.version = "Nieuwe titel uit de database", edited.version + 1
+    db.add_all([item, edited])
     db.flush()
     assert item.slug not in slugs(find(db, search_index, '"schone lei"'))
-    assert item.slug not in search_index.versions()  # and the index has dropped it
+    assert repairs == [search_index]  # ... and a repair of the index was started
+    hit = find(db, search_index, "bvv").results[0]
+    assert hit.title == "Nieuwe titel uit de database"  # what is shown comes from the database
 
 
 def test_broken_index_answers_from_the_database(db, search_index, library, monkeypatch):
@@ -124,9 +130,14 @@ def test_query_log_has_no_person_and_counts_empty_searches(db, search_index, lib
     find(db, search_index, "Bvv", viewer=user)
     find(db, search_index, "bvv ", viewer=user)
     find(db, search_index, "qqqqq", viewer=user)
+    find(db, search_index, "qqqqq", viewer=user)
+    find(db, search_index, "jansen", viewer=user)  # once: could point to a resident
+    find(db, search_index, "bsn 123456782", viewer=user)
     month = utcnow().date().replace(day=1)
-    assert [(q.query, q.count) for q in search_service.top_queries(db, month)][:2] == [("bvv", 2), ("qqqqq", 1)]
-    assert [(q.query, q.count) for q in search_service.queries_without_results(db, month)] == [("qqqqq", 1)]
+    assert [(q.query, q.count) for q in search_service.top_queries(db, month)] == [("bvv", 2), ("qqqqq", 2)]
+    assert [(q.query, q.count) for q in search_service.queries_without_results(db, month)] == [("qqqqq", 2)]
+    logged = {row.query for row in db.exec(select(SearchLog))}
+    assert "bsn #########" in logged and not any("123456782" in q for q in logged)
     assert set(SearchLog.model_fields) == {"id", "month", "query", "searches", "without_results"}
     # The search counts as consulting the library, once per day.
     assert [(u.kind, u.day) for u in usage_service.days_used(db, user)] == [("search", utcnow().date())]
@@ -215,6 +226,7 @@ def test_kwaliteit_maintains_synonyms_and_sees_analytics(client, db, search_inde
     assert page.find(id="terms-nieuw")["value"] == "eenzaam"  # what was typed stays
     assert "minstens twee" in page.find(id="terms-nieuw-error").text
     client.get("/zoeken", params={"q": "onvindbaar"})
+    client.get("/zoeken", params={"q": "onvindbaar"})
     page = BeautifulSoup(client.get("/zoeken/analyse").text, "html.parser")
     tables = page.select("table.bar-table")
     assert "onvindbaar" in tables[1].text
@@ -287,3 +299,72 @@ def test_compounds_are_expanded_only_when_the_library_rarely_has_them(db, search
     reader = search_index.searcher().reader()
     assert prepare("hersteloperatie", [], reader).text == "hersteloperatie"
     assert prepare("saneringskrediet", [], reader).text == "(saneringskrediet OR (sanering AND krediet))"
+
+
+def test_abbreviation_finds_an_item_that_never_uses_it(db, search_index, library):
+    theme = make_theme(db)
+    only_full = make_item(db, theme, title="Wijzigingen per 1 januari", summary="De beslagvrije voet verandert.",
+                          body="Reken opnieuw.")
+    db.commit()
+    assert only_full.slug in slugs(find(db, search_index, "bvv"))
+
+
+def test_paging_and_pages_beyond_the_end(db, search_index):
+    theme = make_theme(db)
+    for n in range(12):
+        make_item(db, theme, title=f"Kwijtschelding voorbeeld {n}")
+    db.commit()
+    first, second = find(db, search_index, "kwijtschelding"), find(db, search_index, "kwijtschelding", page=2)
+    assert (first.total, len(first.results), len(second.results)) == (12, 10, 2)
+    assert not set(slugs(first)) & set(slugs(second))
+    beyond = find(db, search_index, "kwijtschelding", page=3)
+    assert beyond.total == 12 and beyond.results == []
+
+
+@pytest.mark.parametrize("odd", ["(((", '"', "OR", "AND NOT", "*", "~", "^2", "[a TO z]", "\\", "x" * 200, "🙂", "bvv)"])
+def test_odd_input_is_a_search_not_an_error(client, db, search_index, library, odd):
+    token = accounts_service.create_api_token(db, make_user(db))
+    response = client.get("/api/v1/search", params={"q": odd}, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+
+
+def test_analytics_with_an_impossible_month_is_a_422(client, db, search_index):
+    login(client, db, make_user(db, Role.kwaliteit))
+    assert client.get("/zoeken/analyse", params={"maand": "2024-13"}).status_code == 422
+
+
+def test_an_older_write_never_replaces_a_newer_one(db, search_index, library):
+    item = library["lei"]
+    row = wiki_service.published_by_slugs(db, [item.slug])[item.slug]
+    newer = sync.document(row)
+    newer.version, newer.title = 5, "Versie vijf"
+    older = sync.document(row)
+    older.version, older.title = 4, "Versie vier"
+    search_index.apply([newer], [])
+    search_index.apply([older], [(item.slug, 3)])  # both late: neither may win
+    assert search_index.versions()[item.slug] == 5
+
+
+def test_an_interrupted_rebuild_keeps_the_old_index(db, search_index, library):
+    before = search_index.versions()
+
+    def failing():  # type: ignore[no-untyped-def]
+        yield sync.document(wiki_service.published_by_slugs(db, [library["lei"].slug])[library["lei"].slug])
+        raise RuntimeError("stroom weg")
+
+    with pytest.raises(RuntimeError):
+        search_index.rebuild(failing())
+    assert search_index.problem() is None and search_index.versions() == before
+
+
+def test_a_rolled_back_savepoint_keeps_the_outer_changes_for_the_index(db, search_index, library):
+    editor = make_user(db, Role.kwaliteit)
+    item, other = library["lei"], library["los"]
+    wiki_service.change_status(db, item, ItemStatus.archived, editor, item.version)  # outer change
+    nested = db.begin_nested()
+    wiki_service.change_status(db, other, ItemStatus.archived, editor, other.version)
+    nested.rollback()
+    db.commit()
+    indexed = search_index.versions()
+    assert item.slug not in indexed  # the outer change reached the index
+    assert other.slug in indexed  # the rolled-back one did not
