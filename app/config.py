@@ -4,11 +4,14 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Days, dates and times people see are Dutch; the database keeps UTC.
+LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 
 
 class Settings(BaseSettings):

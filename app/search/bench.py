@@ -42,6 +42,10 @@ class Figures:
     hl_p95: float
     publish_p50: float
     publish_p95: float
+    p95_by_kind: dict[str, float] | None = None
+
+
+QUERY_KINDS = ("one word", "two words", "sector term", "quoted phrase")
 
 
 def _words(count: int = 20_000) -> tuple[list[str], list[float]]:
@@ -135,10 +139,14 @@ def bench_whoosh(
 
     highlighted = [_timed(lambda q=q: with_highlights(q)) for q in parsed]
     publish = [_timed(lambda d=d: index.apply([d], [])) for d in extra]
+    by_kind = {
+        kind: _percentile([t for n, t in enumerate(plain) if n % 4 == k], 95)
+        for k, kind in enumerate(QUERY_KINDS)
+    }
     return Figures(
         "Whoosh (whoosh-reloaded)", len(docs), build, _size_mb(index.path),
         _percentile(plain, 50), _percentile(plain, 95), _percentile(plain, 99),
-        _percentile(highlighted, 95), _percentile(publish, 50), _percentile(publish, 95),
+        _percentile(highlighted, 95), _percentile(publish, 50), _percentile(publish, 95), by_kind,
     )
 
 
@@ -242,6 +250,14 @@ def table(results: list[tuple[Figures, Figures]]) -> str:
     return "\n".join(lines)
 
 
+def by_kind(results: list[tuple[Figures, Figures]]) -> str:
+    lines = ["| items | " + " | ".join(QUERY_KINDS) + " |", "|---:|" + "---:|" * len(QUERY_KINDS)]
+    for whoosh, _ in results:
+        kinds = whoosh.p95_by_kind or {}
+        lines.append(f"| {whoosh.items:,} | " + " | ".join(f"{kinds.get(k, 0):.1f} ms" for k in QUERY_KINDS) + " |")
+    return "\n".join(lines)
+
+
 def ratios(results: list[tuple[Figures, Figures]]) -> str:
     lines = ["| items | build Whoosh/FTS5 | query p95 Whoosh/FTS5 | publish p50 Whoosh/FTS5 |", "|---:|---:|---:|---:|"]
     for whoosh, fts5 in results:
@@ -277,6 +293,10 @@ corpus and queries. Whoosh runs our Dutch analysis (stems, compounds); FTS5 only
 Ratios (Whoosh ÷ FTS5, same run):
 
 {ratios(results)}
+
+Whoosh query p95 per kind of query (50 queries each):
+
+{by_kind(results)}
 {end}"""
     text = path.read_text("utf-8") if path.exists() else "# Benchmarks\n\nFigures from the benchmark scripts; each section says how it was measured.\n"
     if start in text and end in text:

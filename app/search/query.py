@@ -52,8 +52,9 @@ def expand_synonyms(query: str, groups: list[list[str]]) -> Prepared:
     members = {fold(term): group for group in groups for term in group}
     if not members:
         return Prepared(text)
+    # Whole words only; a hyphen binds too, so 'wsnp-verzoek' is left alone.
     pattern = re.compile(
-        r"(?<!\w)(" + "|".join(re.escape(m) for m in sorted(members, key=len, reverse=True)) + r")(?!\w)"
+        r"(?<![\w-])(" + "|".join(re.escape(m) for m in sorted(members, key=len, reverse=True)) + r")(?![\w-])"
     )
     out, added = [], []
     last = 0

@@ -4,7 +4,7 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 import nh3
 from sqlalchemy import func
@@ -15,10 +15,11 @@ from whoosh import query as wq
 from whoosh.highlight import ContextFragmenter, HtmlFormatter
 
 from app.accounts.models import Audience, User
+from app.config import LOCAL_TZ
 from app.db import utcnow
 from app.errors import InputError
 from app.search import query as search_query
-from app.search.analysis import fold
+from app.search.analysis import STOP_WORDS, fold
 from app.search.index import IndexUnavailable, SearchIndex
 from app.search.models import SearchHit, SearchLog, SearchResponse, SuggestResponse, SynonymGroup
 from app.search.sync import plain_text
@@ -53,6 +54,15 @@ class Filters:
         if self.date_from and self.date_to and self.date_to < self.date_from:
             raise SearchError("to", "De einddatum ligt vóór de begindatum.")
 
+    def bounds(self) -> tuple[datetime | None, datetime | None]:
+        """The chosen days as Dutch days (Europe/Amsterdam), in UTC."""
+        start = end = None
+        if self.date_from:
+            start = datetime.combine(self.date_from, time.min, LOCAL_TZ).astimezone(UTC)
+        if self.date_to:
+            end = datetime.combine(self.date_to, time.max, LOCAL_TZ).astimezone(UTC)
+        return start, end
+
     def query(self) -> wq.Query | None:
         parts: list[wq.Query] = []
         if self.theme:
@@ -60,9 +70,13 @@ class Filters:
         if self.audience:
             parts.append(wq.Term("audience", self.audience))
         if self.date_from or self.date_to:
-            start = datetime.combine(self.date_from, time.min) if self.date_from else None
-            end = datetime.combine(self.date_to, time.max) if self.date_to else None
-            parts.append(wq.DateRange("published", start, end))
+            start, end = self.bounds()
+            # The index stores naive UTC.
+            parts.append(wq.DateRange(
+                "published",
+                start.replace(tzinfo=None) if start else None,
+                end.replace(tzinfo=None) if end else None,
+            ))
         return wq.And(parts) if parts else None
 
 
@@ -91,7 +105,7 @@ def search(
     except IndexUnavailable as exc:
         log.error("Zoekindex niet bruikbaar (%s); eenvoudig zoeken in de database", exc)
         _repair_later(index)
-        response = _search_database(session, text, page)
+        response = _search_database(session, text, filters, page)
     if page == 1:
         _log_query(session, text, response.total)
     return response
@@ -153,9 +167,14 @@ def _hit(hit, row: wiki_service.IndexRow) -> SearchHit:  # type: ignore[no-untyp
     )
 
 
-def _search_database(session: Session, text: str, page: int) -> SearchResponse:
-    words = [w for w in search_query.normalise(text).replace('"', " ").split() if len(w) > 2][:5]
-    rows = wiki_service.simple_search(session, words)
+def _search_database(session: Session, text: str, filters: Filters, page: int) -> SearchResponse:
+    # Words as typed (lower-cased, accents kept: the database compares them as they are).
+    words = [w for w in text.lower().replace('"', " ").split() if len(w) > 2][:5]
+    start, end = filters.bounds()
+    rows = wiki_service.simple_search(
+        session, words, theme=filters.theme, audience=filters.audience,
+        published_from=start, published_until=end,
+    )
     start = (page - 1) * PER_PAGE
     hits = [
         SearchHit(
@@ -209,7 +228,8 @@ def suggest(session: Session, index: SearchIndex, text: str, limit: int = 8) -> 
         key=lambda t: -reader.doc_frequency("spell", t),
     )[:limit]
     must = [wq.Or([wq.Prefix("spell", last), wq.Prefix("parts", last)])]
-    must += [wq.Term("spell", w) for w in words[:-1]]
+    # Earlier words count only when the spelling field can hold them (3+ letters, no digits).
+    must += [wq.Term("spell", w) for w in words[:-1] if len(w) >= 3 and w.isalpha() and w not in STOP_WORDS]
     hits = searcher.search(wq.And(must), limit=limit)
     rows = wiki_service.published_by_slugs(session, [h["slug"] for h in hits])
     items = [{"slug": h["slug"], "title": rows[h["slug"]].item.title} for h in hits if h["slug"] in rows]

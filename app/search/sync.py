@@ -134,8 +134,11 @@ def _all_documents(engine: Engine) -> Iterator[Document]:
 
 
 def rebuild(engine: Engine, index: SearchIndex, progress: Callable[[int, int], None] | None = None) -> int:
-    rows = _published_rows(engine)
+    # Read the database only once writers are held off: a change committed after this read
+    # waits for the lock and is then applied to the new index, instead of to the old one that
+    # the swap throws away.
     with index.exclusive():
+        rows = _published_rows(engine)
         return index.rebuild(
             (document(r) for r in rows), (lambda n: progress(n, len(rows))) if progress else None
         )

@@ -3,14 +3,13 @@
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
 from app.accounts.models import ROLE_LABELS
-from app.config import get_settings
+from app.config import LOCAL_TZ, get_settings
 from app.web.deps import CSRF_FIELD, csrf_token_for
 
 APP_DIR = Path(__file__).resolve().parent.parent
@@ -18,9 +17,6 @@ MONTHS = (
     "januari", "februari", "maart", "april", "mei", "juni",
     "juli", "augustus", "september", "oktober", "november", "december",
 )
-
-
-LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 
 
 def nl_date(value: date | datetime | None) -> str:

@@ -7,7 +7,7 @@ item's `version` always equals the number of its latest revision.
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
@@ -484,14 +484,31 @@ def published_by_slugs(session: Session, slugs: list[str]) -> dict[str, IndexRow
     return {item.slug: IndexRow(item, theme.slug, theme.name) for item, theme in session.exec(query)}
 
 
-def simple_search(session: Session, words: list[str], limit: int = 50) -> list[IndexRow]:
+def simple_search(
+    session: Session,
+    words: list[str],
+    *,
+    theme: str | None = None,
+    audience: str | None = None,
+    published_from: datetime | None = None,
+    published_until: datetime | None = None,
+    limit: int = 50,
+) -> list[IndexRow]:
     """A plain database search for when the index is unavailable: every word in the title
-    or summary."""
+    or summary, with the same filters as the index."""
     query = (
         select(Item, Theme)
         .join(Theme, col(Theme.id) == Item.theme_id)
         .where(Item.status == ItemStatus.published)
     )
+    if theme:
+        query = query.where(Theme.slug == theme)
+    if audience:
+        query = query.where(or_(Item.audience == audience, Item.audience == Audience.beide))
+    if published_from:
+        query = query.where(col(Item.published_at) >= published_from)
+    if published_until:
+        query = query.where(col(Item.published_at) <= published_until)
     for word in words:
         pattern = f"%{word}%"
         query = query.where(or_(col(Item.title).ilike(pattern), col(Item.summary).ilike(pattern)))
