@@ -127,13 +127,14 @@ def bench_whoosh(
     parser = search_query.parser(index.schema)
     parsed = [parser.parse(search_query.prepare(q, [], searcher.reader()).text) for q in queries]
     for q in parsed:  # one full pass first: a running service has its caches warm
-        searcher.search(q, limit=10)
-    plain = [_timed(lambda q=q: list(searcher.search(q, limit=10))) for q in parsed]
+        searcher.search(q, limit=10, optimize=False)
+    # optimize=False as the service searches (see search/service.py).
+    plain = [_timed(lambda q=q: list(searcher.search(q, limit=10, optimize=False))) for q in parsed]
     formatter, fragmenter = HtmlFormatter(tagname="mark"), ContextFragmenter(maxchars=220, surround=60)
     texts = {d.slug: d.text for d in docs}
 
     def with_highlights(q):  # type: ignore[no-untyped-def]
-        results = searcher.search(q, limit=10, terms=True)
+        results = searcher.search(q, limit=10, terms=True, optimize=False)
         results.formatter, results.fragmenter = formatter, fragmenter
         return [hit.highlights("body", text=texts[hit["slug"]], top=2) for hit in results]
 

@@ -130,7 +130,11 @@ def _search_index(
 def _run(session, index, searcher, text, groups, filters, page) -> SearchResponse:  # type: ignore[no-untyped-def]
     prepared = search_query.prepare(text, groups, searcher.reader())
     parsed = search_query.parse(index.schema, prepared)
-    results = searcher.search_page(parsed, page, pagelen=PER_PAGE, filter=filters.query(), terms=True)
+    # optimize=False: Whoosh's block-quality skipping made our multi-field OR queries slower,
+    # not faster (p95 at 10,000 items: about 90-120 ms with it, 38 ms without; same top 10).
+    results = searcher.search_page(
+        parsed, page, pagelen=PER_PAGE, filter=filters.query(), terms=True, optimize=False
+    )
     # A fresh formatter per search: Whoosh's keeps state between calls.
     results.results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
     results.results.formatter = HtmlFormatter(tagname="mark", between=" … ")

@@ -2,8 +2,9 @@
 
 The wiki marks the items a transaction changed (session.info); just before the commit we read
 them, and once the commit has succeeded we write them to the index, before the request's
-response is sent. A failed index write leaves the database as it is and is repaired on the
-next start or by `kennisbank reindex`; search never shows an item the database does not.
+response is sent. A failed index write leaves the database as it is; it is repaired in the
+background as soon as a search notices (service._repair_later), at the next start, or by
+`kennisbank reindex`. Search shows only what the database holds.
 """
 
 import html
