@@ -72,24 +72,29 @@ def _known(word: str) -> bool:
     return word not in NOT_PARTS and (word in vocabulary() or plural_base(word) in vocabulary())
 
 
-@lru_cache(maxsize=100_000)
-def split_compound(word: str) -> tuple[str, ...]:
-    """The parts of a Dutch compound (every way it splits into known words), or ()."""
-    if len(word) < MIN_COMPOUND or _known_whole(word):
-        return ()
-    parts: dict[str, None] = {}
+def _splits(word: str) -> Iterator[tuple[str, str]]:
+    """Every (known head, rest) of a word, with or without a linking morpheme between them."""
     for cut in range(MIN_PART, len(word) - MIN_PART + 1):
         head = word[:cut]
         if not _known(head):
             continue
         for link in LINKS:
             tail = word[cut + len(link):]
-            if not word[cut:].startswith(link) or len(tail) < MIN_PART:
-                continue
-            if _known(tail):
-                parts.update({head: None, tail: None})
-            elif sub := split_compound(tail):
-                parts.update({head: None, **dict.fromkeys(sub)})
+            if word[cut:].startswith(link) and len(tail) >= MIN_PART:
+                yield head, tail
+
+
+@lru_cache(maxsize=100_000)
+def split_compound(word: str) -> tuple[str, ...]:
+    """The parts of a Dutch compound (every way it splits into known words), or ()."""
+    if len(word) < MIN_COMPOUND or _known_whole(word):
+        return ()
+    parts: dict[str, None] = {}
+    for head, tail in _splits(word):
+        if _known(tail):
+            parts.update({head: None, tail: None})
+        elif sub := split_compound(tail):
+            parts.update({head: None, **dict.fromkeys(sub)})
     return tuple(parts)
 
 
@@ -153,24 +158,19 @@ class CompoundFilter(Filter):
 
 
 def best_split(word: str) -> tuple[str, str] | None:
-    """The most likely two-part reading of a compound in a query (for 'herstel AND operatie')."""
+    """The most likely two-part reading of a compound in a query (for 'herstel AND operatie'):
+    the split whose parts are the most frequent Dutch words."""
     from wordfreq import zipf_frequency
 
     word = fold(word)
     if len(word) < MIN_COMPOUND or not split_compound(word):
         return None
-    best, best_score = None, 0.0
-    for cut in range(MIN_PART, len(word) - MIN_PART + 1):
-        head = word[:cut]
-        if not _known(head):
-            continue
-        for link in LINKS:
-            tail = word[cut + len(link):]
-            if word[cut:].startswith(link) and len(tail) >= MIN_PART and _known(tail):
-                score = zipf_frequency(head, "nl") + zipf_frequency(tail, "nl") + 0.01 * min(len(head), len(tail))
-                if score > best_score:
-                    best, best_score = (head, tail), score
-    return best
+    candidates = [(head, tail) for head, tail in _splits(word) if _known(tail)]
+    return max(
+        candidates,
+        key=lambda p: zipf_frequency(p[0], "nl") + zipf_frequency(p[1], "nl") + 0.01 * min(map(len, p)),
+        default=None,
+    )
 
 
 def _base() -> CompositeAnalyzer:

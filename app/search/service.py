@@ -268,20 +268,18 @@ class QueryCount:
 
 
 def top_queries(session: Session, month: date, limit: int = 20) -> list[QueryCount]:
-    rows = session.exec(
-        select(SearchLog.query, SearchLog.searches)
-        .where(SearchLog.month == month.replace(day=1), SearchLog.searches >= MIN_SHOWN)
-        .order_by(col(SearchLog.searches).desc(), SearchLog.query)
-        .limit(limit)
-    )
-    return [QueryCount(q, n) for q, n in rows]
+    return _counts(session, month, SearchLog.searches, limit)
 
 
 def queries_without_results(session: Session, month: date, limit: int = 20) -> list[QueryCount]:
+    return _counts(session, month, SearchLog.without_results, limit)
+
+
+def _counts(session: Session, month: date, column, limit: int) -> list[QueryCount]:  # type: ignore[no-untyped-def]
     rows = session.exec(
-        select(SearchLog.query, SearchLog.without_results)
-        .where(SearchLog.month == month.replace(day=1), SearchLog.without_results >= MIN_SHOWN)
-        .order_by(col(SearchLog.without_results).desc(), SearchLog.query)
+        select(SearchLog.query, column)
+        .where(SearchLog.month == month.replace(day=1), column >= MIN_SHOWN)
+        .order_by(col(column).desc(), SearchLog.query)
         .limit(limit)
     )
     return [QueryCount(q, n) for q, n in rows]
