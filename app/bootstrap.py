@@ -44,6 +44,9 @@ def prepare(engine: Engine, settings: Settings) -> list[str]:
             added = load_demo(session, settings.content_dir / "demo.yaml")
             if added:
                 done.append(f"Demoteams en -accounts aangemaakt: {added}.")
+        # Until the scheduler (werkoverleg issue) runs it daily: clear expired sessions and
+        # day-old login attempts at every start.
+        accounts_service.prune_expired(session, settings)
         session.commit()
     for line in done:
         log.info(line)

@@ -61,3 +61,20 @@ def test_parallel_guesses_cannot_pass_the_count(backend):
         assert failures == 5
     finally:
         cleanup()  # type: ignore[operator]
+
+
+def test_expired_sessions_and_old_attempts_are_pruned(db):
+    from datetime import timedelta
+
+    from app.accounts.models import WebSession
+    from app.db import utcnow
+
+    user = make_user(db)
+    service.start_session(db, get_settings(), user, "password")
+    db.add(WebSession(token_hash="0" * 64, user_id=user.id, expires_at=utcnow() - timedelta(minutes=1)))
+    db.add(LoginAttempt(email="x@example.org", address="1.2.3.4", succeeded=False, at=utcnow() - timedelta(days=2)))
+    db.add(LoginAttempt(email="x@example.org", address="1.2.3.4", succeeded=False))
+    db.flush()
+    service.prune_expired(db, get_settings())
+    assert len(db.exec(select(WebSession)).all()) == 1
+    assert len(db.exec(select(LoginAttempt)).all()) == 1
