@@ -44,7 +44,9 @@ def main() -> None:
                     break
             except httpx.TransportError:
                 time.sleep(0.25)
-        item = httpx.get(f"{base}/api/v1/health") and _first_item(base)
+        else:
+            raise SystemExit("De dienst startte niet binnen 30 seconden.")
+        item = _first_item()
         pages = {
             "login": "/login",
             "start": "/",
@@ -91,7 +93,7 @@ def main() -> None:
         server.wait(timeout=30)
 
 
-def _first_item(base: str) -> str:
+def _first_item() -> str:
     """The slug of the first starter item of the beslag theme, read from content/."""
     folder = ROOT / "content" / "items" / "beslagvrije-voet-en-beslag"
     return sorted(folder.glob("*.md"))[0].stem
