@@ -1,5 +1,6 @@
 """Settings, read from environment variables prefixed KENNISBANK_."""
 
+import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -12,6 +13,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Days, dates and times people see are Dutch; the database keeps UTC.
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
+BUILTIN_THEMES = ("voorbeeld", "denhaag")
+LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
+              ".jpeg": "image/jpeg", ".webp": "image/webp"}
 
 
 class Settings(BaseSettings):
@@ -37,6 +41,16 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = "127.0.0.1"
     max_body_bytes: int = 1_000_000
     municipality_name: str = "Gemeente Voorbeeldstad"
+    # The look (huisstijl): "voorbeeld" (NL Design System's example theme), "denhaag", or the
+    # path of a municipality's own token file (CSS custom properties such as --utrecht-*),
+    # applied on top of the example theme; theme_class is the class its tokens are scoped to.
+    theme: str = "voorbeeld"
+    theme_class: str = ""
+    # The municipality's logo (SVG, PNG, JPEG or WebP) in the page header; empty: none.
+    logo: str = ""
+    # The accent colour of the printable poster (a poster cannot read the site's CSS);
+    # empty: the chosen theme's own.
+    accent_color: str = ""
 
     @model_validator(mode="after")
     def _check(self) -> "Settings":
@@ -44,6 +58,23 @@ class Settings(BaseSettings):
             raise ValueError(
                 "KENNISBANK_SECRET_KEY must be set to at least 32 random characters in production"
             )
+        if self.theme not in BUILTIN_THEMES:
+            path = Path(self.theme)
+            if path.suffix != ".css" or not path.is_file():
+                raise ValueError(
+                    f"KENNISBANK_THEME must be one of {', '.join(BUILTIN_THEMES)} or the path of "
+                    f"an existing .css file, not {self.theme!r}"
+                )
+        if not re.fullmatch(r"[A-Za-z0-9_ -]*", self.theme_class):
+            raise ValueError("KENNISBANK_THEME_CLASS holds CSS class names only")
+        if self.logo and (
+            Path(self.logo).suffix.lower() not in LOGO_TYPES or not Path(self.logo).is_file()
+        ):
+            raise ValueError(
+                f"KENNISBANK_LOGO must be an existing .svg, .png, .jpg or .webp file, not {self.logo!r}"
+            )
+        if self.accent_color and not re.fullmatch(r"#[0-9a-fA-F]{6}", self.accent_color):
+            raise ValueError("KENNISBANK_ACCENT_COLOR is a colour such as #1f4e8c")
         if self.load_demo_accounts is None:
             self.load_demo_accounts = self.environment == "development"
         return self

@@ -4,6 +4,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from app.accounts.routes import router as accounts_router
 from app.config import PROJECT_ROOT, get_settings
@@ -11,6 +12,7 @@ from app.search import sync as search_sync
 from app.search.routes import api as search_api_router
 from app.search.routes import pages as search_router
 from app.web import errors
+from app.web.brand import router as brand_router
 from app.web.middleware import (
     CsrfCookieAndHeadersMiddleware,
     LimitBodyMiddleware,
@@ -47,7 +49,10 @@ def create_app() -> FastAPI:
     app.add_middleware(CsrfCookieAndHeadersMiddleware, secure=settings.cookie_secure)
     app.add_middleware(LimitBodyMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RejectNulMiddleware)
+    # The NL Design System style sheets are large and compress about tenfold.
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+    app.include_router(brand_router)
     app.include_router(accounts_router)
     app.include_router(wiki_api_router)
     app.include_router(search_api_router)

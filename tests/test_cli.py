@@ -213,7 +213,7 @@ def test_serve_on_the_embedded_default_loads_starter_content_and_demo_accounts(t
                     "email": f"{role}@example.org", "password": "demo-wachtwoord", "csrf_token": token})
                 assert response.status_code == 303, (role, response.text)
                 home = BeautifulSoup(browser.get("/").text, "html.parser")
-                assert len(home.select(".tile")) >= 12, role
+                assert len(home.select(".kb-tile")) >= 12, role
     finally:
         process.terminate()
         output = process.communicate(timeout=30)[0]

@@ -48,9 +48,15 @@ def search_page(
     page: Page = 1,
 ) -> Response:
     filters = _filters(thema, doelgroep, van, tot)
+    # Results while typing (htmx) only replace the results; a history restore wants the page.
+    live = request.headers.get("hx-request") == "true" and not request.headers.get(
+        "hx-history-restore-request"
+    )
     error = None
     try:
-        response = service.search(session, index, q, filters=filters, page=page, viewer=user)
+        response = service.search(
+            session, index, q, filters=filters, page=page, viewer=user, log_query=not live
+        )
     except service.SearchError as exc:
         error = exc.message
         response = SearchResponse(query=q, total=0, page=page, per_page=service.PER_PAGE, results=[], suggestion=None)
@@ -62,8 +68,12 @@ def search_page(
         "themes": wiki_service.list_themes(session),
         "audience_labels": AUDIENCE_LABELS,
         "pages": max(1, -(-response.total // service.PER_PAGE)),
+        "live": live,
     }
-    return render(request, "search.html", context, 422 if error else 200)
+    template = "_search_results.html" if live else "search.html"
+    page_response = render(request, template, context, 422 if error else 200)
+    page_response.headers["vary"] = "HX-Request"
+    return page_response
 
 
 @api.get("", summary="Zoeken in de Wiki-bibliotheek")

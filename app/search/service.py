@@ -91,7 +91,10 @@ def search(
     filters: Filters | None = None,
     page: int = 1,
     viewer: User | None = None,
+    log_query: bool = True,
 ) -> SearchResponse:
+    """Search published items. `log_query=False` for results shown while someone is still
+    typing: half-typed words would fill the search analytics with noise."""
     filters = filters or Filters()
     filters.validate(session)
     text = text.strip()[:200]
@@ -106,7 +109,7 @@ def search(
         log.error("Zoekindex niet bruikbaar (%s); eenvoudig zoeken in de database", exc)
         _repair_later(index)
         response = _search_database(session, text, filters, page)
-    if page == 1:
+    if page == 1 and log_query:
         _log_query(session, text, response.total)
     return response
 

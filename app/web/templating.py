@@ -10,7 +10,9 @@ from starlette.responses import HTMLResponse
 
 from app.accounts.models import ROLE_LABELS
 from app.config import LOCAL_TZ, get_settings
+from app.web.brand import current_brand
 from app.web.deps import CSRF_FIELD, csrf_token_for
+from app.web.icons import icon
 
 APP_DIR = Path(__file__).resolve().parent.parent
 MONTHS = (
@@ -43,6 +45,7 @@ templates.env.filters["nl_date"] = nl_date
 templates.env.filters["nl_datetime"] = nl_datetime
 templates.env.globals["role_labels"] = ROLE_LABELS
 templates.env.globals["csrf_field"] = CSRF_FIELD
+templates.env.globals["icon"] = icon
 
 
 def render(
@@ -52,6 +55,7 @@ def render(
         "user": getattr(request.state, "user", None),
         "csrf_token": csrf_token_for(request),
         "settings": get_settings(),
+        "brand": current_brand(),
         **(context or {}),
     }
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)

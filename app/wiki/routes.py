@@ -1,7 +1,7 @@
 """The wiki's reading pages: home, themes, items and their history."""
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
@@ -10,9 +10,10 @@ from app.accounts import service as accounts_service
 from app.accounts.models import Audience, User
 from app.usage import service as usage_service
 from app.usage.models import UsageKind
+from app.web.brand import current_brand
 from app.web.deps import CurrentUser, SessionDep
 from app.web.templating import render
-from app.wiki import service
+from app.wiki import poster, service
 from app.wiki.diff import diff_versions
 from app.wiki.markdown import render as render_markdown
 from app.wiki.models import AUDIENCE_LABELS, MAX_INT, STATUS_LABELS, Item, ItemStatus, Theme
@@ -32,26 +33,63 @@ def item_or_404(session: SessionDep, slug: str, user: User) -> Item:
     return item
 
 
+def news_window(session: SessionDep, user: User) -> service.NewsWindow:
+    """What counts as new for this person: the infographic's "nieuw" and the cards' badge."""
+    return service.recent_window()
+
+
 @router.get("/")
 def home(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    window = news_window(session, user)
+    stats = service.theme_overview(session, window.since)
     context = {
         **common_context(),
-        "themes": service.list_themes(session),
-        "counts": service.published_counts(session),
+        "stats": stats,
+        "window": window,
         "recent": service.recent_items(session),
-        "themes_by_id": service.themes_by_id(session),
-        "review_count": len(service.review_queue(session)) if service.can_edit(user) else 0,
+        "themes_by_id": {s.theme.id: s.theme for s in stats},
+        "review_count": service.review_count(session) if service.can_edit(user) else 0,
     }
     return render(request, "home.html", context)
 
 
 @router.get("/themas")
 def themes(request: Request, session: SessionDep, user: CurrentUser) -> Response:
-    context = {
-        "themes": service.list_themes(session),
-        "counts": service.published_counts(session),
-    }
+    window = news_window(session, user)
+    context = {"stats": service.theme_overview(session, window.since), "window": window}
     return render(request, "themes.html", context)
+
+
+@router.get("/themas/overzicht")
+def infographic(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    window = news_window(session, user)
+    stats = service.theme_overview(session, window.since)
+    context = {"stats": stats, "window": window, "today": date.today()}
+    return render(request, "infographic.html", context)
+
+
+@router.get("/themas/poster")
+def poster_download(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    formaat: Literal["a4", "a3"] = "a3",
+) -> Response:
+    stats = service.theme_overview(session, service.recent_window().since)
+    text = poster.PosterText(
+        title="Wiki-bibliotheek",
+        subtitle="Actuele vakkennis over schuldhulpverlening, per thema. Elk item zegt in één "
+        "regel waar het over gaat en wat het betekent voor het dossier.",
+        address=str(request.base_url).rstrip("/"),
+        today=date.today(),
+    )
+    svg = poster.render(stats, current_brand(), text, formaat)
+    filename = f"wiki-bibliotheek-poster-{formaat}.svg"
+    return Response(
+        svg,
+        media_type="image/svg+xml",
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def theme_or_404(session: SessionDep, slug: str) -> Theme:
@@ -71,6 +109,7 @@ def theme_page(
     doelgroep: Audience | None = None,
 ) -> Response:
     theme = theme_or_404(session, slug)
+    window = news_window(session, user)
     items, total = service.list_items(
         session, viewer=user, theme=theme, audience=doelgroep, page=page, per_page=PER_PAGE
     )
@@ -88,6 +127,7 @@ def theme_page(
         "page": page,
         "pages": max(1, -(-total // PER_PAGE)),
         "audience": doelgroep.value if doelgroep else "",
+        "window": window,
     }
     return render(request, "theme.html", context)
 

@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import case, func, or_, update
 from sqlmodel import Session, col, select
 
 from app.accounts.models import Audience, Role, User
@@ -79,6 +79,45 @@ def published_counts(session: Session) -> dict[int, int]:
         .group_by(Item.theme_id)
     )
     return {theme_id: count for theme_id, count in rows}
+
+
+@dataclass(frozen=True)
+class NewsWindow:
+    """What counts as new: published since `since`; `label` says so to people ("sinds …")."""
+
+    since: datetime
+    label: str
+
+
+RECENT_DAYS = 30
+
+
+def recent_window(now: datetime | None = None) -> NewsWindow:
+    """The window for people without a team meeting to count from: the last 30 days."""
+    now = now or utcnow()
+    return NewsWindow(now - timedelta(days=RECENT_DAYS), f"in de afgelopen {RECENT_DAYS} dagen")
+
+
+@dataclass(frozen=True)
+class ThemeStat:
+    theme: Theme
+    published: int
+    new: int
+
+
+def theme_overview(session: Session, since: datetime) -> list[ThemeStat]:
+    """Every theme with its number of published items and how many of them are new."""
+    is_new = case((col(Item.published_at) >= since, 1), else_=0)
+    rows = session.exec(
+        select(Item.theme_id, func.count(), func.coalesce(func.sum(is_new), 0))
+        .where(Item.status == ItemStatus.published)
+        .group_by(Item.theme_id)
+    )
+    counts = {theme_id: (total, new) for theme_id, total, new in rows}
+    return [
+        ThemeStat(theme, *counts.get(theme.id, (0, 0)))  # type: ignore[arg-type]
+        for theme in list_themes(session)
+    ]
 
 
 def upsert_theme(
@@ -375,6 +414,16 @@ def review_queue(session: Session, today: date | None = None) -> list[ReviewEntr
         )
         for item in items
     ]
+
+
+def review_count(session: Session, today: date | None = None) -> int:
+    """How many items `review_queue` holds, without loading them."""
+    horizon = (today or utcnow().date()) + timedelta(days=REVIEW_SOON_DAYS)
+    return session.exec(
+        select(func.count())
+        .select_from(Item)
+        .where(Item.status == ItemStatus.published, col(Item.review_date) <= horizon)
+    ).one()
 
 
 def mark_checked(

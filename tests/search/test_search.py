@@ -184,11 +184,29 @@ def test_search_page_shows_snippets_suggestion_and_filters(client, db, search_in
     login(client, db, make_user(db))
     page = BeautifulSoup(client.get("/zoeken", params={"q": "beslagvrjie"}).text, "html.parser")
     assert "Resultaten voor" in page.find(id="suggestion").text
-    results = page.select(".result-list .card")
-    assert results and results[0].select_one(".snippet mark") is not None
-    assert results[0].select_one(".card-meta").text.startswith("Beslag")
+    results = page.select(".result-list .kb-card")
+    assert results and results[0].select_one(".kb-snippet mark") is not None
+    assert results[0].select_one(".kb-meta").text.startswith("Beslag")
     page = BeautifulSoup(client.get("/zoeken", params={"q": "bvv", "doelgroep": "schuldregelaar"}).text, "html.parser")
-    assert [a.text for a in page.select(".card-title a")] == ["Als de bvv niet klopt"]
+    assert [a.text for a in page.select(".kb-card__title a")] == ["Als de bvv niet klopt"]
+
+
+def test_results_while_typing_replace_only_the_results_and_are_not_logged(client, db, search_index, library):
+    login(client, db, make_user(db))
+    live = {"HX-Request": "true"}
+    response = client.get("/zoeken", params={"q": "beslagvrij"}, headers=live)
+    assert response.status_code == 200 and response.headers["vary"] == "HX-Request"
+    fragment = BeautifulSoup(response.text, "html.parser")
+    assert fragment.find("html") is None and fragment.find("header") is None
+    assert fragment.find(id="zoekresultaten").select(".kb-card__title a")
+    status = fragment.find(id="zoekstatus")  # swapped into the page's live region
+    assert status["hx-swap-oob"] == "innerHTML" and status.text == "1 resultaat"
+    assert db.exec(select(SearchLog)).all() == []  # half-typed words stay out of the analytics
+    # A restore from history, and a search that was submitted, get the whole page, and count.
+    restore = client.get("/zoeken", params={"q": "bvv"}, headers={**live, "HX-History-Restore-Request": "true"})
+    assert BeautifulSoup(restore.text, "html.parser").find("header") is not None
+    client.get("/zoeken", params={"q": "bvv"})
+    assert [(r.query, r.searches) for r in db.exec(select(SearchLog))] == [("bvv", 2)]
 
 
 def test_snippets_cannot_carry_markup(db, search_index):
@@ -228,7 +246,7 @@ def test_kwaliteit_maintains_synonyms_and_sees_analytics(client, db, search_inde
     client.get("/zoeken", params={"q": "onvindbaar"})
     client.get("/zoeken", params={"q": "onvindbaar"})
     page = BeautifulSoup(client.get("/zoeken/analyse").text, "html.parser")
-    tables = page.select("table.bar-table")
+    tables = page.select("table.kb-bar-table")
     assert "onvindbaar" in tables[1].text
 
 

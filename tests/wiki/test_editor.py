@@ -89,8 +89,8 @@ def test_history_shows_a_readable_diff(client, db):
     summary = sections["Samenvatting"]
     assert summary.find("del").text == "oude" and summary.find("ins").text == "nieuwe"
     body = sections["Tekst"]
-    assert body.select_one(".diff-added").text.endswith("Derde regel.")
-    assert body.select_one(".diff-changed ins").text == ", aangepast"
+    assert body.select_one(".kb-diff__added").text.endswith("Derde regel.")
+    assert body.select_one(".kb-diff__changed ins").text == ", aangepast"
 
 
 def test_saves_are_sanitized_on_every_page(client, db):
@@ -102,7 +102,7 @@ def test_saves_are_sanitized_on_every_page(client, db):
             "audience": "beide", "status": "published"}
     response = post_form(client, "/items/nieuw", form, token)
     slug = response.headers["location"].split("/")[2].split("?")[0]
-    body = page(client.get(f"/items/{slug}")).select_one(".body")
+    body = page(client.get(f"/items/{slug}")).select_one(".kb-body")
     assert body.find("script") is None and body.find("img") is None
     assert not any(a.get("href", "").startswith("javascript") for a in body.find_all("a"))
     assert not any(attr.startswith("on") for tag in body.find_all(True) for attr in tag.attrs)

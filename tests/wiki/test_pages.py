@@ -32,20 +32,20 @@ def test_home_theme_and_item_pages(client, db):
 
     home = soup(client.get("/"))
     assert home.html["lang"] == "nl"
-    tiles = {a.select_one(".tile-name").text: a.select_one(".tile-count").text for a in home.select(".tile a")}
+    tiles = {a.select_one(".kb-tile__name").text: a.select_one(".kb-tile__count").text for a in home.select(".kb-tile__link")}
     assert tiles["Beslagvrije voet en beslag"] == "1 item"
 
     page = soup(client.get(f"/themas/{theme.slug}"))
-    titles = [a.text for a in page.select(".card-title a")]
+    titles = [a.text for a in page.select(".kb-card__title a")]
     assert titles == ["Beslag op een uitkering"]  # the draft is not shown to a medewerker
 
     page = soup(client.get(f"/items/{item.slug}"))
     assert page.h1.text == "Beslag op een uitkering"
-    assert page.select_one(".dossier p").text == "Vraag de beslagleggers om een overzicht."
-    assert page.select_one(".body table td").text == "u"
+    assert page.select_one(".kb-dossier p").text == "Vraag de beslagleggers om een overzicht."
+    assert page.select_one(".kb-body table td").text == "u"
     source = page.find("a", href="https://www.rijksoverheid.nl/")
     assert source is not None and source.text == "Rijksoverheid"
-    meta = {dt.text: dt.find_next_sibling("dd").text for dt in page.select("dl.meta dt")}
+    meta = {dt.text: dt.find_next_sibling("dd").text for dt in page.select("dl.kb-data-list dt")}
     assert meta["Doelgroep"] == "Klantbegeleiders en schuldregelaars"
     assert meta["Geldig vanaf"] == "1 januari 2026"
     assert "Volgende controle" in meta
@@ -60,7 +60,7 @@ def test_draft_is_hidden_from_readers_and_shown_to_kwaliteit(client, db):
     assert client.get(f"/items/{draft.slug}").status_code == 404
     login(client, db, make_user(db, Role.kwaliteit))
     page = soup(client.get(f"/items/{draft.slug}"))
-    assert "Concept" in page.select_one("article .notice").text
+    assert "Concept" in page.select_one("article .kb-alert").text
 
 
 def test_kwaliteit_creates_publishes_and_archives(client, db):
@@ -81,12 +81,12 @@ def test_kwaliteit_creates_publishes_and_archives(client, db):
     response = post_form(client, f"/items/{slug}/status", {"status": "published", "version": "1"}, token)
     assert response.status_code == 303
     page = soup(client.get(f"/themas/{theme.slug}"))
-    assert [a.text for a in page.select(".card-title a")] == ["Nieuwe normen"]
+    assert [a.text for a in page.select(".kb-card__title a")] == ["Nieuwe normen"]
 
     response = post_form(client, f"/items/{slug}/status", {"status": "archived", "version": "2"}, token)
     assert response.status_code == 303
     page = soup(client.get(f"/items/{slug}"))
-    assert "Gearchiveerd" in page.select_one("article .notice").text
+    assert "Gearchiveerd" in page.select_one("article .kb-alert").text
     history = soup(client.get(f"/items/{slug}/geschiedenis"))
     notes = [row.select("td")[3].text for row in history.select("tbody tr")]
     assert notes == ["Gearchiveerd", "Gepubliceerd", "Eerste versie"]
@@ -129,7 +129,7 @@ def test_review_page_checks_many_and_rechecks_a_theme(client, db):
     assert response.headers["location"] == "/controle?klaar=1"
     page = soup(client.get("/controle?klaar=1"))
     assert page.select("tbody tr") == []
-    assert page.select_one("[role=status]").text == "1 item bijgewerkt."
+    assert page.select_one("[role=status]").get_text(strip=True) == "1 item bijgewerkt."
 
     response = post_form(client, "/controle/thema", {"theme": theme.slug, "reason": "  "}, token)
     assert response.status_code == 422
