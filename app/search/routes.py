@@ -11,7 +11,7 @@ from app.search import service
 from app.search.index import SearchIndex
 from app.search.models import SearchResponse, SuggestResponse, SynonymGroup
 from app.search.sync import get_index
-from app.web.deps import CsrfProtected, CurrentUser, Editor, SessionDep
+from app.web.deps import CsrfProtected, CurrentUser, Editor, EmptyIsNone, SessionDep
 from app.web.errors import api_error
 from app.web.templating import render
 from app.wiki import service as wiki_service
@@ -42,9 +42,9 @@ def search_page(
     user: CurrentUser,
     q: QueryText = "",
     thema: Annotated[str | None, Query(max_length=80)] = None,
-    doelgroep: Audience | None = None,
-    van: date | None = None,
-    tot: date | None = None,
+    doelgroep: Annotated[Audience | None, EmptyIsNone] = None,
+    van: Annotated[date | None, EmptyIsNone] = None,
+    tot: Annotated[date | None, EmptyIsNone] = None,
     page: Page = 1,
 ) -> Response:
     filters = _filters(thema, doelgroep, van, tot)
@@ -150,7 +150,7 @@ def analytics_page(
     request: Request,
     session: SessionDep,
     user: Editor,
-    maand: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+    maand: Annotated[str | None, Query(pattern=r"^(\d{4}-\d{2})?$")] = None,
 ) -> Response:
     months = service.logged_months(session)
     try:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from pydantic import BeforeValidator
 from sqlmodel import Session
 
 from app.accounts import service as accounts_service
@@ -81,6 +82,15 @@ def get_current_user(user: OptionalUser) -> User:
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def _empty_is_none(value: object) -> object:
+    return None if value == "" else value
+
+
+# A form sent with GET sends every field, the empty ones as "": for an optional filter
+# ("Iedereen", no date) that means "not given", not invalid input.
+EmptyIsNone = BeforeValidator(_empty_is_none)
 
 
 def RequireRole(*roles: Role) -> Callable[[User], User]:  # noqa: N802 - reads like a type

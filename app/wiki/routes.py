@@ -1,6 +1,6 @@
 """The wiki's reading pages: home, themes, items and their history."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -8,10 +8,11 @@ from fastapi.responses import Response
 
 from app.accounts import service as accounts_service
 from app.accounts.models import Audience, User
+from app.config import LOCAL_TZ
 from app.usage import service as usage_service
 from app.usage.models import UsageKind
 from app.web.brand import current_brand
-from app.web.deps import CurrentUser, SessionDep
+from app.web.deps import CurrentUser, EmptyIsNone, SessionDep
 from app.web.templating import render
 from app.wiki import poster, service
 from app.wiki.diff import diff_versions
@@ -64,7 +65,7 @@ def themes(request: Request, session: SessionDep, user: CurrentUser) -> Response
 def infographic(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     window = news_window(session, user)
     stats = service.theme_overview(session, window.since)
-    context = {"stats": stats, "window": window, "today": date.today()}
+    context = {"stats": stats, "window": window, "today": datetime.now(LOCAL_TZ).date()}
     return render(request, "infographic.html", context)
 
 
@@ -81,7 +82,7 @@ def poster_download(
         subtitle="Actuele vakkennis over schuldhulpverlening, per thema. Elk item zegt in één "
         "regel waar het over gaat en wat het betekent voor het dossier.",
         address=str(request.base_url).rstrip("/"),
-        today=date.today(),
+        today=datetime.now(LOCAL_TZ).date(),
     )
     svg = poster.render(stats, current_brand(), text, formaat)
     filename = f"wiki-bibliotheek-poster-{formaat}.svg"
@@ -106,7 +107,7 @@ def theme_page(
     user: CurrentUser,
     slug: str,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-    doelgroep: Audience | None = None,
+    doelgroep: Annotated[Audience | None, EmptyIsNone] = None,
 ) -> Response:
     theme = theme_or_404(session, slug)
     window = news_window(session, user)

@@ -191,6 +191,15 @@ def test_search_page_shows_snippets_suggestion_and_filters(client, db, search_in
     assert [a.text for a in page.select(".kb-card__title a")] == ["Als de bvv niet klopt"]
 
 
+def test_the_search_form_as_browsers_send_it(client, db, search_index, library):
+    """A GET form sends its empty fields too: no theme, "Iedereen", no dates means no filter."""
+    login(client, db, make_user(db))
+    response = client.get("/zoeken?q=bvv&thema=&doelgroep=&van=&tot=")
+    assert response.status_code == 200
+    assert len(BeautifulSoup(response.text, "html.parser").select(".result-list .kb-card")) == 2
+    assert client.get("/zoeken?q=bvv&van=gisteren").status_code == 422
+
+
 def test_results_while_typing_replace_only_the_results_and_are_not_logged(client, db, search_index, library):
     login(client, db, make_user(db))
     live = {"HX-Request": "true"}

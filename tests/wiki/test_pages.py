@@ -38,6 +38,8 @@ def test_home_theme_and_item_pages(client, db):
     page = soup(client.get(f"/themas/{theme.slug}"))
     titles = [a.text for a in page.select(".kb-card__title a")]
     assert titles == ["Beslag op een uitkering"]  # the draft is not shown to a medewerker
+    # The audience filter as the browser sends it when "Iedereen" is chosen.
+    assert client.get(f"/themas/{theme.slug}?doelgroep=").status_code == 200
 
     page = soup(client.get(f"/items/{item.slug}"))
     assert page.h1.text == "Beslag op een uitkering"
