@@ -197,6 +197,53 @@ def token_create(
     typer.echo(token)
 
 
+@bench_app.command("pages")
+def bench_pages(
+    items: Annotated[int, typer.Option(help="Aantal items in de bibliotheek.")] = 10_000,
+    requests: Annotated[int, typer.Option(help="Verzoeken per pagina.")] = 200,
+    backends: Annotated[str, typer.Option(help="sqlite, postgresql of beide, gescheiden door komma's.")] = "sqlite,postgresql",
+    postgres_url: Annotated[str, typer.Option(help="PostgreSQL-database; de meting gebruikt een eigen schema.")] = "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    output: Annotated[Path, typer.Option(help="Markdown-bestand voor de cijfers.")] = Path("docs/benchmarks.md"),
+) -> None:
+    """Meet hoe snel start-, thema- en itempagina's zijn bij een grote bibliotheek."""
+    import shutil
+    import tempfile
+    import time
+
+    from app.db import make_engine
+    from app.wiki import bench
+
+    figures, build = [], {}
+    for backend in [b.strip() for b in backends.split(",") if b.strip()]:
+        if backend == "sqlite":
+            folder = Path(tempfile.mkdtemp(prefix="kb-bench-pages-"))
+            engine = make_engine(f"sqlite:///{folder / 'bench.db'}")
+
+            def cleanup(engine=engine, folder=folder) -> None:  # type: ignore[no-untyped-def]
+                engine.dispose()
+                shutil.rmtree(folder, ignore_errors=True)
+        elif backend == "postgresql":
+            try:
+                engine, cleanup = bench.postgres_engine(postgres_url)
+            except Exception as exc:  # noqa: BLE001 - any failure: say so and go on
+                typer.secho(f"PostgreSQL overgeslagen: {exc}", fg=typer.colors.YELLOW, err=True)
+                continue
+        else:
+            _fail(f"Onbekende database: {backend} (kies sqlite of postgresql).")
+        try:
+            started = time.perf_counter()
+            with typer.progressbar(length=items, label=f"{backend}: bibliotheek vullen", show_pos=True) as bar:
+                slugs = bench.fill(engine, items, bar.update)
+            build[backend] = time.perf_counter() - started
+            figures += bench.measure(backend, engine, slugs, requests, typer.echo)
+        finally:
+            cleanup()
+    if not figures:
+        _fail("Niets gemeten.")
+    bench.write_markdown(output, figures, requests, build)
+    typer.echo(f"\n{bench.table(figures)}\n\nGeschreven naar {output}.")
+
+
 @bench_app.command("search")
 def bench_search(
     sizes: Annotated[str, typer.Option(help="Aantallen items, komma-gescheiden.")] = "1000,10000,50000",

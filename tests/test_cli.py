@@ -218,3 +218,18 @@ def test_serve_on_the_embedded_default_loads_starter_content_and_demo_accounts(t
         process.terminate()
         output = process.communicate(timeout=30)[0]
     assert f"SQLite-database in {(tmp_path / 'data').resolve()}" in output
+
+
+def test_bench_pages_measures_and_writes_its_section(tmp_path):
+    output = tmp_path / "benchmarks.md"
+    output.write_text("# Benchmarks\n\n<!-- search:start -->\nzoeken\n<!-- search:end -->\n")
+    args = ["bench", "pages", "--items", "60", "--requests", "3", "--backends", "sqlite,postgresql",
+            "--output", str(output)]
+    out = ok(kennisbank(f"sqlite:///{tmp_path / 'unused.db'}", *args, data_dir=tmp_path))
+    text = output.read_text()
+    assert "zoeken" in text  # the other sections stay
+    rows = [line for line in text.splitlines() if line.startswith(("| sqlite", "| postgresql"))]
+    backends = {"sqlite"} if "PostgreSQL overgeslagen" in out else {"sqlite", "postgresql"}
+    assert {row.split(" | ")[0].strip("| ") for row in rows} == backends
+    assert len(rows) == 10 * len(backends)  # 5 pages × 2 roles
+    assert re.search(r"worst p95 = [\d.]+ ms", text)

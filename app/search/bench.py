@@ -61,7 +61,7 @@ class Corpus:
         self.words, self.weights = _words()
         self.domain = DOMAIN_WORDS + DOMAIN_PHRASES
 
-    def _text(self, n: int) -> str:
+    def text(self, n: int) -> str:
         words = self.random.choices(self.words, self.weights, k=n)
         for _ in range(max(1, n // 25)):
             words[self.random.randrange(n)] = self.random.choice(self.domain)
@@ -72,9 +72,9 @@ class Corpus:
         return [
             Document(
                 slug=f"item-{n}", version=1,
-                title=self._text(self.random.randint(4, 9)).capitalize(),
-                summary=self._text(self.random.randint(15, 30)),
-                text=self._text(self.random.randint(150, 300)),
+                title=self.text(self.random.randint(4, 9)).capitalize(),
+                summary=self.text(self.random.randint(15, 30)),
+                text=self.text(self.random.randint(150, 300)),
                 theme=f"thema-{n % 12}",
                 audience=self.random.choice(["klantbegeleider", "schuldregelaar", "beide"]),
                 published=start + timedelta(hours=n),

@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as PField
-from sqlalchemy import JSON, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.accounts.models import Audience
@@ -64,6 +64,14 @@ CONTENT_FIELDS = tuple(ItemContent.model_fields)
 
 
 class Item(ItemContent, table=True):
+    __table_args__ = (
+        # The pages' hot queries (infographic counts, theme lists, what is new, the review
+        # queue) read these columns only: with these indexes they never touch the item rows.
+        Index("ix_item_status_theme_published", "status", "theme_id", "published_at"),
+        Index("ix_item_status_published", "status", "published_at"),
+        Index("ix_item_status_review_date", "status", "review_date"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(sa_type=String(120), unique=True)
     theme_id: int = Field(foreign_key="theme.id", index=True)

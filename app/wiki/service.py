@@ -196,8 +196,15 @@ def list_items(
 
 
 def recent_items(session: Session, limit: int = 8) -> list[Item]:
-    items, _ = list_items(session, viewer=None, per_page=limit)
-    return items
+    """The latest published items (no count: the home page shows only these)."""
+    return list(
+        session.exec(
+            select(Item)
+            .where(Item.status == ItemStatus.published)
+            .order_by(col(Item.published_at).desc(), col(Item.id).desc())
+            .limit(limit)
+        )
+    )
 
 
 def themes_by_id(session: Session) -> dict[int, Theme]:
