@@ -1,8 +1,9 @@
 """Render the main pages to docs/screenshots/ at desktop and phone width.
 
 Starts the service on a fresh data folder with the starter content and demo accounts, logs in
-as the demo kwaliteitsmedewerker and photographs each page. Needs the `screenshots` extra and
-Debian's Chromium:  .venv/bin/pip install -e '.[screenshots]' && .venv/bin/python scripts/screenshots.py
+as the demo kwaliteitsmedewerker and photographs each page, the infographic's print version
+and its poster. Needs the test extra and Debian's Chromium:
+    .venv/bin/pip install -e '.[test]' && .venv/bin/python scripts/screenshots.py
 """
 
 import os
@@ -20,6 +21,21 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 WIDTHS = {"desktop": 1280, "telefoon": 375}
+ITEM = "wsnp-schone-lei"
+PAGES = {
+    "start": "/",
+    "infographic": "/themas/overzicht",
+    "themas": "/themas",
+    "thema": "/themas/beslagvrije-voet-en-beslag",
+    "item": f"/items/{ITEM}",
+    "geschiedenis": f"/items/{ITEM}/geschiedenis",
+    "bewerken": f"/items/{ITEM}/bewerken",
+    "controle": "/controle",
+    "zoeken": "/zoeken?q=bvv+bij+uitkering",
+    "zoeken-tikfout": "/zoeken?q=kwijtscelding",
+    "synoniemen": "/zoeken/synoniemen",
+    "zoekanalyse": "/zoeken/analyse",
+}
 
 
 def free_port() -> int:
@@ -46,20 +62,6 @@ def main() -> None:
                 time.sleep(0.25)
         else:
             raise SystemExit("De dienst startte niet binnen 30 seconden.")
-        item = _first_item()
-        pages = {
-            "login": "/login",
-            "start": "/",
-            "themas": "/themas",
-            "thema": "/themas/beslagvrije-voet-en-beslag",
-            "item": f"/items/{item}",
-            "geschiedenis": f"/items/{item}/geschiedenis",
-            "bewerken": f"/items/{item}/bewerken",
-            "controle": "/controle",
-            "zoeken": "/zoeken?q=bvv+bij+uitkering",
-            "zoeken-tikfout": "/zoeken?q=kwijtscelding",
-            "synoniemen": "/zoeken/synoniemen",
-        }
         OUT.mkdir(parents=True, exist_ok=True)
         with sync_playwright() as p:
             browser = p.chromium.launch(
@@ -71,21 +73,28 @@ def main() -> None:
                 context = browser.new_context(viewport={"width": width, "height": 900}, locale="nl-NL")
                 page = context.new_page()
                 page.goto(f"{base}/login")
-                page.screenshot(path=OUT / f"login-{label}.png", full_page=True)
+                shoot(page, f"login-{label}")
                 page.fill("#email", "kwaliteit@example.org")
                 page.fill("#password", "demo-wachtwoord")
-                page.click("button[type=submit]")
+                page.get_by_role("button", name="Inloggen").click()
                 page.wait_for_url(f"{base}/")
-                for name, path in pages.items():
-                    if name == "login":
-                        continue
+                for name, path in PAGES.items():
+                    if name == "zoekanalyse":
+                        for query in ("bvv", "bvv", "wsnp", "wsnp", "wsnp", "voedselbank", "voedselbank"):
+                            page.goto(f"{base}/zoeken?q={query}")  # a little for the analytics
                     page.goto(base + path)
-                    if name == "zoeken" and label == "desktop":
-                        page.goto(base + "/zoeken/analyse")  # after a few searches it has data
-                        page.screenshot(path=OUT / f"zoekanalyse-{label}.png", full_page=True)
-                        page.goto(base + path)
-                    page.screenshot(path=OUT / f"{name}-{label}.png", full_page=True)
-                    print(f"{name}-{label}.png")
+                    shoot(page, f"{name}-{label}")
+                if label == "desktop":
+                    page.goto(f"{base}/themas/overzicht")
+                    page.emulate_media(media="print")
+                    shoot(page, "infographic-afdrukken")
+                    page.emulate_media(media="screen")
+                    poster = context.request.get(f"{base}/themas/poster?formaat=a3").body()
+                    poster_file = Path(data) / "poster.svg"
+                    poster_file.write_bytes(poster)
+                    page.set_viewport_size({"width": 1123, "height": 1587})  # A3 at 96 dpi
+                    page.goto(poster_file.as_uri())
+                    shoot(page, "poster-a3", full_page=False)
                 context.close()
             browser.close()
     finally:
@@ -93,10 +102,9 @@ def main() -> None:
         server.wait(timeout=30)
 
 
-def _first_item() -> str:
-    """The slug of the first starter item of the beslag theme, read from content/."""
-    folder = ROOT / "content" / "items" / "beslagvrije-voet-en-beslag"
-    return sorted(folder.glob("*.md"))[0].stem
+def shoot(page, name: str, full_page: bool = True) -> None:  # type: ignore[no-untyped-def]
+    page.screenshot(path=OUT / f"{name}.png", full_page=full_page)
+    print(f"{name}.png")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from starlette.responses import HTMLResponse
 
 from app.accounts.models import ROLE_LABELS
 from app.config import LOCAL_TZ, get_settings
+from app.search.analysis import best_split
 from app.web.brand import current_brand
 from app.web.deps import CSRF_FIELD, csrf_token_for
 from app.web.icons import icon
@@ -36,6 +37,22 @@ def nl_datetime(value: datetime | None) -> str:
     return f"{nl_date(local)}, {local:%H:%M} uur"
 
 
+SOFT_HYPHEN = "\u00ad"
+
+
+def hyphenate(text: str, min_length: int = 12) -> str:
+    """Soft hyphens between the parts of long Dutch compounds (beschermings-bewind), so that a
+    narrow tile breaks them where a reader expects; browsers lack Dutch hyphenation offline."""
+    words = []
+    for word in text.split(" "):
+        split = best_split(word) if len(word) >= min_length and word.isalpha() else None
+        if split:
+            cut = len(word) - len(split[1])
+            word = word[:cut] + SOFT_HYPHEN + word[cut:]
+        words.append(word)
+    return " ".join(words)
+
+
 def _template_dirs() -> list[Path]:
     return [APP_DIR / "web" / "templates"] + sorted(APP_DIR.glob("*/templates"))
 
@@ -43,6 +60,7 @@ def _template_dirs() -> list[Path]:
 templates = Jinja2Templates(directory=[str(p) for p in dict.fromkeys(_template_dirs())])
 templates.env.filters["nl_date"] = nl_date
 templates.env.filters["nl_datetime"] = nl_datetime
+templates.env.filters["hyphenate"] = hyphenate
 templates.env.globals["role_labels"] = ROLE_LABELS
 templates.env.globals["csrf_field"] = CSRF_FIELD
 templates.env.globals["icon"] = icon

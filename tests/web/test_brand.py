@@ -115,3 +115,12 @@ def test_poster_takes_the_accent_colour(client, db, own_look):
 def test_style_sheets_are_compressed(client):
     response = client.get("/static/vendor/utrecht/index.css", headers={"accept-encoding": "gzip"})
     assert response.status_code == 200 and response.headers["content-encoding"] == "gzip"
+
+
+def test_long_compounds_get_soft_hyphens_where_their_parts_meet():
+    from app.web.templating import SOFT_HYPHEN, hyphenate
+
+    assert hyphenate("Budgetbeheer en beschermingsbewind") == (
+        f"Budget{SOFT_HYPHEN}beheer en beschermings{SOFT_HYPHEN}bewind")
+    assert hyphenate("Wsnp") == "Wsnp"
+    assert hyphenate("Financiële hulpverlening").replace(SOFT_HYPHEN, "") == "Financiële hulpverlening"

@@ -1,0 +1,215 @@
+"""Browser tests: Playwright drives Debian's Chromium against the service, started as people
+start it (`kennisbank serve`) on a fresh data folder with the starter content and demo accounts.
+
+Without Chromium these tests are skipped with a warning; in CI (CI=true) that is an error.
+"""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.config import PROJECT_ROOT
+
+CHROMIUM = os.environ.get("KENNISBANK_TEST_CHROMIUM", "/usr/bin/chromium")
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+PASSWORD = "demo-wachtwoord"
+SECOND_EDITOR = "tweede.kwaliteit@example.org"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 812}
+
+try:
+    from playwright.sync_api import Browser, Page, sync_playwright
+except ImportError:  # pragma: no cover - the test extra installs it
+    sync_playwright = None  # type: ignore[assignment]
+
+
+def _problem() -> str | None:
+    if sync_playwright is None:
+        return "the playwright package is not installed"
+    if not Path(CHROMIUM).exists():
+        return f"Chromium not found at {CHROMIUM} (apt-get install chromium chromium-driver)"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    problem = _problem()
+    if problem is None:
+        return
+    browser_items = [i for i in items if "tests/browser/" in str(i.fspath)]
+    if browser_items and os.environ.get("CI") == "true":
+        raise pytest.UsageError(f"CI must run the browser tests, but {problem}")
+    for item in browser_items:
+        item.add_marker(pytest.mark.skip(reason=problem))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    data_dir: Path
+    env: dict[str, str]
+    log: Path
+
+    def cli(self, *args: str, stdin: str = "") -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "app.cli", *args], cwd=PROJECT_ROOT, env=self.env,
+            input=stdin, capture_output=True, text=True, timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[LiveServer]:
+    data_dir = Path(tempfile.mkdtemp(prefix="kb-browser-"))
+    port = _free_port()
+    env = {
+        **os.environ,
+        "KENNISBANK_DATA_DIR": str(data_dir),
+        "KENNISBANK_ENVIRONMENT": "development",
+        "KENNISBANK_LOAD_STARTER_CONTENT": "true",
+        "KENNISBANK_LOAD_DEMO_ACCOUNTS": "true",
+        "KENNISBANK_COOKIE_SECURE": "false",  # plain http on 127.0.0.1
+        "KENNISBANK_SECRET_KEY": "browser-test-" + "x" * 40,
+    }
+    env.pop("KENNISBANK_DATABASE_URL", None)
+    log = data_dir / "server.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+            cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the service did not start:\n{log.read_text()}")
+            time.sleep(0.25)
+        live = LiveServer(url, data_dir, env, log)
+        live.cli("user", "add", SECOND_EDITOR, "--name", "Bram Tweede", "--role", "kwaliteit",
+                 "--password-stdin", stdin=PASSWORD + "\n")
+        yield live
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator["Browser"]:
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--disable-quic"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Visitor:
+    """One person at one browser: a page, and every console error and failed request it saw."""
+
+    page: "Page"
+    base: str
+    problems: list[str] = field(default_factory=list)
+
+    def go(self, path: str) -> "Page":
+        response = self.page.goto(self.base + path)
+        assert response is not None
+        return self.page
+
+    def login(self, email: str, password: str = PASSWORD) -> None:
+        self.go("/login")
+        self.page.get_by_label("E-mailadres").fill(email)
+        self.page.get_by_label("Wachtwoord").fill(password)
+        self.page.get_by_role("button", name="Inloggen").click()
+        self.page.wait_for_url(self.base + "/")
+
+    def axe(self) -> list[dict]:
+        """Serious and critical WCAG 2.1 A/AA violations on the current page."""
+        result = self.page.evaluate(
+            """async () => await axe.run(document, {
+                runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+                resultTypes: ["violations"]})"""
+        )
+        return [
+            {"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "nodes": [n["target"] for n in v["nodes"]][:5]}
+            for v in result["violations"] if v["impact"] in ("serious", "critical")
+        ]
+
+
+def new_visitor(browser: "Browser", live_server: LiveServer, viewport: dict) -> Visitor:
+    """A fresh browser context (no cookies) with one page; close it with .page.context.close()."""
+    context = browser.new_context(viewport=viewport, locale="nl-NL", timezone_id="Europe/Amsterdam")
+    context.set_default_timeout(15_000)
+    # axe-core comes in as an init script: the page's Content-Security-Policy would refuse it
+    # as a <script> tag, and the CSP itself is under test (its violations are console errors).
+    context.add_init_script(path=str(AXE))
+    page = context.new_page()
+    visitor = Visitor(page, live_server.url)
+    problems = visitor.problems
+
+    def on_console(message) -> None:  # type: ignore[no-untyped-def]
+        # A page answered with 4xx on purpose (a refused login) logs "Failed to load resource";
+        # failed resources are caught below, so only other errors (CSP, scripts) count here.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            problems.append(f"console: {message.text}")
+
+    def on_response(response) -> None:  # type: ignore[no-untyped-def]
+        if response.status >= 400 and response.request.resource_type != "document":
+            problems.append(f"{response.status} for {response.url}")
+
+    page.on("console", on_console)
+    page.on("response", on_response)
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    return visitor
+
+
+@pytest.fixture
+def visitor(browser, live_server) -> Iterator[Visitor]:  # type: ignore[no-untyped-def]
+    one = new_visitor(browser, live_server, DESKTOP)
+    yield one
+    one.page.context.close()
+
+
+@pytest.fixture
+def phone_visitor(browser, live_server) -> Iterator[Visitor]:  # type: ignore[no-untyped-def]
+    one = new_visitor(browser, live_server, PHONE)
+    yield one
+    one.page.context.close()
+
+
+@pytest.fixture
+def second_visitor(browser, live_server) -> Iterator[Visitor]:  # type: ignore[no-untyped-def]
+    one = new_visitor(browser, live_server, DESKTOP)
+    yield one
+    one.page.context.close()
+
+
+def describe(violations: list[dict]) -> str:
+    return json.dumps(violations, indent=1, ensure_ascii=False)
