@@ -8,9 +8,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app import migrate
+from app import clock, migrate
 from app.accounts import service as accounts_service
 from app.config import Settings
+from app.meetings import demo as meetings_demo
 from app.search import service as search_service
 from app.search import sync as search_sync
 from app.wiki import loader
@@ -41,11 +42,12 @@ def prepare(engine: Engine, settings: Settings) -> list[str]:
             if added := search_service.seed_synonyms(session, groups):
                 done.append(f"Synoniemen geladen: {added} groepen.")
         if settings.load_demo_accounts:
-            added = load_demo(session, settings.content_dir / "demo.yaml")
+            demo = _demo_data(settings.content_dir / "demo.yaml")
+            added = accounts_service.load_demo_accounts(session, demo) if demo else 0
             if added:
                 done.append(f"Demoteams en -accounts aangemaakt: {added}.")
-        # Until the scheduler (werkoverleg issue) runs it daily: clear expired sessions and
-        # day-old login attempts at every start.
+                done.extend(meetings_demo.prepare(session, demo, settings, clock.now()))
+        # Also every night by the scheduler; at start too, for a process that runs without it.
         accounts_service.prune_expired(session, settings)
         session.commit()
     for line in done:
@@ -53,7 +55,5 @@ def prepare(engine: Engine, settings: Settings) -> list[str]:
     return done
 
 
-def load_demo(session: Session, path: Path) -> int:
-    if not path.exists():
-        return 0
-    return accounts_service.load_demo_accounts(session, yaml.safe_load(path.read_text("utf-8")))
+def _demo_data(path: Path) -> dict:
+    return (yaml.safe_load(path.read_text("utf-8")) or {}) if path.exists() else {}

@@ -23,6 +23,8 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(team_app, name="team")
+agenda_app = typer.Typer(help="Agenda's van werkoverleg en vakoverleg.", no_args_is_help=True)
+app.add_typer(agenda_app, name="agenda")
 
 
 def _fail(message: str) -> None:
@@ -197,6 +199,113 @@ def token_create(
     typer.echo(token)
 
 
+@app.command("teams")
+def teams_command() -> None:
+    """Toon de teams met hun vaste overlegtijd en hun volgende overleg."""
+    from app import clock
+    from app.meetings import calendar
+    from app.meetings import service as meetings_service
+    from app.meetings.models import MeetingKind
+    from app.web.templating import nl_day, nl_time
+
+    now = clock.now()
+    with session_scope() as session:
+        series = [(MeetingKind.werkoverleg, t) for t in accounts_service.list_teams(session)]
+        series.append((MeetingKind.vakoverleg, None))
+        for kind, team in series:
+            rule = meetings_service.get_rule(session, kind, team)
+            meetings_service.plan(session, now, rules=[rule] if rule else [])
+            meeting = meetings_service.next_meeting(session, kind, team, now)
+            label = f"{team.slug:<24} {team.name}" if team else f"{'vakoverleg':<24} Vakoverleg Kwaliteit"
+            contact = accounts_service.contactpersoon_of(session, team) if team else None
+            rule_text = calendar.describe_rule(rule.weekday, rule.week, rule.start_time) if rule else "geen vaste tijd"
+            upcoming = f"{nl_day(meeting.starts_at)} {nl_time(meeting.starts_at)}" if meeting else "niets gepland"
+            if meeting and meeting.status == "cancelled":
+                upcoming += " (gaat niet door)"
+            typer.echo(f"{label}\n    {rule_text}; volgende: {upcoming}"
+                       + (f"; contactpersoon: {contact.name}" if contact else ""))
+
+
+@app.command("rule")
+def rule_command(
+    series: Annotated[str, typer.Argument(help="Slug van het team, of 'vakoverleg'.")],
+    day: Annotated[str, typer.Option("--day", help="maandag … vrijdag")],
+    week: Annotated[str, typer.Option("--week", help="eerste, tweede, derde, vierde of laatste")],
+    at: Annotated[str, typer.Option("--time", help="Begintijd, UU:MM.")],
+    place: Annotated[str, typer.Option("--place", help="Plaats.")] = "",
+    minutes: Annotated[int, typer.Option("--minutes", help="Duur in minuten.")] = 90,
+    lead_days: Annotated[int | None, typer.Option("--lead-days", help="Agenda zoveel werkdagen vooraf.")] = None,
+) -> None:
+    """Stel de vaste maandelijkse tijd van een werkoverleg of het vakoverleg in."""
+    from pydantic import ValidationError
+
+    from app.meetings import calendar
+    from app.meetings import service as meetings_service
+    from app.meetings.models import MeetingKind
+
+    weekdays = {name: n for n, name in enumerate(calendar.WEEKDAYS[:5])}
+    weeks = {name: n for n, name in calendar.WEEKS.items()}
+    if day.lower() not in weekdays:
+        _fail(f"--day: kies uit {', '.join(weekdays)}.")
+    if week.lower() not in weeks:
+        _fail(f"--week: kies uit {', '.join(weeks)}.")
+    with session_scope() as session:
+        team = None
+        kind = MeetingKind.vakoverleg if series == "vakoverleg" else MeetingKind.werkoverleg
+        if kind == MeetingKind.werkoverleg:
+            team = accounts_service.get_team_by_slug(session, series)
+            if team is None:
+                _fail(f"Team '{series}' bestaat niet.")
+        try:
+            data = meetings_service.RuleIn(
+                weekday=weekdays[day.lower()], week=weeks[week.lower()], start_time=at,  # type: ignore[arg-type]
+                duration_minutes=minutes, location=place, lead_days=lead_days,
+            )
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            _fail(f"{'.'.join(map(str, first['loc']))}: {first['msg']}")
+        rule = meetings_service.set_rule(session, kind, team, data)
+        typer.echo(f"Vaste tijd: {calendar.describe_rule(rule.weekday, rule.week, rule.start_time)}.")
+
+
+@agenda_app.command("build")
+def agenda_build(
+    team: Annotated[str | None, typer.Option("--team", help="Slug van het team, of 'vakoverleg'; leeg: alle.")] = None,
+    month: Annotated[str | None, typer.Option("--month", help="JJJJ-MM; leeg: deze en volgende maand.")] = None,
+) -> None:
+    """Stel nu de agenda's samen van de overleggen in een maand (nogmaals draaien verandert niets)."""
+    import re as _re
+
+    from app import clock
+    from app.meetings import agenda as agenda_service
+    from app.meetings.models import MeetingKind
+    from app.web.templating import nl_day
+
+    chosen_month = None
+    if month is not None:
+        if not _re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+            _fail("--month: schrijf de maand als JJJJ-MM, bijvoorbeeld 2026-12.")
+        chosen_month = (int(month[:4]), int(month[5:]))
+    with session_scope() as session:
+        kind, team_id = None, None
+        if team == "vakoverleg":
+            kind = MeetingKind.vakoverleg
+        elif team is not None:
+            found = accounts_service.get_team_by_slug(session, team)
+            if found is None:
+                _fail(f"Team '{team}' bestaat niet.")
+            kind, team_id = MeetingKind.werkoverleg, found.id
+        built = agenda_service.build(session, clock.now(), kind=kind, team_id=team_id, month=chosen_month)
+        teams = {t.id: t.name for t in accounts_service.list_teams(session)}
+        for row in built:
+            name = teams.get(row.meeting.team_id, "Vakoverleg")
+            count = len(agenda_service.entries(session, row.agenda)) if row.agenda else 0
+            typer.echo(f"{nl_day(row.meeting.starts_at)}  {name}: {row.outcome}"
+                       + (f" ({count} punten)" if row.agenda else ""))
+        if not built:
+            typer.echo("Geen overleggen in deze periode. Stel eerst een vaste tijd in: kennisbank rule.")
+
+
 @bench_app.command("pages")
 def bench_pages(
     items: Annotated[int, typer.Option(help="Aantal items in de bibliotheek.")] = 10_000,
@@ -206,30 +315,16 @@ def bench_pages(
     output: Annotated[Path, typer.Option(help="Markdown-bestand voor de cijfers.")] = Path("docs/benchmarks.md"),
 ) -> None:
     """Meet hoe snel start-, thema- en itempagina's zijn bij een grote bibliotheek."""
-    import shutil
-    import tempfile
     import time
 
-    from app.db import make_engine
     from app.wiki import bench
 
     figures, build = [], {}
     for backend in [b.strip() for b in backends.split(",") if b.strip()]:
-        if backend == "sqlite":
-            folder = Path(tempfile.mkdtemp(prefix="kb-bench-pages-"))
-            engine = make_engine(f"sqlite:///{folder / 'bench.db'}")
-
-            def cleanup(engine=engine, folder=folder) -> None:  # type: ignore[no-untyped-def]
-                engine.dispose()
-                shutil.rmtree(folder, ignore_errors=True)
-        elif backend == "postgresql":
-            try:
-                engine, cleanup = bench.postgres_engine(postgres_url)
-            except Exception as exc:  # noqa: BLE001 - any failure: say so and go on
-                typer.secho(f"PostgreSQL overgeslagen: {exc}", fg=typer.colors.YELLOW, err=True)
-                continue
-        else:
-            _fail(f"Onbekende database: {backend} (kies sqlite of postgresql).")
+        found = _bench_engine(backend, postgres_url)
+        if found is None:
+            continue
+        engine, cleanup = found
         try:
             started = time.perf_counter()
             with typer.progressbar(length=items, label=f"{backend}: bibliotheek vullen", show_pos=True) as bar:
@@ -242,6 +337,68 @@ def bench_pages(
         _fail("Niets gemeten.")
     bench.write_markdown(output, figures, requests, build)
     typer.echo(f"\n{bench.table(figures)}\n\nGeschreven naar {output}.")
+
+
+@bench_app.command("agenda")
+def bench_agenda(
+    items: Annotated[int, typer.Option(help="Aantal items in de bibliotheek.")] = 10_000,
+    teams: Annotated[int, typer.Option(help="Aantal teams.")] = 50,
+    months: Annotated[int, typer.Option(help="Aantal rondes (een per maand).")] = 6,
+    backends: Annotated[str, typer.Option(help="sqlite, postgresql of beide, gescheiden door komma's.")] = "sqlite,postgresql",
+    postgres_url: Annotated[str, typer.Option(help="PostgreSQL-database; de meting gebruikt een eigen schema.")] = "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    output: Annotated[Path, typer.Option(help="Markdown-bestand voor de cijfers.")] = Path("docs/benchmarks.md"),
+) -> None:
+    """Meet hoe lang het samenstellen van de agenda's van veel teams duurt."""
+    import time
+
+    from app.meetings import bench as meetings_bench
+    from app.wiki import bench
+
+    figures, build = [], {}
+    for backend in [b.strip() for b in backends.split(",") if b.strip()]:
+        found = _bench_engine(backend, postgres_url)
+        if found is None:
+            continue
+        engine, cleanup = found
+        try:
+            started = time.perf_counter()
+            with typer.progressbar(length=items, label=f"{backend}: bibliotheek vullen", show_pos=True) as bar:
+                bench.fill(engine, items, bar.update)
+            build[backend] = time.perf_counter() - started
+            figures.append(meetings_bench.measure(engine, backend, items, teams, months, typer.echo))
+        finally:
+            cleanup()
+    if not figures:
+        _fail("Niets gemeten.")
+    meetings_bench.write_markdown(output, figures, build)
+    typer.echo(f"\n{meetings_bench.table(figures)}\n\nGeschreven naar {output}.")
+
+
+def _bench_engine(backend: str, postgres_url: str):  # type: ignore[no-untyped-def]
+    """An empty database for a benchmark, and how to remove it; None when it cannot be had."""
+    import shutil
+    import tempfile
+
+    from app.db import make_engine
+    from app.wiki import bench
+
+    if backend == "sqlite":
+        folder = Path(tempfile.mkdtemp(prefix="kb-bench-"))
+        engine = make_engine(f"sqlite:///{folder / 'bench.db'}")
+
+        def cleanup() -> None:
+            engine.dispose()
+            shutil.rmtree(folder, ignore_errors=True)
+
+        return engine, cleanup
+    if backend == "postgresql":
+        try:
+            return bench.postgres_engine(postgres_url)
+        except Exception as exc:  # noqa: BLE001 - any failure: say so and go on
+            typer.secho(f"PostgreSQL overgeslagen: {exc}", fg=typer.colors.YELLOW, err=True)
+            return None
+    _fail(f"Onbekende database: {backend} (kies sqlite of postgresql).")
+    return None
 
 
 @bench_app.command("search")

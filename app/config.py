@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +51,22 @@ class Settings(BaseSettings):
     # The accent colour of the printable poster (a poster cannot read the site's CSS);
     # empty: the chosen theme's own.
     accent_color: str = ""
+    # The werkoverleg scheduler runs inside the service; switch it off in all processes but one
+    # (the database makes a double run harmless, but one is enough).
+    scheduler: bool = True
+    # Working days between assembling an agenda and its meeting, unless a rule says otherwise.
+    agenda_lead_days: int = Field(default=5, ge=1, le=30)
+    # The hour (Dutch time) at which an agenda is assembled on its day.
+    agenda_hour: int = Field(default=7, ge=0, le=23)
+    # Where people reach the service: links in mail and calendar invitations.
+    base_url: str = "http://127.0.0.1:8000"
+    # Agenda mail: only with an SMTP host.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    mail_from: str = "wiki-bibliotheek@example.org"
 
     @model_validator(mode="after")
     def _check(self) -> "Settings":
@@ -75,6 +91,9 @@ class Settings(BaseSettings):
             )
         if self.accent_color and not re.fullmatch(r"#[0-9a-fA-F]{6}", self.accent_color):
             raise ValueError("KENNISBANK_ACCENT_COLOR is a colour such as #1f4e8c")
+        self.base_url = self.base_url.rstrip("/")
+        if not self.base_url.startswith(("http://", "https://")):
+            raise ValueError("KENNISBANK_BASE_URL starts with http:// or https://")
         if self.load_demo_accounts is None:
             self.load_demo_accounts = self.environment == "development"
         return self

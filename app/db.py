@@ -2,12 +2,14 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
+
+from app import clock
 
 # Stable constraint names on SQLite and PostgreSQL, so autogenerate and batch migrations agree.
 NAMING_CONVENTION = {
@@ -22,8 +24,9 @@ metadata: MetaData = SQLModel.metadata
 
 
 def utcnow() -> datetime:
-    """Aware UTC: SQLModel's datetime columns store and return UTC."""
-    return datetime.now(UTC)
+    """Aware UTC: SQLModel's datetime columns store and return UTC. Asks app.clock, so that
+    tests can move time."""
+    return clock.now()
 
 
 def make_engine(url: str) -> Engine:

@@ -8,6 +8,11 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from app.accounts.routes import router as accounts_router
 from app.config import PROJECT_ROOT, get_settings
+from app.db import get_engine
+from app.meetings import jobs as meetings_jobs
+from app.meetings.api import router as meetings_api_router
+from app.meetings.manage import router as meetings_manage_router
+from app.meetings.routes import router as meetings_router
 from app.search import sync as search_sync
 from app.search.routes import api as search_api_router
 from app.search.routes import pages as search_router
@@ -31,7 +36,13 @@ geven een Nederlandse uitleg (`message`)."""
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
-    yield
+    settings = get_settings()
+    scheduler = meetings_jobs.start(get_engine(), settings) if settings.scheduler else None
+    try:
+        yield
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
 
 
 def create_app() -> FastAPI:
@@ -59,4 +70,7 @@ def create_app() -> FastAPI:
     app.include_router(search_router)
     app.include_router(wiki_manage_router)  # before the reading routes: /items/nieuw wins
     app.include_router(wiki_router)
+    app.include_router(meetings_api_router)
+    app.include_router(meetings_manage_router)  # before the reading routes: /werkoverleg/regels wins
+    app.include_router(meetings_router)
     return app

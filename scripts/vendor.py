@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.web.icons import THEME_ICON_FILES, UI_ICONS  # noqa: E402
+
 VENDOR = ROOT / "static" / "vendor"
 TEST_VENDOR = ROOT / "tests" / "browser" / "vendor"
 

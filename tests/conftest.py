@@ -18,6 +18,8 @@ os.environ.update(
     KENNISBANK_SECRET_KEY="test-secret-" + "x" * 40,
     KENNISBANK_LOAD_STARTER_CONTENT="false",
     KENNISBANK_LOAD_DEMO_ACCOUNTS="false",
+    # Tests run the planner themselves, with a clock they control.
+    KENNISBANK_SCHEDULER="false",
 )
 os.environ.pop("KENNISBANK_DATABASE_URL", None)
 

@@ -3,13 +3,16 @@
 import hashlib
 import hmac
 import itertools
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from app import clock
 from app.accounts import service as accounts_service
-from app.accounts.models import Role, User
+from app.accounts.models import Role, Team, User
 from app.config import get_settings
+from app.meetings.models import Meeting, MeetingKind
 from app.web.deps import CSRF_COOKIE, SESSION_COOKIE
 from app.wiki import service as wiki_service
 from app.wiki.models import Item, ItemIn, Theme
@@ -55,6 +58,25 @@ def item_data(theme: Theme, **kw) -> ItemIn:  # type: ignore[no-untyped-def]
 def make_item(db: Session, theme: Theme, author: User | None = None, **kw) -> Item:  # type: ignore[no-untyped-def]
     author = author or make_user(db, Role.kwaliteit)
     return wiki_service.create_item(db, item_data(theme, **kw), author)
+
+
+def make_meeting(
+    db: Session, team: Team | None, days_ahead: float = 10, *, with_agenda: bool = False,
+    location: str = "Kamer 1",
+) -> Meeting:
+    """A single meeting (no rule) `days_ahead` days from now (negative: in the past)."""
+    from app.meetings import agenda as agenda_service
+
+    meeting = Meeting(
+        kind=MeetingKind.werkoverleg if team else MeetingKind.vakoverleg,
+        team_id=team.id if team else None,
+        starts_at=clock.now() + timedelta(days=days_ahead), location=location,
+    )
+    db.add(meeting)
+    db.flush()
+    if with_agenda:
+        agenda_service.assemble(db, meeting, min(clock.now(), meeting.starts_at))
+    return meeting
 
 
 def csrf_token(value: str) -> str:

@@ -10,11 +10,14 @@ from app.accounts import service as accounts_service
 from app.accounts.models import Role
 from app.search import service as search_service
 from app.web.deps import SESSION_COOKIE
-from tests.factories import browser, login, make_item, make_theme, make_user
+from tests.factories import browser, login, make_item, make_meeting, make_theme, make_user
 
 PUBLIC = "public"
 ANYONE = "logged in"
 KWALITEIT = {Role.kwaliteit}
+# The team's contactpersoon (every account in the walk belongs to the meeting's team) and Kwaliteit.
+MEETING = {Role.kwaliteit, Role.contactpersoon}
+TEAM_RULE = {Role.beheerder, Role.contactpersoon}
 
 POLICY: dict[tuple[str, str], object] = {
     ("GET", "/login"): PUBLIC,
@@ -58,6 +61,22 @@ POLICY: dict[tuple[str, str], object] = {
     ("GET", "/api/v1/items/{slug}"): ANYONE,
     ("POST", "/api/v1/items"): KWALITEIT,
     ("PUT", "/api/v1/items/{slug}"): KWALITEIT,
+    ("GET", "/werkoverleg"): ANYONE,
+    ("GET", "/werkoverleg/regels"): ANYONE,
+    ("POST", "/werkoverleg/regels"): TEAM_RULE,
+    ("GET", "/werkoverleg/{meeting_id}"): ANYONE,
+    ("GET", "/werkoverleg/{meeting_id}/agenda.ics"): ANYONE,
+    ("GET", "/werkoverleg/{meeting_id}/bewerken"): MEETING,
+    ("POST", "/werkoverleg/{meeting_id}/samenstellen"): MEETING,
+    ("POST", "/werkoverleg/{meeting_id}/agenda"): MEETING,
+    ("POST", "/werkoverleg/{meeting_id}/verplaatsen"): MEETING,
+    ("POST", "/werkoverleg/{meeting_id}/afzeggen"): MEETING,
+    ("GET", "/werkoverleg/{meeting_id}/aanwezigheid"): MEETING,
+    ("POST", "/werkoverleg/{meeting_id}/aanwezigheid"): MEETING,
+    ("GET", "/api/v1/meetings"): ANYONE,
+    ("GET", "/api/v1/meetings/{meeting_id}"): ANYONE,
+    ("GET", "/api/v1/meetings/{meeting_id}/agenda.ics"): ANYONE,
+    ("PUT", "/api/v1/meetings/{meeting_id}/attendance"): MEETING,
 }
 
 
@@ -91,11 +110,13 @@ def test_every_route_with_every_role(client, db, search_index, role):
     theme = make_theme(db, slug="thema")
     group = search_service.save_synonyms(db, "bvv, beslagvrije voet")
     item = make_item(db, theme, title="Het item", review_date="2020-01-01")
+    team = accounts_service.ensure_team(db, "team", "Team")
+    meeting = make_meeting(db, team, days_ahead=10, with_agenda=True)
     token_id = "999999"
     api_headers: dict[str, str] = {}
     csrf = "geen"
     if role is not None:
-        user = make_user(db, role)
+        user = make_user(db, role, team_slug="team")
         csrf = login(client, db, user)
         accounts_service.create_api_token(db, user, "wordt ingetrokken")
         token_id = str(accounts_service.list_api_tokens(db, user)[0].id)
@@ -115,6 +136,11 @@ def test_every_route_with_every_role(client, db, search_index, role):
         "/themas/nieuw": {"name": "Nieuw thema", "icon": "boek"},
         "/zoeken/synoniemen": {"terms": "shv, schuldhulp"},
         "/themas/{slug}/bewerken": {"name": "Thema", "icon": "wet"},
+        "/werkoverleg/regels": {"kind": "werkoverleg", "team": "team", "weekday": "1", "week": "2",
+                                "start_time": "10:00"},
+        "/werkoverleg/{meeting_id}/agenda": {"actie": "punt", "title": "Rondvraag", "version": "1"},
+        "/werkoverleg/{meeting_id}/verplaatsen": {"day": "2099-01-05", "at": "10:00"},
+        "/werkoverleg/{meeting_id}/afzeggen": {"reason": "Te weinig mensen"},
     }
     failures = []
     for (method, path), rule in sorted(POLICY.items()):
@@ -122,11 +148,14 @@ def test_every_route_with_every_role(client, db, search_index, role):
             path.replace("{slug}", item.slug if "items" in path else "thema")
             .replace("{token_id}", token_id)
             .replace("{group_id}", str(group.id))
+            .replace("{meeting_id}", str(meeting.id))
         )
         if path.startswith(("/zoeken", "/api/v1/search")) and method == "GET":
             url += "?q=bvv"
         if path.startswith("/api/"):
             body = {**item_json, "version": 1} if method == "PUT" else item_json
+            if "meetings" in path:
+                body = {"attendance": []}
             response = client.request(
                 method, url, headers=api_headers, json=body if method != "GET" else None
             )

@@ -69,6 +69,35 @@ def get_team(session: Session, team_id: int) -> Team | None:
     return session.get(Team, team_id)
 
 
+def team_members(session: Session, team: Team) -> list[User]:
+    """The active accounts of a team, by name."""
+    return list(
+        session.exec(select(User).where(User.team_id == team.id, User.is_active).order_by(User.name))
+    )
+
+
+def users_with_role(session: Session, *roles: str) -> list[User]:
+    return list(
+        session.exec(
+            select(User).where(col(User.role).in_(roles), User.is_active).order_by(User.name)
+        )
+    )
+
+
+def contactpersoon_of(session: Session, team: Team) -> User | None:
+    return session.exec(
+        select(User)
+        .where(User.team_id == team.id, User.role == Role.contactpersoon, User.is_active)
+        .order_by(User.id)
+    ).first()
+
+
+def users_by_id(session: Session, ids: set[int]) -> dict[int, User]:
+    if not ids:
+        return {}
+    return {u.id: u for u in session.exec(select(User).where(col(User.id).in_(ids)))}  # type: ignore[misc]
+
+
 def get_user(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
 

@@ -37,6 +37,25 @@ def nl_datetime(value: datetime | None) -> str:
     return f"{nl_date(local)}, {local:%H:%M} uur"
 
 
+WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+
+
+def nl_day(value: date | datetime | None) -> str:
+    """"dinsdag 8 december 2026" (in Dutch time)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(LOCAL_TZ)
+    return f"{WEEKDAYS[value.weekday()]} {nl_date(value)}"
+
+
+def nl_time(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = value.astimezone(LOCAL_TZ) if value.tzinfo else value
+    return f"{local:%H:%M}"
+
+
 SOFT_HYPHEN = "\u00ad"
 
 
@@ -61,6 +80,8 @@ templates = Jinja2Templates(directory=[str(p) for p in dict.fromkeys(_template_d
 templates.env.filters["nl_date"] = nl_date
 templates.env.filters["nl_datetime"] = nl_datetime
 templates.env.filters["hyphenate"] = hyphenate
+templates.env.filters["nl_day"] = nl_day
+templates.env.filters["nl_time"] = nl_time
 templates.env.globals["role_labels"] = ROLE_LABELS
 templates.env.globals["csrf_field"] = CSRF_FIELD
 templates.env.globals["icon"] = icon

@@ -1,19 +1,23 @@
 """The wiki's reading pages: home, themes, items and their history."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from app import clock
 from app.accounts import service as accounts_service
-from app.accounts.models import Audience, User
+from app.accounts.models import Audience, Role, User
 from app.config import LOCAL_TZ
+from app.meetings import attendance as meetings_attendance
+from app.meetings import service as meetings_service
+from app.meetings.models import MeetingKind
 from app.usage import service as usage_service
 from app.usage.models import UsageKind
 from app.web.brand import current_brand
 from app.web.deps import CurrentUser, EmptyIsNone, SessionDep
-from app.web.templating import render
+from app.web.templating import nl_date, render
 from app.wiki import poster, service
 from app.wiki.diff import diff_versions
 from app.wiki.markdown import render as render_markdown
@@ -35,8 +39,19 @@ def item_or_404(session: SessionDep, slug: str, user: User) -> Item:
 
 
 def news_window(session: SessionDep, user: User) -> service.NewsWindow:
-    """What counts as new for this person: the infographic's "nieuw" and the cards' badge."""
-    return service.recent_window()
+    """What counts as new for this person (the infographic's "nieuw", the cards' badge): what
+    appeared since their team's last werkoverleg; for Kwaliteit since the last vakoverleg;
+    without either, the last 30 days."""
+    now = clock.now()
+    last = None
+    if user.team_id is not None:
+        team = accounts_service.get_team(session, user.team_id)
+        last = meetings_service.last_held(session, MeetingKind.werkoverleg, team, now)
+    elif user.role == Role.kwaliteit:
+        last = meetings_service.last_held(session, MeetingKind.vakoverleg, None, now)
+    if last is None:
+        return service.recent_window(now)
+    return service.NewsWindow(last.starts_at, f"sinds het {last.kind} van {nl_date(last.starts_at)}")
 
 
 @router.get("/")
@@ -152,7 +167,8 @@ def item_page(
         "last_check": service.last_check(session, item),
         "saved": bool(opgeslagen),
         "can_edit": service.can_edit(user),
-        "today": date.today(),
+        "today": clock.today(),
+        "discussed": meetings_attendance.discussed_in(session, item.id, clock.now()),  # type: ignore[arg-type]
     }
     return render(request, "item.html", context)
 

@@ -207,6 +207,47 @@ def recent_items(session: Session, limit: int = 8) -> list[Item]:
     )
 
 
+def published_between(
+    session: Session, since: datetime, until: datetime, audience: str = Audience.beide
+) -> list[Item]:
+    """Published items with since < published_at <= until that fit an audience, ordered by
+    theme (its position) and then publication: what an agenda takes in."""
+    ids = published_ids_between(session, since, until, audience)
+    found = items_by_id(session, set(ids))
+    return [found[i] for i in ids]
+
+
+def published_ids_between(
+    session: Session, since: datetime, until: datetime, audience: str = Audience.beide
+) -> list[int]:
+    """The ids of `published_between`, without loading the items."""
+    query = (
+        select(Item.id)
+        .join(Theme, col(Theme.id) == Item.theme_id)
+        .where(Item.status == ItemStatus.published)
+        .where(col(Item.published_at) > since, col(Item.published_at) <= until)
+    )
+    if audience in (Audience.klantbegeleider, Audience.schuldregelaar):
+        query = query.where(or_(Item.audience == audience, Item.audience == Audience.beide))
+    query = query.order_by(Theme.position, Theme.name, col(Item.published_at), col(Item.id))
+    return list(session.exec(query))  # type: ignore[arg-type]
+
+
+def past_review(session: Session, on: date, limit: int) -> tuple[list[int], int]:
+    """The ids of the `limit` most overdue published items (review date on or before `on`),
+    and how many are overdue in all."""
+    overdue = select(Item.id).where(Item.status == ItemStatus.published, col(Item.review_date) <= on)
+    ids = session.exec(overdue.order_by(col(Item.review_date), col(Item.id)).limit(limit)).all()
+    total = session.exec(select(func.count()).select_from(overdue.subquery())).one()
+    return list(ids), total  # type: ignore[arg-type]
+
+
+def items_by_id(session: Session, ids: set[int]) -> dict[int, Item]:
+    if not ids:
+        return {}
+    return {i.id: i for i in session.exec(select(Item).where(col(Item.id).in_(ids)))}  # type: ignore[misc]
+
+
 def themes_by_id(session: Session) -> dict[int, Theme]:
     return {t.id: t for t in list_themes(session)}  # type: ignore[misc]
 
@@ -387,6 +428,20 @@ def change_status(
     session.flush()
     _snapshot(session, item, author, note)
     return item
+
+
+def backdate(session: Session, item: Item, published_at: datetime) -> None:
+    """Demo data only: let a published item (and its history) look published earlier."""
+    shift = published_at - (item.published_at or published_at)
+    item.published_at = published_at
+    item.created_at = min(item.created_at + shift, published_at)
+    item.updated_at = published_at
+    for revision in revisions(session, item):
+        revision.created_at = revision.created_at + shift
+        session.add(revision)
+    session.add(item)
+    mark_changed(session, item)
+    session.flush()
 
 
 # --- keeping items current -------------------------------------------------------------------

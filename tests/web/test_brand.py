@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from app.accounts.models import Role
 from app.config import PROJECT_ROOT, Settings
 from app.web import brand
-from app.web.icons import THEME_ICON_FILES, UI_ICONS, ICON_DIR
+from app.web.icons import ICON_DIR, THEME_ICON_FILES, UI_ICONS
 from app.wiki.models import THEME_ICONS
 from tests.factories import login, make_user
 

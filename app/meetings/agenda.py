@@ -1,0 +1,402 @@
+"""Agendas: assembled by the scheduler from what was published since the previous meeting,
+then edited and finalised by the contactpersoon (or Kwaliteit, for the vakoverleg)."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, insert, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.accounts import service as accounts_service
+from app.accounts.models import Audience, User
+from app.config import LOCAL_TZ, Settings
+from app.meetings import service
+from app.meetings.models import (
+    Agenda,
+    AgendaEntry,
+    AgendaEvent,
+    AgendaState,
+    EntryKind,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+)
+from app.meetings.service import MeetingError
+from app.search import service as search_service
+from app.wiki import service as wiki_service
+from app.wiki.models import Item, Theme
+
+ITEM_PROMPT = "Welke inwoner in uw caseload raakt dit? Wat doet u vanaf nu anders in het dossier?"
+REVIEW_PROMPT = "Klopt dit nog? Wie controleert het, en vóór wanneer?"
+GAP_PROMPT = "Hier zochten collega's naar zonder iets te vinden. Ontbreekt er een item?"
+SEARCH_GAPS = 5
+REVIEWS = 15  # the most overdue; the rest is one point that points to the review queue
+FIRST_WINDOW = timedelta(days=31)  # a series' first agenda looks back one month
+
+
+class StaleAgenda(Exception):
+    """The agenda changed since the page was loaded."""
+
+
+# --- assembling ------------------------------------------------------------------------------
+
+
+def get_agenda(session: Session, meeting: Meeting) -> Agenda | None:
+    return session.exec(select(Agenda).where(Agenda.meeting_id == meeting.id)).first()
+
+
+def _previous_cutoff(session: Session, meeting: Meeting) -> datetime | None:
+    """Where the window of this series' previous agenda ended, skipping cancelled meetings:
+    what a cancelled meeting would have discussed goes to the next one."""
+    return session.exec(
+        select(Agenda.cutoff)
+        .join(Meeting, col(Meeting.id) == Agenda.meeting_id)
+        .where(Meeting.kind == meeting.kind, Meeting.team_id == meeting.team_id)
+        .where(Meeting.status == MeetingStatus.scheduled)
+        .where(col(Meeting.starts_at) < meeting.starts_at)
+        .order_by(col(Meeting.starts_at).desc())
+        .limit(1)
+    ).first()
+
+
+def _audience(session: Session, meeting: Meeting) -> str:
+    if meeting.kind == MeetingKind.vakoverleg or meeting.team_id is None:
+        return Audience.beide
+    team = accounts_service.get_team(session, meeting.team_id)
+    return team.audience if team else Audience.beide
+
+
+def _entries(session: Session, meeting: Meeting, since: datetime, cutoff: datetime) -> list[dict]:
+    """The rows of a new agenda, in order (plain values: inserted in one statement)."""
+    def row(kind: str, item_id: int | None = None, title: str = "", text: str = "", prompt: str = "") -> dict:
+        return {"kind": kind, "item_id": item_id, "title": title, "text": text, "prompt": prompt,
+                "added_by_hand": False}
+
+    audience = _audience(session, meeting)
+    rows = [row(EntryKind.item, item_id, prompt=ITEM_PROMPT)
+            for item_id in wiki_service.published_ids_between(session, since, cutoff, audience)]
+    if meeting.kind == MeetingKind.vakoverleg:
+        meeting_day = meeting.starts_at.astimezone(LOCAL_TZ).date()
+        overdue, total = wiki_service.past_review(session, meeting_day, REVIEWS)
+        rows += [row(EntryKind.review, item_id, prompt=REVIEW_PROMPT) for item_id in overdue]
+        if total > len(overdue):
+            rows.append(row(
+                EntryKind.point, title=f"Nog {total - len(overdue)} items over hun controledatum",
+                text="De hele lijst staat op de controlepagina (Controle in het menu van Kwaliteit).",
+                prompt="Wie pakt welke thema's op, en vóór wanneer?",
+            ))
+        rows += [row(EntryKind.search_gap, title=gap.query, prompt=GAP_PROMPT,
+                     text=f"{gap.count} keer gezocht zonder resultaat")
+                 for gap in _search_gaps(session, since, cutoff)]
+    for position, values in enumerate(rows, start=1):
+        values["position"] = position
+    return rows
+
+
+def _search_gaps(session: Session, since: datetime, cutoff: datetime) -> list:  # type: ignore[type-arg]
+    """The queries that found nothing most often in the months of the window."""
+    counts: dict[str, int] = {}
+    start, end = since.astimezone(LOCAL_TZ).date(), cutoff.astimezone(LOCAL_TZ).date()
+    month = start.replace(day=1)
+    while month <= end:
+        for gap in search_service.queries_without_results(session, month):
+            counts[gap.query] = counts.get(gap.query, 0) + gap.count
+        month = (month + timedelta(days=32)).replace(day=1)
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:SEARCH_GAPS]
+    return [search_service.QueryCount(q, n) for q, n in ranked]
+
+
+def assemble(
+    session: Session, meeting: Meeting, now: datetime, by: User | None = None
+) -> Agenda | None:
+    """Assemble the agenda of a meeting from what was published since the previous one.
+    Returns None when the meeting already has one (made now by another run or process:
+    the unique meeting_id decides) or is cancelled."""
+    if meeting.status == MeetingStatus.cancelled or get_agenda(session, meeting) is not None:
+        return None
+    since = _previous_cutoff(session, meeting) or min(meeting.starts_at, now) - FIRST_WINDOW
+    cutoff = now
+    try:
+        with session.begin_nested():
+            agenda = Agenda(meeting_id=meeting.id, since=since, cutoff=cutoff, assembled_at=now)  # type: ignore[arg-type]
+            session.add(agenda)
+            session.flush()
+            rows = _entries(session, meeting, since, cutoff)
+            if rows:  # one executemany (an agenda of a big library holds hundreds of rows)
+                session.connection().execute(
+                    insert(AgendaEntry.__table__), [{**r, "agenda_id": agenda.id} for r in rows]  # type: ignore[attr-defined]
+                )
+            session.add(AgendaEvent(
+                agenda_id=agenda.id, at=now, action="assembled",  # type: ignore[arg-type]
+                user_id=by.id if by else None, user_name=by.name if by else "Planner",
+            ))
+            session.flush()
+    except IntegrityError:
+        return None
+    return agenda
+
+
+def due(session: Session, now: datetime, settings: Settings) -> list[Meeting]:
+    """Meetings still to come whose agenda should exist by now but does not: the scheduler's
+    work, also after downtime (then their moment has long passed)."""
+    horizon = now + timedelta(days=60)  # further than any lead time of 30 working days
+    candidates = session.exec(
+        select(Meeting)
+        .outerjoin(Agenda, col(Agenda.meeting_id) == Meeting.id)
+        .where(col(Agenda.id).is_(None), Meeting.status == MeetingStatus.scheduled)
+        .where(col(Meeting.starts_at) > now, col(Meeting.starts_at) <= horizon)
+        .order_by(col(Meeting.starts_at))
+    ).all()
+    rules = {r.id: r for r in service.list_rules(session)}
+    return [
+        m for m in candidates
+        if service.assembly_moment(m, rules.get(m.rule_id), settings) <= now  # type: ignore[arg-type]
+    ]
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Line:
+    entry: AgendaEntry
+    item: Item | None
+    theme: Theme | None
+
+
+@dataclass
+class Section:
+    """Consecutive lines under one heading: a theme, or a kind of point."""
+
+    heading: str
+    lines: list[Line] = field(default_factory=list)
+
+
+SECTION_HEADINGS = {
+    EntryKind.review: "Controledatum verstreken",
+    EntryKind.search_gap: "Gezocht zonder resultaat",
+    EntryKind.point: "Overige punten",
+}
+
+
+def entries(session: Session, agenda: Agenda) -> list[AgendaEntry]:
+    return list(
+        session.exec(
+            select(AgendaEntry).where(AgendaEntry.agenda_id == agenda.id).order_by(col(AgendaEntry.position))
+        )
+    )
+
+
+def lines(session: Session, agenda: Agenda) -> list[Line]:
+    found = entries(session, agenda)
+    items = wiki_service.items_by_id(session, {e.item_id for e in found if e.item_id})  # type: ignore[misc]
+    themes = wiki_service.themes_by_id(session)
+    out = []
+    for entry in found:
+        item = items.get(entry.item_id) if entry.item_id else None
+        out.append(Line(entry, item, themes.get(item.theme_id) if item else None))
+    return out
+
+
+def sections(agenda_lines: list[Line]) -> list[Section]:
+    """Group the lines as they come: a new heading whenever the theme (or kind) changes."""
+    out: list[Section] = []
+    for line in agenda_lines:
+        if line.entry.kind == EntryKind.item and line.theme is not None:
+            heading = line.theme.name
+        else:
+            heading = SECTION_HEADINGS.get(line.entry.kind, "Overige punten")  # type: ignore[call-overload]
+        if not out or out[-1].heading != heading:
+            out.append(Section(heading))
+        out[-1].lines.append(line)
+    return out
+
+
+def history(session: Session, agenda: Agenda) -> list[AgendaEvent]:
+    return list(
+        session.exec(
+            select(AgendaEvent).where(AgendaEvent.agenda_id == agenda.id).order_by(col(AgendaEvent.at), col(AgendaEvent.id))
+        )
+    )
+
+
+# --- editing ---------------------------------------------------------------------------------
+
+
+def _claim_version(session: Session, agenda: Agenda, based_on: int, *, final_ok: bool = False) -> None:
+    """Every change names the version it was based on; one conditional UPDATE claims the next."""
+    if agenda.state == AgendaState.final and not final_ok:
+        raise MeetingError("agenda", "De agenda is definitief. Heropen hem eerst, met een reden.")
+    result = session.execute(
+        update(Agenda)
+        .where(col(Agenda.id) == agenda.id, col(Agenda.version) == based_on)
+        .values(version=based_on + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(agenda)
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise StaleAgenda
+
+
+def _entry(session: Session, agenda: Agenda, entry_id: int) -> AgendaEntry:
+    entry = session.get(AgendaEntry, entry_id)
+    if entry is None or entry.agenda_id != agenda.id:
+        raise MeetingError("entry", "Dit agendapunt bestaat niet (meer).")
+    return entry
+
+
+def _renumber(session: Session, ordered: list[AgendaEntry]) -> None:
+    for position, entry in enumerate(ordered, start=1):
+        entry.position = position
+        session.add(entry)
+    session.flush()
+
+
+def move_entry(session: Session, agenda: Agenda, entry_id: int, step: int, based_on: int) -> None:
+    """Move an entry one place up (step -1) or down (+1)."""
+    _claim_version(session, agenda, based_on)
+    ordered = entries(session, agenda)
+    entry = _entry(session, agenda, entry_id)
+    index = next(i for i, e in enumerate(ordered) if e.id == entry.id)
+    target = max(0, min(len(ordered) - 1, index + step))
+    ordered.insert(target, ordered.pop(index))
+    _renumber(session, ordered)
+
+
+def remove_entry(session: Session, agenda: Agenda, entry_id: int, based_on: int) -> AgendaEntry:
+    _claim_version(session, agenda, based_on)
+    entry = _entry(session, agenda, entry_id)
+    session.delete(entry)
+    session.flush()
+    _renumber(session, entries(session, agenda))
+    return entry
+
+
+def set_prompt(session: Session, agenda: Agenda, entry_id: int, prompt: str, based_on: int) -> None:
+    prompt = prompt.strip()
+    if len(prompt) > 1000:
+        raise MeetingError("prompt", "Een gespreksvraag is hoogstens 1000 tekens.")
+    _claim_version(session, agenda, based_on)
+    entry = _entry(session, agenda, entry_id)
+    entry.prompt = prompt
+    session.add(entry)
+    session.flush()
+
+
+def _next_position(session: Session, agenda: Agenda) -> int:
+    return (session.exec(
+        select(func.max(AgendaEntry.position)).where(AgendaEntry.agenda_id == agenda.id)
+    ).one() or 0) + 1
+
+
+def add_item(session: Session, agenda: Agenda, slug: str, viewer: User, based_on: int) -> AgendaEntry:
+    item = wiki_service.get_item(session, slug.strip(), viewer)
+    if item is None or item.status != "published":
+        raise MeetingError("item", "Kies een gepubliceerd item.")
+    if any(e.item_id == item.id and e.kind == EntryKind.item for e in entries(session, agenda)):
+        raise MeetingError("item", "Dit item staat al op de agenda.")
+    _claim_version(session, agenda, based_on)
+    entry = AgendaEntry(
+        agenda_id=agenda.id, position=_next_position(session, agenda), kind=EntryKind.item,  # type: ignore[arg-type]
+        item_id=item.id, prompt=ITEM_PROMPT, added_by_hand=True,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def add_point(session: Session, agenda: Agenda, title: str, text: str, based_on: int) -> AgendaEntry:
+    title, text = title.strip(), text.strip()
+    if not title:
+        raise MeetingError("title", "Geef het punt een korte titel.")
+    if len(title) > 200:
+        raise MeetingError("title", "Een titel is hoogstens 200 tekens.")
+    if len(text) > 5000:
+        raise MeetingError("text", "De toelichting is hoogstens 5000 tekens.")
+    _claim_version(session, agenda, based_on)
+    entry = AgendaEntry(
+        agenda_id=agenda.id, position=_next_position(session, agenda), kind=EntryKind.point,  # type: ignore[arg-type]
+        title=title, text=text, added_by_hand=True,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def finalise(session: Session, agenda: Agenda, user: User, based_on: int, now: datetime) -> None:
+    _claim_version(session, agenda, based_on)
+    agenda.state = AgendaState.final
+    agenda.finalised_at, agenda.finalised_by_id = now, user.id
+    session.add(agenda)
+    session.add(AgendaEvent(agenda_id=agenda.id, at=now, action="finalised", user_id=user.id, user_name=user.name))  # type: ignore[arg-type]
+    session.flush()
+
+
+def reopen(session: Session, agenda: Agenda, user: User, reason: str, based_on: int, now: datetime) -> None:
+    reason = reason.strip()
+    if not reason:
+        raise MeetingError("reason", "Geef kort aan waarom de agenda weer open moet.")
+    if agenda.state != AgendaState.final:
+        raise MeetingError("reason", "De agenda is nog niet definitief.")
+    _claim_version(session, agenda, based_on, final_ok=True)
+    agenda.state = AgendaState.concept
+    agenda.finalised_at, agenda.finalised_by_id = None, None
+    session.add(agenda)
+    session.add(AgendaEvent(agenda_id=agenda.id, at=now, action="reopened", user_id=user.id,  # type: ignore[arg-type]
+                            user_name=user.name, reason=reason[:300]))
+    session.flush()
+
+
+def recent_items_to_add(session: Session, agenda: Agenda, days: int = 120) -> list[Item]:
+    """Published items of the last months that are not on this agenda: the choice for adding."""
+    on_agenda = {e.item_id for e in entries(session, agenda) if e.item_id}
+    until = agenda.cutoff + timedelta(days=60)
+    found = wiki_service.published_between(session, agenda.cutoff - timedelta(days=days), until)
+    return sorted((i for i in found if i.id not in on_agenda), key=lambda i: i.title)
+
+
+def meeting_day(meeting: Meeting) -> date:
+    return meeting.starts_at.astimezone(LOCAL_TZ).date()
+
+
+@dataclass
+class Built:
+    meeting: Meeting
+    agenda: Agenda | None
+    outcome: str  # "samengesteld", "bestond al", "gaat niet door", "al voorbij"
+
+
+def build(
+    session: Session, now: datetime, *, kind: str | None = None, team_id: int | None = None,
+    month: tuple[int, int] | None = None,
+) -> list[Built]:
+    """A manual run (`kennisbank agenda build`): plan, then give every meeting still to come in
+    the month (default: this month and the next) its agenda now. Running it again changes
+    nothing: meetings that have one keep it."""
+    service.plan(session, now)
+    today = now.astimezone(LOCAL_TZ).date()
+    if month is None:
+        first = today.replace(day=1)
+        end = (first + timedelta(days=62)).replace(day=1)
+    else:
+        first = date(month[0], month[1], 1)
+        end = (first + timedelta(days=32)).replace(day=1)
+    start_at = datetime.combine(first, datetime.min.time(), LOCAL_TZ)
+    end_at = datetime.combine(end, datetime.min.time(), LOCAL_TZ)
+    query = select(Meeting).where(col(Meeting.starts_at) >= start_at, col(Meeting.starts_at) < end_at)
+    if kind is not None:
+        query = query.where(Meeting.kind == kind, Meeting.team_id == team_id)
+    out = []
+    for meeting in session.exec(query.order_by(col(Meeting.starts_at), col(Meeting.id))).all():
+        existing = get_agenda(session, meeting)
+        if existing is not None:
+            out.append(Built(meeting, existing, "bestond al"))
+        elif meeting.status == MeetingStatus.cancelled:
+            out.append(Built(meeting, None, "gaat niet door"))
+        elif meeting.starts_at <= now:
+            out.append(Built(meeting, None, "al voorbij"))
+        else:
+            made = assemble(session, meeting, now)
+            out.append(Built(meeting, made or get_agenda(session, meeting), "samengesteld" if made else "bestond al"))
+    return out
