@@ -78,13 +78,27 @@ def main() -> None:
                 page.fill("#password", "demo-wachtwoord")
                 page.get_by_role("button", name="Inloggen").click()
                 page.wait_for_url(f"{base}/")
-                for name, path in PAGES.items():
+                page.goto(f"{base}/werkoverleg?team=team-centrum")
+                upcoming = page.locator("#komend-kop ~ ul a").first.get_attribute("href")
+                earlier = page.locator("#eerder-kop ~ ul a").first.get_attribute("href")
+                meetings = {
+                    "werkoverleg": "/werkoverleg?team=team-centrum",
+                    "overleg": upcoming,
+                    "agenda-voorbereiden": f"{upcoming}/bewerken",
+                    "aanwezigheid": f"{earlier}/aanwezigheid",
+                    "vaste-tijden": "/werkoverleg/regels",
+                }
+                for name, path in {**PAGES, **meetings}.items():
                     if name == "zoekanalyse":
                         for query in ("bvv", "bvv", "wsnp", "wsnp", "wsnp", "voedselbank", "voedselbank"):
                             page.goto(f"{base}/zoeken?q={query}")  # a little for the analytics
                     page.goto(base + path)
                     shoot(page, f"{name}-{label}")
                 if label == "desktop":
+                    page.goto(base + upcoming)
+                    page.emulate_media(media="print")
+                    shoot(page, "overleg-afdrukken")
+                    page.emulate_media(media="screen")
                     page.goto(f"{base}/themas/overzicht")
                     page.emulate_media(media="print")
                     shoot(page, "infographic-afdrukken")
@@ -102,8 +116,16 @@ def main() -> None:
         server.wait(timeout=30)
 
 
+MAX_HEIGHT = 2600  # long pages (an agenda of twenty items) are cut: the top shows the page
+
+
 def shoot(page, name: str, full_page: bool = True) -> None:  # type: ignore[no-untyped-def]
-    page.screenshot(path=OUT / f"{name}.png", full_page=full_page)
+    clip = None
+    if full_page:
+        height = page.evaluate("document.documentElement.scrollHeight")
+        if height > MAX_HEIGHT:
+            clip = {"x": 0, "y": 0, "width": page.viewport_size["width"], "height": MAX_HEIGHT}
+    page.screenshot(path=OUT / f"{name}.png", full_page=full_page, clip=clip)
     print(f"{name}.png")
 
 

@@ -87,6 +87,7 @@ def live_server() -> Iterator[LiveServer]:
         "KENNISBANK_LOAD_DEMO_ACCOUNTS": "true",
         "KENNISBANK_COOKIE_SECURE": "false",  # plain http on 127.0.0.1
         "KENNISBANK_SECRET_KEY": "browser-test-" + "x" * 40,
+        "KENNISBANK_SCHEDULER": "true",  # as in production: the planner runs in the service
     }
     env.pop("KENNISBANK_DATABASE_URL", None)
     log = data_dir / "server.log"

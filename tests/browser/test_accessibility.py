@@ -31,6 +31,23 @@ PAGES = {
 }
 
 
+def werkoverleg_pages(visitor) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The werkoverleg pages of the demo's Team Centrum: its next meeting (agenda assembled)
+    and its last one (attendance recorded)."""
+    page = visitor.go("/werkoverleg?team=team-centrum")
+    upcoming = page.locator("#komend-kop ~ ul a").first.get_attribute("href")
+    earlier = page.locator("#eerder-kop ~ ul a").first.get_attribute("href")
+    return {
+        "werkoverleg": "/werkoverleg?team=team-centrum",
+        "vakoverleg": "/werkoverleg?team=vakoverleg",
+        "overleg": upcoming,
+        "agenda voorbereiden": f"{upcoming}/bewerken",
+        "eerder overleg": earlier,
+        "aanwezigheid": f"{earlier}/aanwezigheid",
+        "vaste tijden": "/werkoverleg/regels",
+    }
+
+
 def _check(visitor, name: str) -> list[str]:  # type: ignore[no-untyped-def]
     found = []
     violations = visitor.axe()
@@ -58,7 +75,7 @@ def test_every_main_page_passes_axe(browser, live_server, viewport):
     visitor.page.get_by_role("button", name="Inloggen").click()
     problems += _check(visitor, "inloggen mislukt")
     visitor.login("kwaliteit@example.org")
-    for name, path in PAGES.items():
+    for name, path in {**PAGES, **werkoverleg_pages(visitor)}.items():
         visitor.go(path)
         problems += _check(visitor, name)
     # Forms in their error state: messages tied to their fields.
