@@ -9,9 +9,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app import clock, migrate
+from app import demo as demo_data
 from app.accounts import service as accounts_service
 from app.config import Settings
-from app.meetings import demo as meetings_demo
+from app.goals import service as goals_service
 from app.search import service as search_service
 from app.search import sync as search_sync
 from app.wiki import loader
@@ -41,12 +42,16 @@ def prepare(engine: Engine, settings: Settings) -> list[str]:
             groups = yaml.safe_load(synonyms.read_text("utf-8")) or []
             if added := search_service.seed_synonyms(session, groups):
                 done.append(f"Synoniemen geladen: {added} groepen.")
+        goals_file = settings.content_dir / "goals.yaml"
+        if goals_file.exists() and not goals_service.list_goals(session):
+            added = goals_service.seed(session, goals_service.load_file(goals_file), clock.today())
+            done.append(f"Implementatiedoelen geladen: {added}, vanaf vandaag.")
         if settings.load_demo_accounts:
             demo = _demo_data(settings.content_dir / "demo.yaml")
             added = accounts_service.load_demo_accounts(session, demo) if demo else 0
             if added:
                 done.append(f"Demoteams en -accounts aangemaakt: {added}.")
-                done.extend(meetings_demo.prepare(session, demo, settings, clock.now()))
+                done.extend(demo_data.first_start(session, demo, settings, clock.now()))
         # Also every night by the scheduler; at start too, for a process that runs without it.
         accounts_service.prune_expired(session, settings)
         session.commit()

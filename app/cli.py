@@ -25,6 +25,34 @@ app.add_typer(token_app, name="token")
 app.add_typer(team_app, name="team")
 agenda_app = typer.Typer(help="Agenda's van werkoverleg en vakoverleg.", no_args_is_help=True)
 app.add_typer(agenda_app, name="agenda")
+demo_app = typer.Typer(help="Demogegevens (alleen in de ontwikkelstand).", no_args_is_help=True)
+app.add_typer(demo_app, name="demo")
+
+
+@demo_app.command("simulate")
+def demo_simulate(
+    months: Annotated[int, typer.Option("--months", min=1, max=12, help="Zoveel maanden terug.")] = 6,
+) -> None:
+    """Vul de demo met een half jaar overleggen, aanwezigheid, gebruik, vragen en gesprekken."""
+    from app import demo
+    from app.goals import measures
+
+    settings = get_settings()
+    if settings.environment != "development":
+        _fail("Alleen in de ontwikkelstand: de simulatie vervangt de overleggen in de database.")
+    for line in bootstrap.prepare(get_engine(), settings):
+        typer.echo(line)
+    from app import clock
+
+    today = clock.today()
+    days = (today - measures.add_months(today, -months)).days + 1
+    try:
+        with typer.progressbar(length=days, label=f"{months} maanden simuleren", show_pos=True) as bar:
+            result = demo.simulate(get_engine(), settings, months, bar.update)
+    except demo.DemoError as exc:
+        _fail(str(exc))
+    typer.echo(f"Gesimuleerd vanaf {result.start:%d-%m-%Y}: {result.days} dagen, {result.people} extra collega's. "
+               "Bekijk /doelen met de demo-accounts.")
 
 
 def _fail(message: str) -> None:
@@ -399,6 +427,34 @@ def _bench_engine(backend: str, postgres_url: str):  # type: ignore[no-untyped-d
             return None
     _fail(f"Onbekende database: {backend} (kies sqlite of postgresql).")
     return None
+
+
+@bench_app.command("goals")
+def bench_goals(
+    requests: Annotated[int, typer.Option(help="Verzoeken per pagina.")] = 30,
+    backends: Annotated[str, typer.Option(help="sqlite, postgresql of beide, gescheiden door komma's.")] = "sqlite,postgresql",
+    postgres_url: Annotated[str, typer.Option(help="PostgreSQL-database; de meting gebruikt een eigen schema.")] = "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    output: Annotated[Path, typer.Option(help="Markdown-bestand voor de cijfers.")] = Path("docs/benchmarks.md"),
+) -> None:
+    """Meet hoe snel /doelen is bij 1.000 mensen en een jaar aan gegevens."""
+    from app.goals import bench as goals_bench
+
+    figures = []
+    for backend in [b.strip() for b in backends.split(",") if b.strip()]:
+        found = _bench_engine(backend, postgres_url)
+        if found is None:
+            continue
+        engine, cleanup = found
+        try:
+            typer.echo(f"{backend}: gegevens maken …")
+            counts = goals_bench.fill(engine, typer.echo)
+            figures += goals_bench.measure(backend, engine, counts, requests, typer.echo)
+        finally:
+            cleanup()
+    if not figures:
+        _fail("Niets gemeten.")
+    goals_bench.write_markdown(output, figures, requests)
+    typer.echo(f"\n{goals_bench.table(figures)}\n\nGeschreven naar {output}.")
 
 
 @bench_app.command("search")

@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     smtp_username: str = ""
     smtp_password: str = ""
     mail_from: str = "wiki-bibliotheek@example.org"
+    # Personal records (usage days, attendance, questions, appraisals) are kept this long.
+    retention_months: int = Field(default=13, ge=1, le=120)
 
     @model_validator(mode="after")
     def _check(self) -> "Settings":

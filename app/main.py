@@ -6,13 +6,17 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
+from app import scheduler as app_scheduler
 from app.accounts.routes import router as accounts_router
 from app.config import PROJECT_ROOT, get_settings
 from app.db import get_engine
-from app.meetings import jobs as meetings_jobs
+from app.goals.routes import api as goals_api
+from app.goals.routes import pages as goals_pages
 from app.meetings.api import router as meetings_api_router
 from app.meetings.manage import router as meetings_manage_router
 from app.meetings.routes import router as meetings_router
+from app.questions.routes import api as questions_api
+from app.questions.routes import pages as questions_pages
 from app.search import sync as search_sync
 from app.search.routes import api as search_api_router
 from app.search.routes import pages as search_router
@@ -37,7 +41,8 @@ geven een Nederlandse uitleg (`message`)."""
 @asynccontextmanager
 async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
     settings = get_settings()
-    scheduler = meetings_jobs.start(get_engine(), settings) if settings.scheduler else None
+    run = settings.scheduler and app.state.run_scheduler
+    scheduler = app_scheduler.start(get_engine(), settings) if run else None
     try:
         yield
     finally:
@@ -45,7 +50,8 @@ async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
             scheduler.shutdown(wait=False)
 
 
-def create_app() -> FastAPI:
+def create_app(run_scheduler: bool = True) -> FastAPI:
+    """The application; `run_scheduler=False` for one that serves another database (benchmarks)."""
     settings = get_settings()
     app = FastAPI(
         title="Wiki-bibliotheek",
@@ -55,6 +61,7 @@ def create_app() -> FastAPI:
         docs_url="/docs",
         redoc_url=None,
     )
+    app.state.run_scheduler = run_scheduler
     errors.install(app)
     search_sync.install()
     app.add_middleware(CsrfCookieAndHeadersMiddleware, secure=settings.cookie_secure)
@@ -73,4 +80,8 @@ def create_app() -> FastAPI:
     app.include_router(meetings_api_router)
     app.include_router(meetings_manage_router)  # before the reading routes: /werkoverleg/regels wins
     app.include_router(meetings_router)
+    app.include_router(questions_pages)
+    app.include_router(questions_api)
+    app.include_router(goals_api)
+    app.include_router(goals_pages)
     return app

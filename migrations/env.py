@@ -4,7 +4,9 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 import app.accounts.models  # noqa: F401  (registers tables)
+import app.goals.models  # noqa: F401
 import app.meetings.models  # noqa: F401
+import app.questions.models  # noqa: F401
 import app.search.models  # noqa: F401
 import app.usage.models  # noqa: F401
 import app.wiki.models  # noqa: F401

@@ -34,6 +34,8 @@ FILES: list[tuple[str, str, Path]] = [
     ("@gemeente-denhaag/design-tokens-components", "LICENSE.md", Path("denhaag/LICENSE.md")),
     ("htmx.org", "dist/htmx.min.js", Path("htmx/htmx.min.js")),
     ("htmx.org", "LICENSE", Path("htmx/LICENSE")),
+    ("chart.js", "dist/chart.umd.min.js", Path("chartjs/chart.umd.min.js")),
+    ("chart.js", "LICENSE.md", Path("chartjs/LICENSE.md")),
     ("@tabler/icons", "LICENSE", Path("tabler-icons/LICENSE")),
     ("@fontsource/noto-sans", "LICENSE", Path("fonts/LICENSE")),
 ]

@@ -3,11 +3,18 @@
 The table below is the policy. A new route fails this test until it is added here.
 """
 
+from datetime import date
+
 import pytest
 from fastapi.routing import APIRoute
 
 from app.accounts import service as accounts_service
 from app.accounts.models import Role
+from app.config import PROJECT_ROOT
+from app.db import utcnow
+from app.goals import service as goals_service
+from app.questions import service as questions_service
+from app.questions.models import QuestionIn
 from app.search import service as search_service
 from app.web.deps import SESSION_COOKIE
 from tests.factories import browser, login, make_item, make_meeting, make_theme, make_user
@@ -18,6 +25,7 @@ KWALITEIT = {Role.kwaliteit}
 # The team's contactpersoon (every account in the walk belongs to the meeting's team) and Kwaliteit.
 MEETING = {Role.kwaliteit, Role.contactpersoon}
 TEAM_RULE = {Role.beheerder, Role.contactpersoon}
+ANSWER = {Role.kwaliteit, Role.contactpersoon}  # the asker's contactpersoon, and Kwaliteit
 
 POLICY: dict[tuple[str, str], object] = {
     ("GET", "/login"): PUBLIC,
@@ -77,6 +85,25 @@ POLICY: dict[tuple[str, str], object] = {
     ("GET", "/api/v1/meetings/{meeting_id}"): ANYONE,
     ("GET", "/api/v1/meetings/{meeting_id}/agenda.ics"): ANYONE,
     ("PUT", "/api/v1/meetings/{meeting_id}/attendance"): MEETING,
+    ("GET", "/vragen"): ANYONE,
+    ("POST", "/vragen"): ANYONE,
+    ("POST", "/vragen/{question_id}/antwoord"): ANSWER,
+    ("POST", "/vragen/{question_id}/concept"): ANSWER,
+    ("GET", "/api/v1/questions"): ANYONE,
+    ("POST", "/api/v1/questions"): ANYONE,
+    ("PUT", "/api/v1/questions/{question_id}/answer"): ANSWER,
+    ("GET", "/doelen"): ANYONE,
+    ("GET", "/doelen.csv"): ANYONE,
+    ("GET", "/doelen/personen/{person_id}"): KWALITEIT,  # another person's progress
+    ("GET", "/api/v1/goals"): ANYONE,
+    ("GET", "/api/v1/goals/persons/{person_id}"): KWALITEIT,
+    ("GET", "/doelen/functioneringsgesprekken"): {Role.leidinggevende},
+    ("POST", "/doelen/functioneringsgesprekken"): {Role.leidinggevende},
+    ("POST", "/doelen/mt-akkoord"): {Role.management, Role.kwaliteit},
+    ("GET", "/doelen/{key}/bewerken"): KWALITEIT,
+    ("POST", "/doelen/{key}/bewerken"): KWALITEIT,
+    ("GET", "/doelen/opleiding"): KWALITEIT,
+    ("POST", "/doelen/opleiding"): KWALITEIT,
 }
 
 
@@ -112,6 +139,9 @@ def test_every_route_with_every_role(client, db, search_index, role):
     item = make_item(db, theme, title="Het item", review_date="2020-01-01")
     team = accounts_service.ensure_team(db, "team", "Team")
     meeting = make_meeting(db, team, days_ahead=10, with_agenda=True)
+    goals_service.seed(db, goals_service.load_file(PROJECT_ROOT / "content" / "goals.yaml"), date(2027, 1, 4))
+    colleague = make_user(db, Role.medewerker, team_slug="team")
+    question = questions_service.ask(db, QuestionIn(text="Een vraag", theme="thema"), colleague, utcnow())
     token_id = "999999"
     api_headers: dict[str, str] = {}
     csrf = "geen"
@@ -141,6 +171,12 @@ def test_every_route_with_every_role(client, db, search_index, role):
         "/werkoverleg/{meeting_id}/agenda": {"actie": "punt", "title": "Rondvraag", "version": "1"},
         "/werkoverleg/{meeting_id}/verplaatsen": {"day": "2099-01-05", "at": "10:00"},
         "/werkoverleg/{meeting_id}/afzeggen": {"reason": "Te weinig mensen"},
+        "/vragen": {"text": "Hoe zit het?"},
+        "/vragen/{question_id}/antwoord": {"answer": "Zo."},
+        "/doelen/functioneringsgesprekken": {"person": str(colleague.id), "held_on": "2026-01-05", "discussed": "ja"},
+        "/doelen/mt-akkoord": {"reached_on": "2026-01-05"},
+        "/doelen/{key}/bewerken": {"target": "5", "start": "2027-01-04", "horizon_months": "6"},
+        "/doelen/opleiding": {"actie": "agenderen", "item": item.slug},
     }
     failures = []
     for (method, path), rule in sorted(POLICY.items()):
@@ -149,6 +185,9 @@ def test_every_route_with_every_role(client, db, search_index, role):
             .replace("{token_id}", token_id)
             .replace("{group_id}", str(group.id))
             .replace("{meeting_id}", str(meeting.id))
+            .replace("{question_id}", str(question.id))
+            .replace("{person_id}", str(colleague.id))
+            .replace("{key}", "vakoverleggen")
         )
         if path.startswith(("/zoeken", "/api/v1/search")) and method == "GET":
             url += "?q=bvv"
@@ -156,6 +195,8 @@ def test_every_route_with_every_role(client, db, search_index, role):
             body = {**item_json, "version": 1} if method == "PUT" else item_json
             if "meetings" in path:
                 body = {"attendance": []}
+            elif "questions" in path:
+                body = {"answer": "Zo."} if method == "PUT" else {"text": "Hoe zit het?"}
             response = client.request(
                 method, url, headers=api_headers, json=body if method != "GET" else None
             )

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from app.accounts import service as accounts_service
 from app.accounts.models import Audience, User
 from app.config import LOCAL_TZ, Settings
+from app.goals import service as goals_service
 from app.meetings import service
 from app.meetings.models import (
     Agenda,
@@ -23,6 +24,7 @@ from app.meetings.models import (
     MeetingStatus,
 )
 from app.meetings.service import MeetingError
+from app.questions import service as questions_service
 from app.search import service as search_service
 from app.wiki import service as wiki_service
 from app.wiki.models import Item, Theme
@@ -30,6 +32,7 @@ from app.wiki.models import Item, Theme
 ITEM_PROMPT = "Welke inwoner in uw caseload raakt dit? Wat doet u vanaf nu anders in het dossier?"
 REVIEW_PROMPT = "Klopt dit nog? Wie controleert het, en vóór wanneer?"
 GAP_PROMPT = "Hier zochten collega's naar zonder iets te vinden. Ontbreekt er een item?"
+QUESTION_PROMPT = "Wat neemt u hiervan mee voor uw eigen dossiers?"
 SEARCH_GAPS = 5
 REVIEWS = 15  # the most overdue; the rest is one point that points to the review queue
 FIRST_WINDOW = timedelta(days=31)  # a series' first agenda looks back one month
@@ -69,13 +72,19 @@ def _audience(session: Session, meeting: Meeting) -> str:
 
 def _entries(session: Session, meeting: Meeting, since: datetime, cutoff: datetime) -> list[dict]:
     """The rows of a new agenda, in order (plain values: inserted in one statement)."""
-    def row(kind: str, item_id: int | None = None, title: str = "", text: str = "", prompt: str = "") -> dict:
+    def row(kind: str, item_id: int | None = None, title: str = "", text: str = "", prompt: str = "",
+            question_id: int | None = None) -> dict:
         return {"kind": kind, "item_id": item_id, "title": title, "text": text, "prompt": prompt,
-                "added_by_hand": False}
+                "question_id": question_id, "added_by_hand": False}
 
     audience = _audience(session, meeting)
     rows = [row(EntryKind.item, item_id, prompt=ITEM_PROMPT)
             for item_id in wiki_service.published_ids_between(session, since, cutoff, audience)]
+    # Answered questions of general interest: the team's own, or for the vakoverleg all.
+    team_id = meeting.team_id if meeting.kind == MeetingKind.werkoverleg else None
+    rows += [row(EntryKind.question, None, title=_first_line(q.text), text=q.answer,
+                 prompt=QUESTION_PROMPT, question_id=q.id)
+             for q in questions_service.general_interest_answered(session, team_id, since, cutoff)]
     if meeting.kind == MeetingKind.vakoverleg:
         meeting_day = meeting.starts_at.astimezone(LOCAL_TZ).date()
         overdue, total = wiki_service.past_review(session, meeting_day, REVIEWS)
@@ -89,9 +98,21 @@ def _entries(session: Session, meeting: Meeting, since: datetime, cutoff: dateti
         rows += [row(EntryKind.search_gap, title=gap.query, prompt=GAP_PROMPT,
                      text=f"{gap.count} keer gezocht zonder resultaat")
                  for gap in _search_gaps(session, since, cutoff)]
+        if trend := questions_service.counts_per_theme(session, since, cutoff):
+            rows.append(row(EntryKind.point, title="Vragen aan de contactpersonen, per thema",
+                            text="; ".join(f"{c.theme}: {c.count}" for c in trend),
+                            prompt="Welke vragen komen steeds terug? Verdient een thema een nieuw item?"))
+        if progress := goals_service.summary(session, cutoff.astimezone(LOCAL_TZ).date()):
+            rows.append(row(EntryKind.point, title="Stand van de implementatiedoelen", text=progress,
+                            prompt="Welke doelen lopen achter, en wat doen we daaraan?"))
     for position, values in enumerate(rows, start=1):
         values["position"] = position
     return rows
+
+
+def _first_line(text: str) -> str:
+    line = text.strip().split("\n")[0]
+    return line if len(line) <= 200 else line[:199].rstrip() + "…"
 
 
 def _search_gaps(session: Session, since: datetime, cutoff: datetime) -> list:  # type: ignore[type-arg]
@@ -174,6 +195,7 @@ class Section:
 
 
 SECTION_HEADINGS = {
+    EntryKind.question: "Vragen uit het team",
     EntryKind.review: "Controledatum verstreken",
     EntryKind.search_gap: "Gezocht zonder resultaat",
     EntryKind.point: "Overige punten",

@@ -4,7 +4,7 @@ participation, and what a team has discussed (items on the agenda of a meeting h
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from app.accounts import service as accounts_service
@@ -163,3 +163,29 @@ def first_agenda_start(session: Session, team: Team) -> datetime | None:
         .join(Meeting, col(Meeting.id) == Agenda.meeting_id)
         .where(Meeting.team_id == team.id, Meeting.kind == MeetingKind.werkoverleg)
     ).one()
+
+
+def counts_per_person(
+    session: Session, user_ids, begin: datetime, end: datetime, *, kind: str,
+    active_only: bool = False,
+) -> dict[int, int]:
+    """Per person: in how many meetings of a kind (held between begin and end) they were
+    present, or present and active."""
+    query = (
+        select(Attendance.user_id, func.count())
+        .join(Meeting, col(Meeting.id) == Attendance.meeting_id)
+        .where(Meeting.kind == kind, Meeting.status == MeetingStatus.scheduled)
+        .where(col(Meeting.starts_at) >= begin, col(Meeting.starts_at) < end)
+        .where(Attendance.present, col(Attendance.user_id).in_(user_ids))
+    )
+    if active_only:
+        query = query.where(Attendance.active)
+    return dict(session.exec(query.group_by(Attendance.user_id)).all())  # type: ignore[arg-type]
+
+
+def prune(session: Session, before: datetime) -> int:
+    """Retention: remove the attendance of meetings before a moment (the meetings and their
+    agendas stay: they hold no personal data beyond names in their history)."""
+    old = select(Meeting.id).where(col(Meeting.starts_at) < before)
+    result = session.execute(delete(Attendance).where(col(Attendance.meeting_id).in_(old)))
+    return result.rowcount or 0  # type: ignore[attr-defined]

@@ -2,9 +2,10 @@
 attendance, and a Team Centrum meeting a few working days ahead whose agenda is ready, so a
 demo always shows a werkoverleg that is being prepared. Only at the first start of a demo."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
-from sqlmodel import Session
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
 
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, Team
@@ -12,7 +13,16 @@ from app.config import LOCAL_TZ, Settings
 from app.meetings import agenda as agenda_service
 from app.meetings import attendance as attendance_service
 from app.meetings import calendar, service
-from app.meetings.models import Meeting, MeetingKind, MeetingRule, MeetingStatus
+from app.meetings.models import (
+    Agenda,
+    AgendaEntry,
+    AgendaEvent,
+    Attendance,
+    Meeting,
+    MeetingKind,
+    MeetingRule,
+    MeetingStatus,
+)
 from app.wiki import service as wiki_service
 
 HISTORY_MONTHS = 2
@@ -115,3 +125,24 @@ def prepare(session: Session, data: dict, settings: Settings, now: datetime) -> 
         ready += agenda_service.assemble(session, meeting, now) is not None
     return [f"Demo-overleggen: {len(rules)} vaste tijden, {held} eerdere overleggen met agenda en "
             f"aanwezigheid, {ready} agenda('s) klaar voor het komende overleg."]
+
+
+def history_start(now: datetime) -> date:
+    """The first day of the demo's history (the goals count from here)."""
+    first = now.astimezone(LOCAL_TZ).date().replace(day=1)
+    for _ in range(HISTORY_MONTHS):
+        first = (first - timedelta(days=1)).replace(day=1)
+    return first
+
+
+def reset(session: Session) -> int:
+    """Demo only: remove every meeting with its agenda and attendance (before a simulation
+    writes a new history)."""
+    agendas = select(Agenda.id)
+    session.execute(delete(AgendaEntry).where(col(AgendaEntry.agenda_id).in_(agendas)))
+    session.execute(delete(AgendaEvent).where(col(AgendaEvent.agenda_id).in_(agendas)))
+    session.execute(delete(Agenda))
+    session.execute(delete(Attendance))
+    removed = session.execute(delete(Meeting)).rowcount or 0  # type: ignore[attr-defined]
+    session.flush()
+    return removed

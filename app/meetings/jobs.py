@@ -3,7 +3,7 @@
 Every ten minutes, and once at start-up: plan the meetings ahead, assemble every agenda whose
 moment has come (after downtime too), and mail the agendas that are due. Each step is safe to
 run twice and in two processes at once: the database decides (unique keys, conditional
-updates), not timing. Once a night: clear expired sessions.
+updates), not timing.
 """
 
 import logging
@@ -11,13 +11,12 @@ import smtplib
 from collections.abc import Callable
 from datetime import datetime
 
-from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from app import clock
-from app.accounts import service as accounts_service
 from app.config import LOCAL_TZ, Settings
 from app.meetings import agenda as agenda_service
 from app.meetings import mail, service
@@ -91,32 +90,9 @@ def claim(session: Session, agenda: Agenda, column, value) -> bool:  # type: ign
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
-def prune(engine: Engine, settings: Settings) -> None:
-    with Session(engine) as session:
-        accounts_service.prune_expired(session, settings, clock.now())
-        session.commit()
-
-
-def _safely(job: Callable[[], object]) -> Callable[[], None]:
-    def run() -> None:
-        try:
-            job()
-        except Exception:  # a failed round is logged; the next round tries again
-            log.exception("Geplande taak mislukt")
-
-    return run
-
-
-def start(engine: Engine, settings: Settings) -> BackgroundScheduler:
-    scheduler = BackgroundScheduler(timezone=LOCAL_TZ)
+def register(scheduler: BaseScheduler, engine: Engine, settings: Settings, safely) -> None:  # type: ignore[no-untyped-def]
     scheduler.add_job(
-        _safely(lambda: tick(engine, settings)), "interval", minutes=TICK_MINUTES,
+        safely(lambda: tick(engine, settings)), "interval", minutes=TICK_MINUTES,
         next_run_time=datetime.now(LOCAL_TZ),  # at start-up: catch up after downtime
         id="werkoverleg", max_instances=1, coalesce=True,
     )
-    scheduler.add_job(
-        _safely(lambda: prune(engine, settings)), "cron", hour=3, minute=15,
-        id="opruimen", max_instances=1, coalesce=True,
-    )
-    scheduler.start()
-    return scheduler

@@ -31,6 +31,7 @@ class EntryKind(StrEnum):
     review = "review"  # an item past its review date (vakoverleg)
     search_gap = "search_gap"  # a query that found nothing (vakoverleg)
     point = "point"  # a free point the contactpersoon added
+    question = "question"  # an answered question of general interest
 
 
 KIND_LABELS = {MeetingKind.werkoverleg: "Werkoverleg", MeetingKind.vakoverleg: "Vakoverleg"}
@@ -110,7 +111,9 @@ class AgendaEntry(SQLModel, table=True):
     position: int
     kind: str = Field(sa_type=String(20))
     item_id: int | None = Field(default=None, foreign_key="item.id", index=True)
-    # A free point's title and text; a search gap's query.
+    # Retention may remove an old question; its agenda line keeps its text.
+    question_id: int | None = Field(default=None, foreign_key="question.id", ondelete="SET NULL")
+    # A free point's title and text; a search gap's query; a question and its answer.
     title: str = Field(default="", sa_type=String(200))
     text: str = Field(default="", sa_type=Text)
     prompt: str = Field(default="", sa_type=Text)

@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 
 from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as PField
+from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -287,3 +288,12 @@ def restore(session: Session, meeting: Meeting, now: datetime) -> Meeting:
     meeting.updated_at = now
     session.flush()
     return meeting
+
+
+def held_count(session: Session, kind: str, begin: datetime, end: datetime) -> int:
+    """How many meetings of a kind took place (not cancelled) between begin and end."""
+    return session.exec(
+        select(func.count()).select_from(Meeting)
+        .where(Meeting.kind == kind, Meeting.status == MeetingStatus.scheduled)
+        .where(col(Meeting.starts_at) >= begin, col(Meeting.starts_at) < end)
+    ).one()

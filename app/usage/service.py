@@ -2,18 +2,19 @@
 
 from datetime import date
 
+from sqlalchemy import delete, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from app import clock
 from app.accounts.models import User
-from app.db import utcnow
 from app.usage.models import UsageDay, UsageKind
 
 
 def record(session: Session, user: User, kind: UsageKind, day: date | None = None) -> None:
     """At most one row per person, day and kind, also when two requests race."""
-    values = {"user_id": user.id, "day": day or utcnow().date(), "kind": kind.value}
+    values = {"user_id": user.id, "day": day or clock.today(), "kind": kind.value}
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(insert(UsageDay).values(**values).on_conflict_do_nothing())
 
@@ -24,3 +25,19 @@ def days_used(session: Session, user: User) -> list[UsageDay]:
             select(UsageDay).where(UsageDay.user_id == user.id).order_by(col(UsageDay.day))
         )
     )
+
+
+def days_per_person(session: Session, user_ids, start: date, end: date) -> dict[int, int]:
+    """Per person: on how many days (start to end, both included) they searched or read."""
+    rows = session.exec(
+        select(UsageDay.user_id, func.count(func.distinct(UsageDay.day)))
+        .where(col(UsageDay.user_id).in_(user_ids), col(UsageDay.day) >= start, col(UsageDay.day) <= end)
+        .group_by(UsageDay.user_id)
+    ).all()
+    return dict(rows)  # type: ignore[arg-type]
+
+
+def prune(session: Session, before: date) -> int:
+    """Retention: forget usage days before a day."""
+    result = session.execute(delete(UsageDay).where(col(UsageDay.day) < before))
+    return result.rowcount or 0  # type: ignore[attr-defined]

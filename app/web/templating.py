@@ -30,6 +30,14 @@ def nl_date(value: date | datetime | None) -> str:
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
+SHORT_MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+
+
+def nl_short(value: date) -> str:
+    """"22 mrt": for chart axes."""
+    return f"{value.day} {SHORT_MONTHS[value.month - 1]}"
+
+
 def nl_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
@@ -79,6 +87,7 @@ def _template_dirs() -> list[Path]:
 templates = Jinja2Templates(directory=[str(p) for p in dict.fromkeys(_template_dirs())])
 templates.env.filters["nl_date"] = nl_date
 templates.env.filters["nl_datetime"] = nl_datetime
+templates.env.filters["nl_short"] = nl_short
 templates.env.filters["hyphenate"] = hyphenate
 templates.env.filters["nl_day"] = nl_day
 templates.env.filters["nl_time"] = nl_time

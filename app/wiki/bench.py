@@ -116,7 +116,7 @@ def fill(engine: Engine, count: int, progress: Callable[[int], None] | None = No
 def bench_client(engine: Engine) -> Iterator[tuple[TestClient, ServerTimer]]:
     from app.main import create_app
 
-    application = create_app()
+    application = create_app(run_scheduler=False)
 
     def session_override() -> Iterator[Session]:
         with Session(engine, expire_on_commit=False) as session:

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from app.accounts.models import Audience, Role, User
 from app.db import utcnow
 from app.errors import InputError
+from app.privacy import BSN_MESSAGE, find_bsn
 from app.wiki.models import (
     CONTENT_FIELDS,
     Item,
@@ -296,6 +297,13 @@ def _resolve_theme(session: Session, data: ItemIn) -> Theme:
     return theme
 
 
+def _check_privacy(data: ItemIn) -> None:
+    """No client data in the kennisbank: a BSN in any text of an item is refused."""
+    for field in ("title", "summary", "dossier_meaning", "body", "source_name"):
+        if find_bsn(getattr(data, field)):
+            raise WikiError(field, BSN_MESSAGE)
+
+
 def _check_dates(data: ItemIn) -> None:
     if data.valid_from and data.valid_until and data.valid_until < data.valid_from:
         raise WikiError("valid_until", "'Geldig tot' ligt vóór 'geldig vanaf'.")
@@ -352,6 +360,7 @@ def create_item(
 ) -> Item:
     theme = _resolve_theme(session, data)
     _check_dates(data)
+    _check_privacy(data)
     if data.slug:
         if data.slug in RESERVED_SLUGS:
             raise WikiError("slug", f"'{data.slug}' is gereserveerd; kies een andere korte naam.")
@@ -401,6 +410,7 @@ def update_item(
 ) -> Item:
     theme = _resolve_theme(session, data)
     _check_dates(data)
+    _check_privacy(data)
     _bump_version(session, item, data.version)
     for name, value in content_of(data).items():
         if name == "review_date" and value is None:
@@ -576,6 +586,14 @@ def index_rows(session: Session, item_ids: set[int] | None = None) -> list[Index
 def published_versions(session: Session) -> dict[str, int]:
     rows = session.exec(select(Item.slug, Item.version).where(Item.status == ItemStatus.published))
     return dict(rows.all())
+
+
+def count_current(session: Session, today: date) -> int:
+    """Published items whose review date has not passed."""
+    return session.exec(
+        select(func.count()).select_from(Item)
+        .where(Item.status == ItemStatus.published, col(Item.review_date) >= today)
+    ).one()
 
 
 def count_published(session: Session) -> int:

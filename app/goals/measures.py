@@ -1,0 +1,181 @@
+"""Computing a goal from what the product records. Every measure is one or two aggregate
+queries, so the dashboard stays fast with a thousand people and a year of records.
+
+Who counts: the active accounts that match the goal's group. Someone who joined after the
+start has a requirement in proportion to the part of the period they were there; someone who
+left (an account made inactive) no longer counts.
+"""
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import case, func
+from sqlmodel import Session, col, select
+
+from app import clock
+from app.accounts import service as accounts_service
+from app.config import LOCAL_TZ
+from app.goals.models import Appraisal, Goal, Measure, Milestone, TrainingFlag
+from app.meetings import attendance as attendance_service
+from app.meetings import service as meetings_service
+from app.meetings.models import MeetingKind
+from app.questions import service as questions_service
+from app.usage import service as usage_service
+from app.wiki import service as wiki_service
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(day.day, last))
+
+
+def deadline(goal: Goal) -> date:
+    return add_months(goal.start, goal.horizon_months)
+
+
+@dataclass
+class PersonCount:
+    user_id: int
+    name: str
+    team_id: int | None
+    count: int
+    required: int  # what the goal asks of this person by the deadline (pro rata)
+    met: bool
+    on_pace: bool
+
+
+@dataclass
+class Result:
+    value: float
+    population: int
+    on_pace: float  # the value the pace test uses (the share on pace, or the value itself)
+    persons: list[PersonCount] = field(default_factory=list)
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, LOCAL_TZ)
+
+
+def population(session: Session, group: dict, team_id: int | None = None):  # type: ignore[no-untyped-def]
+    """The goal's group: (persons, a subquery of their ids)."""
+    return accounts_service.active_people(
+        session, roles=group.get("roles"), functions=group.get("functions"), team_id=team_id)
+
+
+def _counts(session: Session, goal: Goal, people: list, ids, start: date, until: date) -> dict[int, int]:  # type: ignore[no-untyped-def]
+    """Per person: how often the goal's event happened between start and until (each domain
+    counts its own records; `ids` is a subquery of the people's ids)."""
+    begin, end = day_start(start), day_start(until + timedelta(days=1))
+    event = goal.params.get("event")
+    if event in ("werkoverleg_present", "werkoverleg_active"):
+        return attendance_service.counts_per_person(
+            session, ids, begin, end, kind=MeetingKind.werkoverleg, active_only=event == "werkoverleg_active")
+    if event == "consulted":
+        # Days on which someone searched or read, plus the questions they asked.
+        counts = usage_service.days_per_person(session, ids, start, until)
+        for user_id, n in questions_service.asked_per_person(session, ids, begin, end).items():
+            counts[user_id] = counts.get(user_id, 0) + n
+        return counts
+    if event == "questions_received":
+        teams = {p.team_id: p.id for p in people if p.team_id is not None}
+        received = questions_service.received_per_team(session, list(teams), begin, end, exclude_askers=ids)
+        return {teams[t]: n for t, n in received.items()}
+    raise ValueError(f"unknown event {event!r}")
+
+
+def _persons(session: Session, goal: Goal, today: date, team_id: int | None) -> Result:
+    """count_per_person and share_of_persons: the share of the group that reached its number."""
+    people, ids = population(session, goal.params.get("group", {}), team_id)
+    end = min(today, deadline(goal))
+    counts = _counts(session, goal, people, ids, goal.start, end)
+    total_days = max(1, (deadline(goal) - goal.start).days)
+    # "At least N times", or "more than N times" (that is: at least N + 1).
+    if goal.measure == Measure.count_per_person:
+        wanted = int(goal.params.get("min_count", 1))
+    else:
+        wanted = int(goal.params.get("more_than", 1)) + 1
+    persons = []
+    for person in people:
+        joined = max(goal.start, person.created_at.astimezone(LOCAL_TZ).date())
+        span = max(1, (deadline(goal) - joined).days)
+        required = max(1, math.ceil(wanted * min(1.0, span / total_days)))
+        elapsed = min(1.0, max(0.0, (today - joined).days / span))  # of this person's own period
+        count = counts.get(person.id, 0)  # type: ignore[call-overload]
+        on_pace = count >= math.ceil(required * elapsed)
+        persons.append(PersonCount(person.id, person.name, person.team_id, count, required,  # type: ignore[arg-type]
+                                   count >= required, on_pace))
+    n = len(persons)
+    value = sum(p.met for p in persons) / n if n else 0.0
+    pace = sum(p.on_pace for p in persons) / n if n else 0.0
+    return Result(value, n, pace, persons)
+
+
+def _meetings_held(session: Session, goal: Goal, today: date) -> Result:
+    """Meetings of a kind that took place (not cancelled, begun) between start and deadline."""
+    end = min(today, deadline(goal))
+    upto = min(clock.now(), day_start(end + timedelta(days=1)))
+    held = meetings_service.held_count(session, goal.params.get("kind", MeetingKind.vakoverleg),
+                                       day_start(goal.start), upto)
+    total_days = max(1, (deadline(goal) - goal.start).days)
+    elapsed = min(1.0, max(0.0, (today - goal.start).days / total_days))
+    # On pace: as many as a steady monthly rhythm would have held by now.
+    expected = math.floor(goal.target * elapsed)
+    return Result(float(held), held, goal.target if held >= expected else float(held))
+
+
+def _records(session: Session, goal: Goal, today: date, team_id: int | None) -> Result:
+    end = min(today, deadline(goal))
+    kind = goal.params.get("records")
+    if kind == "appraisals":
+        query = select(func.count(), func.coalesce(func.sum(case((col(Appraisal.discussed), 1), else_=0)), 0)).where(
+            col(Appraisal.held_on) >= goal.start, col(Appraisal.held_on) <= end)
+        if team_id is not None:
+            _, members = population(session, {}, team_id)
+            query = query.where(col(Appraisal.user_id).in_(members))
+    elif kind == "training":
+        query = select(func.count(), func.coalesce(func.sum(case((col(TrainingFlag.in_plan), 1), else_=0)), 0)).where(
+            col(TrainingFlag.flagged_on) >= goal.start, col(TrainingFlag.flagged_on) <= end)
+    else:
+        raise ValueError(f"unknown records {kind!r}")
+    total, yes = session.exec(query).one()
+    value = yes / total if total else 0.0
+    return Result(value, total, value)
+
+
+def _milestone(session: Session, goal: Goal, today: date) -> Result:
+    reached = session.exec(select(Milestone).where(Milestone.key == goal.params.get("key", goal.key))).first()
+    value = 1.0 if reached is not None and reached.reached_on <= min(today, deadline(goal)) else 0.0
+    return Result(value, 1, value)
+
+
+def _library(session: Session, goal: Goal, today: date) -> Result:
+    published = wiki_service.count_published(session)
+    if published < int(goal.params.get("min_items", 1)):
+        return Result(0.0, published, 0.0)  # not yet filled
+    value = wiki_service.count_current(session, today) / published
+    return Result(value, published, value)
+
+
+def compute(session: Session, goal: Goal, today: date, team_id: int | None = None) -> Result:
+    measure = goal.measure
+    if measure in (Measure.count_per_person, Measure.share_of_persons):
+        return _persons(session, goal, today, team_id)
+    if measure == Measure.meetings_held:
+        return _meetings_held(session, goal, today)
+    if measure == Measure.share_of_records:
+        return _records(session, goal, today, team_id)
+    if measure == Measure.milestone:
+        return _milestone(session, goal, today)
+    if measure == Measure.library_fresh:
+        return _library(session, goal, today)
+    raise ValueError(f"unknown measure {measure!r}")
+
+
+def per_team_possible(goal: Goal) -> bool:
+    return goal.measure in (Measure.count_per_person, Measure.share_of_persons) or (
+        goal.measure == Measure.share_of_records and goal.params.get("records") == "appraisals"
+    )
+

@@ -1,0 +1,279 @@
+"""The goals dashboard (/doelen), its CSV, the records it needs, and GET /api/v1/goals.
+
+Everyone sees the aggregates; a person sees their own progress; Kwaliteit also sees each
+person's; managers never a person's (DESIGN.md, privacy)."""
+
+import csv
+import io
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from app import clock
+from app.accounts import service as accounts_service
+from app.accounts.models import Role, Team, User
+from app.goals import measures, service
+from app.goals.models import GoalPublic, TrendPoint
+from app.web.deps import CsrfProtected, CurrentUser, EmptyIsNone, SessionDep
+from app.web.errors import field_errors
+from app.web.templating import render
+from app.wiki import service as wiki_service
+from app.wiki.models import MAX_INT
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/v1/goals", tags=["doelen"])
+TeamSlug = Annotated[str | None, EmptyIsNone, Query(max_length=80)]
+
+
+def _team(session: SessionDep, slug: str | None) -> Team | None:
+    if not slug:
+        return None
+    team = accounts_service.get_team_by_slug(session, slug)
+    if team is None:
+        raise HTTPException(404, "Dit team bestaat niet.")
+    return team
+
+
+def _dashboard(request: Request, session: SessionDep, user: User, team: Team | None, *,
+               errors: dict | None = None, typed: dict | None = None, status_code: int = 200) -> Response:
+    today = clock.today()
+    goals = service.list_goals(session)
+    views = [service.view(session, g, today, team.id if team else None) for g in goals]
+    teams = accounts_service.list_teams(session)
+    context = {
+        "views": views,
+        # Groups so small that their figure would point at persons: not for managers.
+        "hidden": {v.goal.key for v in views if service.too_small(v, user)},
+        "team": team,
+        "teams": teams,
+        "mine": service.progress_in(views, user, today) if team is None else service.my_progress(session, user, today),
+        "sees_persons": service.sees_persons(user),
+        # Kwaliteit only: per person goal, each person's count against what is asked of them.
+        "persons": {v.goal.key: v.result.persons for v in views if v.result.persons}
+        if service.sees_persons(user) else None,
+        "records_appraisals": service.records_appraisals(user),
+        "records_milestones": service.records_milestones(user),
+        "edits_goals": service.edits_goals(user),
+        "milestone": service.get_milestone(session),
+        "describe": service.describe,
+        "per_team": measures.per_team_possible,
+        "today": today,
+        "errors": errors or {},
+        "typed": typed or {},
+    }
+    return render(request, "goals.html", context, status_code)
+
+
+@pages.get("/doelen")
+def dashboard(request: Request, session: SessionDep, user: CurrentUser, team: TeamSlug = None) -> Response:
+    return _dashboard(request, session, user, _team(session, team))
+
+
+@pages.get("/doelen.csv")
+def dashboard_csv(session: SessionDep, user: CurrentUser, team: TeamSlug = None) -> Response:
+    """Aggregates per goal, and per team where a goal can be split: the same as the page."""
+    today = clock.today()
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(["doel", "groep", "team", "waarde", "doel_waarde", "behaald_aandeel", "aantal",
+                     "deadline", "op_schema"])
+    teams = accounts_service.list_teams(session)
+    chosen = _team(session, team)
+    for goal in service.list_goals(session):
+        rows = [(None, service.view(session, goal, today, chosen.id if chosen else None, trend=False))]
+        if chosen is None:
+            rows += service.team_views(session, goal, today, teams)
+        for row_team, shown in rows:
+            if shown is None or service.too_small(shown, user):
+                continue
+            writer.writerow([goal.key, goal.group, row_team.slug if row_team else (chosen.slug if chosen else "alle"),
+                             f"{shown.value:.3f}", f"{goal.target:g}", f"{shown.achieved:.3f}", shown.population,
+                             shown.deadline.isoformat(), "ja" if shown.on_track else "nee"])
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"content-disposition": f'attachment; filename="doelen-{today.isoformat()}.csv"'})
+
+
+@pages.get("/doelen/personen/{person_id}")
+def person_page(request: Request, session: SessionDep, user: CurrentUser,
+                person_id: Annotated[int, Path(ge=1, le=MAX_INT)]) -> Response:
+    if not service.may_see_person(user, person_id):
+        raise HTTPException(403, "De voortgang van een persoon ziet alleen die persoon zelf, en Kwaliteit.")
+    person = accounts_service.get_user(session, person_id)
+    if person is None:
+        raise HTTPException(404, "Deze persoon bestaat niet.")
+    context = {"person": person, "progress": service.my_progress(session, person, clock.today())}
+    return render(request, "goal_person.html", context)
+
+
+# --- records ---------------------------------------------------------------------------------
+
+
+@pages.get("/doelen/functioneringsgesprekken")
+def appraisals_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    return _appraisals(request, session, user)
+
+
+def _appraisals(request: Request, session: SessionDep, user: User, *, error: dict | None = None,
+                typed: dict | None = None, status_code: int = 200) -> Response:
+    if not service.records_appraisals(user):
+        raise HTTPException(403, "Alleen een leidinggevende legt functioneringsgesprekken vast.")
+    team = accounts_service.get_team(session, user.team_id) if user.team_id else None
+    people = [p for p in (accounts_service.team_members(session, team) if team else
+              accounts_service.active_users(session, roles=[Role.medewerker, Role.contactpersoon])) if p.id != user.id]
+    records = service.appraisals_by(session, user)
+    names = {p.id: p.name for p in accounts_service.users_by_id(session, {r.user_id for r in records}).values()}
+    context = {"people": people, "records": records, "names": names | {p.id: p.name for p in people},
+               "error": error or {}, "typed": typed or {}, "today": clock.today()}
+    return render(request, "appraisals.html", context, status_code)
+
+
+@pages.post("/doelen/functioneringsgesprekken", dependencies=[CsrfProtected])
+async def save_appraisal(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    try:
+        try:
+            person_id = int(form.get("person", ""))
+        except ValueError:
+            raise service.GoalError("person", "Kies de medewerker.") from None
+        person = accounts_service.get_user(session, person_id)
+        if person is None:
+            raise service.GoalError("person", "Kies de medewerker.")
+        try:
+            held_on = date.fromisoformat(form.get("held_on", ""))
+        except ValueError:
+            raise service.GoalError("held_on", "Vul de datum van het gesprek in (JJJJ-MM-DD).") from None
+        if form.get("discussed") not in ("ja", "nee"):
+            raise service.GoalError("discussed", "Kies ja of nee.")
+        service.record_appraisal(session, person, held_on, form["discussed"] == "ja", user, clock.today())
+    except service.GoalError as exc:
+        session.rollback()
+        return _appraisals(request, session, user, error={exc.field: exc.message}, typed=form, status_code=422)
+    return RedirectResponse("/doelen/functioneringsgesprekken?opgeslagen=1", status_code=303)
+
+
+@pages.post("/doelen/mt-akkoord", dependencies=[CsrfProtected])
+async def save_milestone(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    if not service.records_milestones(user):
+        raise HTTPException(403, "Alleen het MT of Kwaliteit legt het akkoord vast.")
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    try:
+        try:
+            reached = date.fromisoformat(form.get("reached_on", ""))
+        except ValueError:
+            raise service.GoalError("reached_on", "Vul de datum van het akkoord in (JJJJ-MM-DD).") from None
+        service.record_milestone(session, reached, form.get("note", ""), user, clock.today())
+    except service.GoalError as exc:
+        session.rollback()
+        return _dashboard(request, session, user, None, errors={"milestone": {exc.field: exc.message}},
+                          typed={"milestone": form}, status_code=422)
+    return RedirectResponse("/doelen?opgeslagen=1#mt-akkoord", status_code=303)
+
+
+@pages.get("/doelen/{key}/bewerken")
+def edit_goal_page(request: Request, session: SessionDep, user: CurrentUser, key: Annotated[str, Path(max_length=60)]) -> Response:
+    return _edit(request, session, user, key)
+
+
+def _edit(request: Request, session: SessionDep, user: User, key: str, *, errors: dict | None = None,
+          typed: dict | None = None, status_code: int = 200) -> Response:
+    if not service.edits_goals(user):
+        raise HTTPException(403, "Alleen Kwaliteit past de doelen aan.")
+    goal = service.get_goal(session, key)
+    if goal is None:
+        raise HTTPException(404, "Dit doel bestaat niet.")
+    percent = goal.measure not in ("meetings_held", "milestone")
+    values = typed or {"target": f"{goal.target * 100:g}" if percent else f"{goal.target:g}",
+                       "start": goal.start.isoformat(), "horizon_months": str(goal.horizon_months)}
+    context = {"goal": goal, "values": values, "errors": errors or {}, "percent": percent,
+               "deadline": measures.deadline(goal)}
+    return render(request, "goal_edit.html", context, status_code)
+
+
+@pages.post("/doelen/{key}/bewerken", dependencies=[CsrfProtected])
+async def save_goal(request: Request, session: SessionDep, user: CurrentUser, key: Annotated[str, Path(max_length=60)]) -> Response:
+    if not service.edits_goals(user):
+        raise HTTPException(403, "Alleen Kwaliteit past de doelen aan.")
+    goal = service.get_goal(session, key)
+    if goal is None:
+        raise HTTPException(404, "Dit doel bestaat niet.")
+    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+    percent = goal.measure not in ("meetings_held", "milestone")
+    try:
+        raw = form.get("target", "").replace(",", ".").rstrip("%").strip()
+        target = float(raw) / 100 if percent and raw else raw
+        data = service.GoalEdit.model_validate({"target": target, "start": form.get("start"),
+                                                "horizon_months": form.get("horizon_months")})
+        service.edit(session, goal, data)
+    except (ValueError, ValidationError) as exc:
+        session.rollback()
+        errors = field_errors(exc) if isinstance(exc, ValidationError) else {"target": "Vul een getal in."}
+        return _edit(request, session, user, key, errors=errors, typed=form, status_code=422)
+    except service.GoalError as exc:
+        session.rollback()
+        return _edit(request, session, user, key, errors={exc.field: exc.message}, typed=form, status_code=422)
+    return RedirectResponse(f"/doelen?opgeslagen=1#doel-{goal.key}", status_code=303)
+
+
+@pages.get("/doelen/opleiding")
+def training_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    if user.role != Role.kwaliteit:
+        raise HTTPException(403, "Alleen Kwaliteit houdt de agenda van Opleiding & Leren bij.")
+    flags = service.training_flags(session)
+    items = wiki_service.items_by_id(session, {f.item_id for f in flags})
+    return render(request, "training.html", {"flags": flags, "items": items})
+
+
+@pages.post("/doelen/opleiding", dependencies=[CsrfProtected])
+async def save_training(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    item = wiki_service.get_item(session, form.get("item", ""), user)
+    if item is None:
+        raise HTTPException(404, "Dit item bestaat niet.")
+    if user.role != Role.kwaliteit:
+        raise HTTPException(403, "Alleen Kwaliteit houdt de agenda van Opleiding & Leren bij.")
+    try:
+        if form.get("actie") == "agenderen":
+            service.flag_for_training(session, item.id, user, clock.today())  # type: ignore[arg-type]
+        else:
+            service.set_in_plan(session, item.id, form.get("in_plan") == "ja", user, clock.today())  # type: ignore[arg-type]
+    except service.GoalError as exc:
+        raise HTTPException(422, exc.message) from None
+    back = form.get("terug") or "/doelen/opleiding"
+    return RedirectResponse(back if back.startswith("/") and not back.startswith("//") else "/doelen/opleiding",
+                            status_code=303)
+
+
+# --- API -------------------------------------------------------------------------------------
+
+
+@api.get("", summary="De implementatiedoelen: stand, doel, deadline, trend; per team met ?team=")
+def list_goals(session: SessionDep, user: CurrentUser, team: TeamSlug = None) -> list[GoalPublic]:
+    chosen = _team(session, team)
+    today = clock.today()
+    out = []
+    for goal in service.list_goals(session):
+        shown = service.view(session, goal, today, chosen.id if chosen else None)
+        if service.too_small(shown, user):
+            continue  # too few people to show without pointing at persons
+        out.append(GoalPublic(
+            key=goal.key, group=goal.group, text=goal.text, how=goal.how, measure=goal.measure,
+            value=shown.value, target=goal.target, achieved=shown.achieved, population=shown.population,
+            start=goal.start, deadline=shown.deadline, due=shown.due, on_track=shown.on_track,
+            trend=[TrendPoint(day=s.day, value=s.value) for s in shown.trend],
+        ))
+    return out
+
+
+@api.get("/persons/{person_id}", summary="De voortgang van één persoon (die persoon zelf, of Kwaliteit)")
+def person_api(session: SessionDep, user: CurrentUser, person_id: Annotated[int, Path(ge=1, le=MAX_INT)]) -> list[dict]:
+    if not service.may_see_person(user, person_id):
+        raise HTTPException(403, "De voortgang van een persoon ziet alleen die persoon zelf, en Kwaliteit.")
+    person = accounts_service.get_user(session, person_id)
+    if person is None:
+        raise HTTPException(404, "Deze persoon bestaat niet.")
+    return [{"goal": p.goal.key, "count": p.mine.count, "required": p.mine.required, "met": p.mine.met,
+             "on_pace": p.mine.on_pace, "due": p.due} for p in service.my_progress(session, person, clock.today())]
+

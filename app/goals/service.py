@@ -1,0 +1,340 @@
+"""The implementation goals: loaded from content/goals.yaml, edited by Kwaliteit, computed
+(app/goals/measures.py), snapshotted daily for the trend; and the records only the goals need:
+appraisals, training flags, milestones. Who may see what follows DESIGN.md: a person sees
+their own progress, Kwaliteit everyone's, managers aggregates only."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from app.accounts.models import Role, User
+from app.db import utcnow
+from app.errors import InputError
+from app.goals import measures
+from app.goals.models import Appraisal, Goal, GoalSnapshot, Measure, Milestone, TrainingFlag
+
+MT_APPROVAL = "mt_approval"
+SMALL_GROUP = 3  # aggregates over fewer people are not shown to managers: they would be persons
+
+
+class GoalError(InputError):
+    """Input about goals and their records that is refused."""
+
+
+# --- who may see what ------------------------------------------------------------------------
+
+
+def sees_persons(user: User) -> bool:
+    """Per-person progress of others: Kwaliteit only (DESIGN.md, privacy)."""
+    return user.role == Role.kwaliteit
+
+
+def may_see_person(viewer: User, person_id: int) -> bool:
+    return viewer.id == person_id or sees_persons(viewer)
+
+
+def records_appraisals(user: User) -> bool:
+    return user.role == Role.leidinggevende
+
+
+def records_milestones(user: User) -> bool:
+    return user.role in (Role.management, Role.kwaliteit)
+
+
+def edits_goals(user: User) -> bool:
+    return user.role == Role.kwaliteit
+
+
+# --- the goals -------------------------------------------------------------------------------
+
+
+class GoalFile(BaseModel):
+    """One goal in content/goals.yaml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(pattern=r"^[a-z0-9_]+$", max_length=60)
+    group: str = Field(min_length=1, max_length=120)
+    text: str = Field(min_length=1)
+    how: str = ""
+    measure: Measure
+    params: dict = Field(default_factory=dict)
+    target: float = Field(gt=0)
+    horizon_months: int = Field(default=6, ge=1, le=60)
+    start: date | None = None
+
+
+def load_file(path: Path) -> list[GoalFile]:
+    entries = yaml.safe_load(path.read_text("utf-8")) or []
+    try:
+        return [GoalFile.model_validate(e) for e in entries]
+    except ValidationError as exc:
+        raise GoalError("goals", f"{path}: {exc}") from exc
+
+
+def seed(session: Session, entries: list[GoalFile], start: date) -> int:
+    """Add the goals that do not exist yet (by key); returns how many were added."""
+    known = {g.key for g in list_goals(session)}
+    added = 0
+    for position, entry in enumerate(entries):
+        if entry.key in known:
+            continue
+        session.add(Goal(
+            key=entry.key, position=position, group=entry.group, text=entry.text, how=entry.how,
+            measure=entry.measure, params=entry.params, target=entry.target,
+            horizon_months=entry.horizon_months, start=entry.start or start,
+        ))
+        added += 1
+    session.flush()
+    return added
+
+
+def list_goals(session: Session) -> list[Goal]:
+    return list(session.exec(select(Goal).order_by(Goal.position, Goal.id)))
+
+
+def get_goal(session: Session, key: str) -> Goal | None:
+    return session.exec(select(Goal).where(Goal.key == key)).first()
+
+
+class GoalEdit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    target: float = Field(gt=0, le=1000)
+    start: date
+    horizon_months: int = Field(ge=1, le=60)
+
+
+def edit(session: Session, goal: Goal, data: GoalEdit) -> Goal:
+    shares = goal.measure not in (Measure.meetings_held,)
+    if shares and data.target > 1:
+        raise GoalError("target", "Dit doel is een aandeel: vul een percentage tot en met 100 in.")
+    goal.target, goal.start, goal.horizon_months = data.target, data.start, data.horizon_months
+    goal.updated_at = utcnow()
+    session.add(goal)
+    session.flush()
+    return goal
+
+
+def set_all_starts(session: Session, start: date) -> None:
+    """The plan starts (demo, or a new municipality): every goal counts from this day."""
+    for goal in list_goals(session):
+        goal.start = start
+        session.add(goal)
+    session.flush()
+
+
+# --- computing and the trend -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Point:
+    day: date
+    value: float
+
+
+@dataclass
+class GoalView:
+    goal: Goal
+    value: float
+    population: int
+    achieved: float
+    deadline: date
+    due: bool
+    on_track: bool
+    trend: list[Point]
+    result: measures.Result
+
+
+def view(session: Session, goal: Goal, today: date, team_id: int | None = None, trend: bool = True) -> GoalView:
+    result = measures.compute(session, goal, today, team_id)
+    end = measures.deadline(goal)
+    due = today >= end
+    achieved = min(1.0, result.value / goal.target) if goal.target else 0.0
+    on_track = result.value >= goal.target if due else result.on_pace >= goal.target
+    return GoalView(
+        goal=goal, value=result.value, population=result.population, achieved=achieved,
+        deadline=end, due=due, on_track=on_track,
+        trend=snapshots(session, goal) if trend and team_id is None else [], result=result,
+    )
+
+
+def snapshots(session: Session, goal: Goal) -> list[Point]:
+    rows = session.exec(
+        select(GoalSnapshot.day, GoalSnapshot.value).where(GoalSnapshot.goal_id == goal.id)
+        .order_by(col(GoalSnapshot.day))
+    ).all()
+    return [Point(day, value) for day, value in rows]
+
+
+def snapshot_missing(session: Session, today: date) -> bool:
+    goals = list_goals(session)
+    if not goals:
+        return False
+    made = session.exec(select(GoalSnapshot.goal_id).where(GoalSnapshot.day == today)).all()
+    return len(set(made)) < len(goals)
+
+
+def snapshot(session: Session, today: date) -> int:
+    """Today's value of every goal, replacing an earlier one of today: safe to run twice."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    done = 0
+    for goal in list_goals(session):
+        result = measures.compute(session, goal, today)
+        statement = insert(GoalSnapshot).values(
+            goal_id=goal.id, day=today, value=result.value, population=result.population
+        )
+        session.execute(statement.on_conflict_do_update(
+            index_elements=["goal_id", "day"],
+            set_={"value": result.value, "population": result.population},
+        ))
+        done += 1
+    return done
+
+
+def summary(session: Session, today: date) -> str:
+    """One line per goal, for the vakoverleg's agenda: "Vakoverleggen: 3 van 6 (op schema)"."""
+    lines = []
+    for goal in list_goals(session):
+        shown = view(session, goal, today, trend=False)
+        state = "gehaald" if shown.achieved >= 1 else ("op schema" if shown.on_track else "loopt achter")
+        lines.append(f"{goal.group}: {describe(goal, shown.value)} ({state})")
+    return "\n".join(lines)
+
+
+def describe(goal: Goal, value: float) -> str:
+    """A goal's value for people: "3 van 6", "75% (doel 80%)", "akkoord"."""
+    if goal.measure == Measure.meetings_held:
+        return f"{value:.0f} van {goal.target:.0f}"
+    if goal.measure == Measure.milestone:
+        return "akkoord" if value >= 1 else "nog geen akkoord"
+    return f"{value * 100:.0f}% (doel {goal.target * 100:.0f}%)"
+
+
+def too_small(shown: GoalView, viewer: User) -> bool:
+    """A figure about persons or their records over fewer than three would point at persons:
+    only Kwaliteit sees it (and each person their own, under 'Uw voortgang')."""
+    return (not sees_persons(viewer) and measures.per_team_possible(shown.goal)
+            and shown.population < SMALL_GROUP)
+
+
+def team_views(session: Session, goal: Goal, today: date, teams: list) -> list[tuple[object, GoalView]]:  # type: ignore[type-arg]
+    """Per team, where the goal can be split by team."""
+    if not measures.per_team_possible(goal):
+        return []
+    return [(team, view(session, goal, today, team.id, trend=False)) for team in teams]
+
+
+@dataclass
+class Progress:
+    goal: Goal
+    mine: measures.PersonCount
+    due: bool
+
+
+def progress_in(views: list[GoalView], user: User, today: date) -> list[Progress]:
+    """This person's own counts, read from views already computed (no second count)."""
+    out = []
+    for shown in views:
+        mine = next((p for p in shown.result.persons if p.user_id == user.id), None)
+        if mine is not None:
+            out.append(Progress(shown.goal, mine, today >= shown.deadline))
+    return out
+
+
+def my_progress(session: Session, user: User, today: date) -> list[Progress]:
+    """This person's own count for every goal about persons they belong to."""
+    out = []
+    for goal in list_goals(session):
+        if goal.measure not in (Measure.count_per_person, Measure.share_of_persons):
+            continue
+        result = measures.compute(session, goal, today, user.team_id)
+        mine = next((p for p in result.persons if p.user_id == user.id), None)
+        if mine is not None:
+            out.append(Progress(goal, mine, today >= measures.deadline(goal)))
+    return out
+
+
+# --- the records only the goals need -----------------------------------------------------------
+
+
+def record_appraisal(session: Session, person: User, held_on: date, discussed: bool, by: User, today: date) -> Appraisal:
+    if not records_appraisals(by):
+        raise GoalError("person", "Alleen een leidinggevende legt functioneringsgesprekken vast.")
+    if by.team_id is not None and person.team_id != by.team_id:
+        raise GoalError("person", "Deze medewerker hoort niet bij uw team.")
+    if held_on > today:
+        raise GoalError("held_on", "Deze datum ligt in de toekomst.")
+    if held_on < today - timedelta(days=400):
+        raise GoalError("held_on", "Deze datum ligt te ver terug.")
+    appraisal = Appraisal(user_id=person.id, held_on=held_on, discussed=discussed, recorded_by_id=by.id)  # type: ignore[arg-type]
+    session.add(appraisal)
+    session.flush()
+    return appraisal
+
+
+def appraisals_by(session: Session, leader: User) -> list[Appraisal]:
+    return list(session.exec(
+        select(Appraisal).where(Appraisal.recorded_by_id == leader.id).order_by(col(Appraisal.held_on).desc())
+    ))
+
+
+def flag_for_training(session: Session, item_id: int, by: User, today: date) -> TrainingFlag:
+    if by.role != Role.kwaliteit:
+        raise GoalError("item", "Alleen Kwaliteit zet items op de agenda van Opleiding & Leren.")
+    found = session.exec(select(TrainingFlag).where(TrainingFlag.item_id == item_id)).first()
+    if found is not None:
+        return found
+    flag = TrainingFlag(item_id=item_id, flagged_on=today, flagged_by_id=by.id)  # type: ignore[arg-type]
+    session.add(flag)
+    session.flush()
+    return flag
+
+
+def set_in_plan(session: Session, item_id: int, in_plan: bool, by: User, today: date) -> TrainingFlag:
+    flag = session.exec(select(TrainingFlag).where(TrainingFlag.item_id == item_id)).first()
+    if flag is None:
+        raise GoalError("item", "Dit item staat niet op de agenda van Opleiding & Leren.")
+    if by.role != Role.kwaliteit:
+        raise GoalError("item", "Alleen Kwaliteit houdt dit bij.")
+    flag.in_plan, flag.in_plan_on = in_plan, (today if in_plan else None)
+    session.add(flag)
+    session.flush()
+    return flag
+
+
+def training_flags(session: Session) -> list[TrainingFlag]:
+    return list(session.exec(select(TrainingFlag).order_by(col(TrainingFlag.flagged_on).desc())))
+
+
+def flag_of(session: Session, item_id: int) -> TrainingFlag | None:
+    return session.exec(select(TrainingFlag).where(TrainingFlag.item_id == item_id)).first()
+
+
+def get_milestone(session: Session, key: str = MT_APPROVAL) -> Milestone | None:
+    return session.exec(select(Milestone).where(Milestone.key == key)).first()
+
+
+def record_milestone(session: Session, reached_on: date, note: str, by: User, today: date,
+                     key: str = MT_APPROVAL) -> Milestone:
+    if not records_milestones(by):
+        raise GoalError("reached_on", "Alleen het MT of Kwaliteit legt dit besluit vast.")
+    if reached_on > today:
+        raise GoalError("reached_on", "Deze datum ligt in de toekomst.")
+    milestone = get_milestone(session, key) or Milestone(key=key, reached_on=reached_on, recorded_by_id=by.id)  # type: ignore[arg-type]
+    milestone.reached_on, milestone.note, milestone.recorded_by_id = reached_on, note.strip()[:300], by.id  # type: ignore[assignment]
+    session.add(milestone)
+    session.flush()
+    return milestone
+
+
+def prune_appraisals(session: Session, before: date) -> int:
+    result = session.execute(delete(Appraisal).where(col(Appraisal.held_on) < before))
+    return result.rowcount or 0  # type: ignore[attr-defined]

@@ -1,0 +1,176 @@
+"""Questions: the page everyone asks on and the contactpersoon answers on, and the JSON API."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from app import clock
+from app.accounts import service as accounts_service
+from app.accounts.models import Role, User
+from app.privacy import BSN_MESSAGE
+from app.questions import service
+from app.questions.models import CHANNEL_LABELS, AnswerIn, Question, QuestionIn, QuestionPublic
+from app.web.deps import CsrfProtected, CurrentUser, SessionDep
+from app.web.errors import api_error, field_errors
+from app.web.templating import render
+from app.wiki import service as wiki_service
+from app.wiki.models import MAX_INT
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/v1/questions", tags=["vragen"])
+QuestionId = Annotated[int, Path(ge=1, le=MAX_INT)]
+
+
+def _page(request: Request, session: SessionDep, user: User, *, errors: dict | None = None,
+          typed: dict | None = None, status_code: int = 200) -> Response:
+    answering = user.role in (Role.contactpersoon, Role.kwaliteit)
+    mine = [q for q in service.listed(session, user) if q.asker_id == user.id]
+    team_questions = [q for q in service.listed(session, user) if q.asker_id != user.id] if answering else []
+    people = accounts_service.users_by_id(
+        session, {q.asker_id for q in mine + team_questions} | {q.answered_by_id for q in mine + team_questions if q.answered_by_id})
+    askers = []
+    if user.role == Role.contactpersoon and user.team_id is not None:
+        team = accounts_service.get_team(session, user.team_id)
+        askers = [u for u in accounts_service.team_members(session, team) if u.id != user.id] if team else []
+    elif user.role == Role.kwaliteit:
+        askers = accounts_service.active_users(session, roles=[Role.medewerker, Role.contactpersoon])
+    context = {
+        "mine": mine,
+        "team_questions": sorted(team_questions, key=lambda q: (q.answered_at is not None, -q.asked_at.timestamp())),
+        "people": people,
+        "answering": answering,
+        "askers": askers,
+        "themes": wiki_service.list_themes(session),
+        "themes_by_id": wiki_service.themes_by_id(session),
+        "items": wiki_service.recent_items(session, limit=200),
+        "channels": CHANNEL_LABELS,
+        "errors": errors or {},
+        "typed": typed or {},
+        "today": clock.today(),
+    }
+    return render(request, "questions.html", context, status_code)
+
+
+@pages.get("/vragen")
+def questions_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    return _page(request, session, user)
+
+
+def _form(form) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {k: str(v) for k, v in form.items() if isinstance(v, str)}
+
+
+@pages.post("/vragen", dependencies=[CsrfProtected])
+async def ask_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    typed = _form(await request.form())
+    values = {
+        "text": typed.get("text", ""), "theme": typed.get("theme") or None,
+        "channel": typed.get("channel") or "app", "asker": typed.get("asker") or None,
+        "asked_on": typed.get("asked_on") or None,
+    }
+    try:
+        data = QuestionIn.model_validate(values)
+        service.ask(session, data, user, clock.now())
+    except ValidationError as exc:
+        return _page(request, session, user, errors={"ask": field_errors(exc)}, typed={"ask": typed}, status_code=422)
+    except service.QuestionError as exc:
+        session.rollback()
+        return _page(request, session, user, errors={"ask": {exc.field: exc.message}}, typed={"ask": typed}, status_code=422)
+    return RedirectResponse("/vragen?verstuurd=1", status_code=303)
+
+
+def _question(session: SessionDep, user: User, question_id: int) -> Question:
+    question = service.get(session, question_id)
+    if question is None:
+        raise HTTPException(404, "Deze vraag bestaat niet.")
+    if not service.can_see(user, question):
+        raise HTTPException(403, "Deze vraag is niet aan u gesteld.")
+    return question
+
+
+@pages.post("/vragen/{question_id}/antwoord", dependencies=[CsrfProtected])
+async def answer_page(request: Request, session: SessionDep, user: CurrentUser, question_id: QuestionId) -> Response:
+    question = _question(session, user, question_id)
+    if not service.can_answer(user, question):
+        raise HTTPException(403, "Alleen de contactpersoon van het team of Kwaliteit beantwoordt deze vraag.")
+    typed = _form(await request.form())
+    key = f"q{question.id}"
+    values = {"answer": typed.get("answer", ""), "general_interest": typed.get("general_interest") == "on",
+              "item": typed.get("item") or None}
+    try:
+        service.answer(session, question, AnswerIn.model_validate(values), user, clock.now())
+    except ValidationError as exc:
+        return _page(request, session, user, errors={key: field_errors(exc)}, typed={key: typed}, status_code=422)
+    except service.QuestionError as exc:
+        session.rollback()
+        return _page(request, session, user, errors={key: {exc.field: exc.message}}, typed={key: typed}, status_code=422)
+    return RedirectResponse(f"/vragen?beantwoord={question.id}#vraag-{question.id}", status_code=303)
+
+
+@pages.post("/vragen/{question_id}/concept", dependencies=[CsrfProtected])
+def draft_page(request: Request, session: SessionDep, user: CurrentUser, question_id: QuestionId) -> Response:
+    question = _question(session, user, question_id)
+    try:
+        item = service.make_draft_item(session, question, user, clock.now())
+    except service.NotAllowed as exc:
+        raise HTTPException(403, str(exc)) from None
+    except service.QuestionError as exc:
+        session.rollback()
+        key = f"q{question.id}"
+        return _page(request, session, user, errors={key: {exc.field: exc.message}}, status_code=422)
+    if user.role == Role.kwaliteit:
+        return RedirectResponse(f"/items/{item.slug}/bewerken", status_code=303)
+    return RedirectResponse(f"/vragen?concept={question.id}#vraag-{question.id}", status_code=303)
+
+
+# --- API -------------------------------------------------------------------------------------
+
+
+def to_public(session: SessionDep, question: Question) -> QuestionPublic:
+    asker = accounts_service.get_user(session, question.asker_id)
+    team = accounts_service.get_team(session, question.team_id) if question.team_id else None
+    themes = wiki_service.themes_by_id(session)
+    item = wiki_service.items_by_id(session, {question.item_id}).get(question.item_id) if question.item_id else None
+    return QuestionPublic(
+        id=question.id, asker=asker.email if asker else "", team=team.slug if team else None,  # type: ignore[arg-type]
+        theme=themes[question.theme_id].slug if question.theme_id in themes else None,
+        channel=question.channel, text=question.text, asked_at=question.asked_at,
+        answer=question.answer, answered_at=question.answered_at,
+        general_interest=question.general_interest, item=item.slug if item else None,
+    )
+
+
+@api.get("", summary="Vragen: uw eigen; voor een contactpersoon die van het team; voor Kwaliteit alle")
+def list_questions(session: SessionDep, user: CurrentUser, open_only: bool = False) -> list[QuestionPublic]:
+    return [to_public(session, q) for q in service.listed(session, user, open_only=open_only)]
+
+
+@api.post(
+    "", status_code=201, summary="Een vraag stellen, of vastleggen voor een collega",
+    responses={422: {"description": "Bijvoorbeeld een BSN in de tekst (type 'bsn')"}},
+    dependencies=[CsrfProtected],
+)
+def post_question(session: SessionDep, user: CurrentUser, data: QuestionIn) -> QuestionPublic:
+    try:
+        question = service.ask(session, data, user, clock.now())
+    except service.QuestionError as exc:
+        kind = "bsn" if exc.message == BSN_MESSAGE else "invalid"
+        return api_error(422, exc.field, exc.message, kind)  # type: ignore[return-value]
+    return to_public(session, question)
+
+
+@api.put("/{question_id}/answer", summary="Een vraag beantwoorden (contactpersoon of Kwaliteit)",
+         dependencies=[CsrfProtected])
+def put_answer(session: SessionDep, user: CurrentUser, question_id: QuestionId, data: AnswerIn) -> QuestionPublic:
+    question = _question(session, user, question_id)
+    try:
+        service.answer(session, question, data, user, clock.now())
+    except service.NotAllowed as exc:
+        raise HTTPException(403, str(exc)) from None
+    except service.QuestionError as exc:
+        kind = "bsn" if exc.message == BSN_MESSAGE else "invalid"
+        return api_error(422, exc.field, exc.message, kind)  # type: ignore[return-value]
+    return to_public(session, question)
+

@@ -1,0 +1,232 @@
+"""Questions: asking and logging them, answering, linking them to an item or making a draft item
+of them, and who may see which (the asker, the team's contactpersoon, Kwaliteit)."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlalchemy import delete, func, or_
+from sqlmodel import Session, col, select
+
+from app.accounts import service as accounts_service
+from app.accounts.models import Role, Team, User
+from app.config import LOCAL_TZ
+from app.errors import InputError
+from app.privacy import BSN_MESSAGE, find_bsn
+from app.questions.models import AnswerIn, Question, QuestionIn
+from app.wiki import service as wiki_service
+from app.wiki.models import ItemIn, Theme
+
+
+class QuestionError(InputError):
+    """Input about questions that is refused."""
+
+
+class NotAllowed(Exception):
+    """This person may not do this with this question."""
+
+
+# --- who may do what -------------------------------------------------------------------------
+
+
+def can_log_for_others(user: User) -> bool:
+    return user.role in (Role.contactpersoon, Role.kwaliteit)
+
+
+def can_answer(user: User, question: Question) -> bool:
+    """The asker's contactpersoon, and Kwaliteit."""
+    if user.role == Role.kwaliteit:
+        return True
+    return user.role == Role.contactpersoon and user.team_id is not None and user.team_id == question.team_id
+
+
+def can_see(user: User, question: Question) -> bool:
+    return question.asker_id == user.id or can_answer(user, question)
+
+
+def visible_query(user: User):  # type: ignore[no-untyped-def]
+    """The questions this person may see: their own; their team's for a contactpersoon; all
+    for Kwaliteit. Managers see counts only (goals), never a question."""
+    query = select(Question)
+    if user.role == Role.kwaliteit:
+        return query
+    if user.role == Role.contactpersoon and user.team_id is not None:
+        return query.where(or_(Question.asker_id == user.id, Question.team_id == user.team_id))
+    return query.where(Question.asker_id == user.id)
+
+
+# --- asking ----------------------------------------------------------------------------------
+
+
+def _theme(session: Session, slug: str | None) -> Theme | None:
+    if not slug:
+        return None
+    theme = wiki_service.get_theme(session, slug)
+    if theme is None:
+        raise QuestionError("theme", f"Het thema '{slug}' bestaat niet.")
+    return theme
+
+
+def ask(session: Session, data: QuestionIn, by: User, now: datetime) -> Question:
+    """A question asked by `by`, or logged by a contactpersoon or Kwaliteit for a colleague."""
+    if not data.text:
+        raise QuestionError("text", "Schrijf uw vraag op.")
+    if find_bsn(data.text):
+        raise QuestionError("text", BSN_MESSAGE)
+    asker = by
+    if data.asker and data.asker.strip().lower() != by.email:
+        if not can_log_for_others(by):
+            raise QuestionError("asker", "U kunt alleen uw eigen vraag stellen.")
+        found = accounts_service.get_user_by_email(session, data.asker)
+        if found is None:
+            raise QuestionError("asker", f"Er is geen account met e-mailadres {data.asker}.")
+        if by.role == Role.contactpersoon and found.team_id != by.team_id:
+            raise QuestionError("asker", "Deze collega hoort niet bij uw team.")
+        asker = found
+    asked_at = now
+    if data.asked_on is not None:
+        if data.asked_on > now.astimezone(LOCAL_TZ).date():
+            raise QuestionError("asked_on", "Deze datum ligt in de toekomst.")
+        asked_at = min(now, datetime.combine(data.asked_on, time(12), LOCAL_TZ))
+    question = Question(
+        asker_id=asker.id, team_id=asker.team_id, logged_by_id=by.id,  # type: ignore[arg-type]
+        theme_id=(t.id if (t := _theme(session, data.theme)) else None),
+        channel=data.channel, text=data.text, asked_at=asked_at, created_at=now, updated_at=now,
+    )
+    session.add(question)
+    session.flush()
+    return question
+
+
+def answer(session: Session, question: Question, data: AnswerIn, by: User, now: datetime) -> Question:
+    if not can_answer(by, question):
+        raise NotAllowed("Alleen de contactpersoon van het team of Kwaliteit beantwoordt deze vraag.")
+    if not data.answer:
+        raise QuestionError("answer", "Schrijf een antwoord.")
+    if find_bsn(data.answer):
+        raise QuestionError("answer", BSN_MESSAGE)
+    item_id = None
+    if data.item:
+        item = wiki_service.get_item(session, data.item, by)
+        if item is None or item.status != "published":
+            raise QuestionError("item", "Kies een gepubliceerd item om naar te verwijzen.")
+        item_id = item.id
+    question.answer = data.answer
+    question.general_interest = data.general_interest
+    question.item_id = item_id
+    question.answered_at = question.answered_at or now
+    question.answered_by_id = by.id
+    question.updated_at = now
+    session.add(question)
+    session.flush()
+    return question
+
+
+def make_draft_item(session: Session, question: Question, by: User, now: datetime):  # type: ignore[no-untyped-def]
+    """Turn a question (and its answer) into a draft item for Kwaliteit to finish."""
+    if not can_answer(by, question):
+        raise NotAllowed("Alleen de contactpersoon van het team of Kwaliteit kan dit.")
+    if question.draft_item_id is not None:
+        raise QuestionError("draft", "Van deze vraag is al een concept-item gemaakt.")
+    if question.theme_id is None:
+        raise QuestionError("theme", "Kies eerst een thema voor deze vraag: een item hoort bij een thema.")
+    theme = wiki_service.themes_by_id(session)[question.theme_id]
+    title = question.text.split("\n")[0][:120].rstrip(" ?.") or "Vraag uit het team"
+    body = f"## De vraag\n\n{question.text}"
+    if question.answer:
+        body += f"\n\n## Het antwoord van de contactpersoon\n\n{question.answer}"
+    data = ItemIn(
+        title=title, summary="Nog invullen: waar gaat dit over, in één regel?", body=body,
+        dossier_meaning="Nog invullen: wat betekent dit voor het dossier?", theme=theme.slug,
+        status="draft", note="Concept gemaakt van een vraag uit het team",
+    )
+    item = wiki_service.create_item(session, data, by)
+    question.draft_item_id = item.id
+    question.updated_at = now
+    session.add(question)
+    session.flush()
+    return item
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def get(session: Session, question_id: int) -> Question | None:
+    return session.get(Question, question_id)
+
+
+def listed(
+    session: Session, viewer: User, *, team: Team | None = None, open_only: bool = False,
+    limit: int = 200,
+) -> list[Question]:
+    query = visible_query(viewer)
+    if team is not None:
+        query = query.where(Question.team_id == team.id)
+    if open_only:
+        query = query.where(col(Question.answered_at).is_(None))
+    return list(session.exec(query.order_by(col(Question.asked_at).desc(), col(Question.id).desc()).limit(limit)))
+
+
+def general_interest_answered(session: Session, team_id: int | None, since: datetime, until: datetime) -> list[Question]:
+    """Answered questions of general interest for a werkoverleg agenda (team_id None: all)."""
+    query = (
+        select(Question)
+        .where(Question.general_interest, col(Question.answered_at) > since, col(Question.answered_at) <= until)
+    )
+    if team_id is not None:
+        query = query.where(Question.team_id == team_id)
+    return list(session.exec(query.order_by(col(Question.answered_at), col(Question.id))))
+
+
+@dataclass
+class ThemeCount:
+    theme: str
+    count: int
+
+
+def counts_per_theme(session: Session, since: datetime, until: datetime) -> list[ThemeCount]:
+    """How many questions were asked per theme: the vakoverleg's question trend."""
+    rows = session.exec(
+        select(Question.theme_id, func.count())
+        .where(col(Question.asked_at) > since, col(Question.asked_at) <= until)
+        .group_by(Question.theme_id)
+    ).all()
+    themes = wiki_service.themes_by_id(session)
+    counts = [ThemeCount(themes[t].name if t in themes else "Zonder thema", n) for t, n in rows]
+    return sorted(counts, key=lambda c: (-c.count, c.theme))
+
+
+def asked_on(question: Question) -> date:
+    return question.asked_at.astimezone(LOCAL_TZ).date()
+
+
+def asked_per_person(session: Session, user_ids, begin: datetime, end: datetime) -> dict[int, int]:
+    """Per person: how many questions they asked between begin and end."""
+    rows = session.exec(
+        select(Question.asker_id, func.count())
+        .where(col(Question.asker_id).in_(user_ids), col(Question.asked_at) >= begin, col(Question.asked_at) < end)
+        .group_by(Question.asker_id)
+    ).all()
+    return dict(rows)  # type: ignore[arg-type]
+
+
+def received_per_team(
+    session: Session, team_ids: list[int], begin: datetime, end: datetime, exclude_askers  # type: ignore[no-untyped-def]
+) -> dict[int, int]:
+    """Per team: how many questions its members put to the contactpersoon (not counting those
+    asked by `exclude_askers`: the contactpersonen themselves)."""
+    if not team_ids:
+        return {}
+    rows = session.exec(
+        select(Question.team_id, func.count())
+        .where(col(Question.team_id).in_(team_ids), col(Question.asked_at) >= begin, col(Question.asked_at) < end)
+        .where(col(Question.asker_id).not_in(exclude_askers))
+        .group_by(Question.team_id)
+    ).all()
+    return dict(rows)  # type: ignore[arg-type]
+
+
+def prune(session: Session, before: datetime) -> int:
+    """Retention: remove questions asked before a moment (what was worth keeping has become
+    an item by then)."""
+    result = session.execute(delete(Question).where(col(Question.asked_at) < before))
+    return result.rowcount or 0  # type: ignore[attr-defined]

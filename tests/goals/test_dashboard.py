@@ -1,0 +1,158 @@
+"""/doelen as each role sees it (DESIGN.md, privacy), its CSV, the records pages, retention."""
+
+import csv
+import io
+from datetime import date, datetime, time, timedelta
+
+from bs4 import BeautifulSoup
+from sqlmodel import select
+
+from app import clock
+from app.accounts import service as accounts_service
+from app.accounts.models import Role
+from app.config import LOCAL_TZ, PROJECT_ROOT, Settings
+from app.goals import jobs, service
+from app.goals.models import Appraisal
+from app.meetings import attendance as attendance_service
+from app.meetings.models import Attendance, Meeting
+from app.questions import service as questions_service
+from app.questions.models import Question, QuestionIn
+from app.usage import service as usage_service
+from app.usage.models import UsageDay, UsageKind
+from tests.factories import login, make_meeting, make_user, post_form
+
+START = date(2027, 1, 4)
+TODAY = date(2027, 3, 1)
+
+
+def page(response) -> BeautifulSoup:  # type: ignore[no-untyped-def]
+    assert response.status_code in (200, 422), response.text[:500]
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def setting(db):  # type: ignore[no-untyped-def]
+    service.seed(db, service.load_file(PROJECT_ROOT / "content" / "goals.yaml"), START)
+    accounts_service.ensure_team(db, "noord", "Team Noord")
+    people = {name: make_user(db, Role.medewerker, team_slug="noord", function="klantbegeleider", name=name)
+              for name in ("Anna", "Bram", "Cor")}
+    people |= {
+        "cp": make_user(db, Role.contactpersoon, team_slug="noord", function="klantbegeleider", name="Carla"),
+        "kw": make_user(db, Role.kwaliteit, name="Kees"),
+        "lg": make_user(db, Role.leidinggevende, team_slug="noord", name="Lotte"),
+        "mt": make_user(db, Role.management, name="Marleen"),
+    }
+    for user in people.values():
+        user.created_at = datetime.combine(START - timedelta(days=10), time(9), LOCAL_TZ)
+        db.add(user)
+    with clock.frozen(datetime.combine(START + timedelta(days=20), time(9), LOCAL_TZ)):
+        meeting = make_meeting(db, accounts_service.get_team_by_slug(db, "noord"), days_ahead=0.05)
+    with clock.frozen(datetime.combine(START + timedelta(days=20), time(12), LOCAL_TZ)):
+        attendance_service.record_attendance(db, meeting, {people["Anna"].id: (True, True), people["cp"].id: (True, True)},
+                                             None, people["kw"], clock.now())
+    return people
+
+
+def test_each_role_sees_what_design_allows(client, db):
+    people = setting(db)
+    with clock.frozen(datetime.combine(TODAY, time(10), LOCAL_TZ)):
+        login(client, db, people["kw"])
+        kwaliteit = page(client.get("/doelen"))
+        persons = kwaliteit.select_one("#doel-klantbegeleiders_werkoverleg .kb-goal__persons")
+        assert persons is not None and "Anna" in persons.text and "Bram" in persons.text
+        # The contactpersoon goals are about one person: Kwaliteit sees the figure.
+        assert kwaliteit.select_one("#doel-contactpersoon_werkoverleg .kb-goal__number") is not None
+
+        for role in ("mt", "lg", "cp", "Anna"):
+            login(client, db, people[role])
+            shown = page(client.get("/doelen"))
+            assert shown.select(".kb-goal__persons") == [], role  # never another person's figures
+            assert "Bram" not in shown.text, role
+            card = shown.select_one("#doel-contactpersoon_werkoverleg")
+            assert card.select_one(".kb-goal__number") is None and "Te weinig mensen" in card.text, role
+            assert client.get(f"/doelen/personen/{people['Bram'].id}").status_code == 403, role
+            api = client.get(f"/api/v1/goals/persons/{people['Bram'].id}")
+            assert api.status_code == 403, role
+            assert client.get("/doelen/opleiding").status_code == 403, role
+        # A person sees their own progress, and only that.
+        login(client, db, people["Anna"])
+        own = page(client.get("/doelen"))
+        mine = own.select_one("#mijn-kop").find_next("ul").text
+        assert "Klantbegeleiders:" in mine and "1 keer; gevraagd: 5" in mine
+        assert client.get(f"/doelen/personen/{people['Anna'].id}").status_code == 200
+        login(client, db, people["kw"])
+        assert "Anna" in client.get(f"/doelen/personen/{people['Anna'].id}").text
+
+
+def test_api_and_csv_follow_the_same_rules(client, db):
+    people = setting(db)
+    with clock.frozen(datetime.combine(TODAY, time(10), LOCAL_TZ)):
+        for role, expected in (("mt", False), ("kw", True)):
+            token = accounts_service.create_api_token(db, people[role])
+            goals = client.get("/api/v1/goals", headers={"Authorization": f"Bearer {token}"}).json()
+            keys = {g["key"] for g in goals}
+            assert ("contactpersoon_werkoverleg" in keys) == expected, role
+            vak = next(g for g in goals if g["key"] == "vakoverleggen")
+            assert vak["target"] == 6 and vak["deadline"] == "2027-07-04" and vak["due"] is False
+        login(client, db, people["mt"])
+        rows = list(csv.reader(io.StringIO(client.get("/doelen.csv").text), delimiter=";"))
+        assert rows[0][:4] == ["doel", "groep", "team", "waarde"]
+        werk = [r for r in rows if r[0] == "klantbegeleiders_werkoverleg"]
+        assert [r[2] for r in werk] == ["alle", "noord"]
+        assert float(werk[0][3]) == 0.0 and werk[0][6] == "4"
+        assert not any(r[0] == "contactpersoon_werkoverleg" for r in rows)  # one person: not for managers
+        assert client.get("/doelen?team=nergens").status_code == 404
+
+
+def test_recording_appraisals_and_the_mt_approval(client, db):
+    people = setting(db)
+    with clock.frozen(datetime.combine(TODAY, time(10), LOCAL_TZ)):
+        token = login(client, db, people["lg"])
+        form = {"person": str(people["Bram"].id), "held_on": "2027-02-10", "discussed": "ja"}
+        assert post_form(client, "/doelen/functioneringsgesprekken", form, token).status_code == 303
+        refused = post_form(client, "/doelen/functioneringsgesprekken", {**form, "held_on": "2027-04-01"}, token)
+        assert page(refused).find(id="held_on-error").text == "Deze datum ligt in de toekomst."
+        assert page(refused).find(id="person").find("option", selected=True)["value"] == str(people["Bram"].id)
+        assert post_form(client, "/doelen/functioneringsgesprekken", {**form, "person": "abc"}, token).status_code == 422
+        assert post_form(client, "/doelen/functioneringsgesprekken", {**form, "discussed": ""}, token).status_code == 422
+        recorded = db.exec(select(Appraisal)).all()
+        assert [(a.user_id, a.discussed) for a in recorded] == [(people["Bram"].id, True)]
+        token = login(client, db, people["Anna"])
+        assert client.get("/doelen/functioneringsgesprekken").status_code == 403
+        token = login(client, db, people["mt"])
+        assert post_form(client, "/doelen/mt-akkoord", {"reached_on": "2027-01-20"}, token).status_code == 303
+        assert service.get_milestone(db).reached_on == date(2027, 1, 20)
+        bad = post_form(client, "/doelen/mt-akkoord", {"reached_on": "morgen"}, token)
+        assert bad.status_code == 422 and page(bad).find(id="reached-on-error") is not None
+
+
+def test_kwaliteit_edits_a_goal(client, db):
+    people = setting(db)
+    token = login(client, db, people["kw"])
+    url = "/doelen/functioneringsgesprekken/bewerken"
+    assert post_form(client, url, {"target": "85", "start": "2027-01-04", "horizon_months": "6"}, token).status_code == 303
+    assert service.get_goal(db, "functioneringsgesprekken").target == 0.85
+    bad = post_form(client, url, {"target": "veel", "start": "2027-01-04", "horizon_months": "6"}, token)
+    assert bad.status_code == 422 and page(bad).find(id="target").get("value") == "veel"
+    bad = post_form(client, url, {"target": "85", "start": "2027-01-04", "horizon_months": "0"}, token)
+    assert page(bad).find(id="horizon_months-error").text == "Vul minstens 1 in."
+    token = login(client, db, people["mt"])
+    assert post_form(client, url, {"target": "10", "start": "2027-01-04", "horizon_months": "6"}, token).status_code == 403
+
+
+def test_retention_removes_old_personal_records(db):
+    people = setting(db)
+    settings = Settings(secret_key="s" * 40, retention_months=13)
+    now = datetime(2028, 3, 1, 3, 0, tzinfo=LOCAL_TZ)
+    old, recent = date(2027, 1, 10), date(2027, 6, 1)
+    for day in (old, recent):
+        usage_service.record(db, people["Anna"], UsageKind.read, day)
+        with clock.frozen(datetime.combine(day, time(10), LOCAL_TZ)):
+            questions_service.ask(db, QuestionIn(text=f"Vraag van {day}"), people["Anna"], clock.now())
+        service.record_appraisal(db, people["Bram"], day, True, people["lg"], day)
+    with clock.frozen(now):
+        removed = jobs.retention(db, settings)
+    assert removed == 3 + 2  # a usage day, a question, an appraisal, and two people's January attendance
+    assert [u.day for u in db.exec(select(UsageDay)).all()] == [recent]
+    assert [q.text for q in db.exec(select(Question)).all()] == [f"Vraag van {recent}"]
+    assert [a.held_on for a in db.exec(select(Appraisal)).all()] == [recent]
+    assert db.exec(select(Attendance)).all() == [] and len(db.exec(select(Meeting)).all()) == 1  # the meeting stays

@@ -1,0 +1,146 @@
+"""Questions: asked in the app or logged by the contactpersoon, answered, put on the werkoverleg
+agenda when of general interest, turned into a draft item; and who sees which."""
+
+from datetime import datetime, timedelta
+
+from bs4 import BeautifulSoup
+
+from app import clock
+from app.accounts import service as accounts_service
+from app.accounts.models import Role
+from app.config import LOCAL_TZ
+from app.meetings import agenda as agenda_service
+from app.privacy import BSN_MESSAGE
+from app.questions import service
+from app.questions.models import AnswerIn, QuestionIn
+from app.wiki.models import ItemStatus
+from tests.factories import login, make_meeting, make_theme, make_user, post_form
+
+NOW = datetime(2027, 3, 1, 10, 0, tzinfo=LOCAL_TZ)
+
+
+def page(response) -> BeautifulSoup:  # type: ignore[no-untyped-def]
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def teams(db):  # type: ignore[no-untyped-def]
+    accounts_service.ensure_team(db, "noord", "Team Noord")
+    accounts_service.ensure_team(db, "zuid", "Team Zuid")
+    return {
+        "anna": make_user(db, Role.medewerker, team_slug="noord", name="Anna", function="klantbegeleider"),
+        "bram": make_user(db, Role.medewerker, team_slug="noord", name="Bram"),
+        "cp_noord": make_user(db, Role.contactpersoon, team_slug="noord", name="Carla"),
+        "cp_zuid": make_user(db, Role.contactpersoon, team_slug="zuid", name="Zeynep"),
+        "kw": make_user(db, Role.kwaliteit, name="Kees"),
+        "mt": make_user(db, Role.management, name="Marleen"),
+    }
+
+
+def test_asking_and_who_sees_it(client, db):
+    people = teams(db)
+    make_theme(db, slug="beslag", name="Beslag")
+    with clock.frozen(NOW):
+        token = login(client, db, people["anna"])
+        assert post_form(client, "/vragen", {"text": "Telt de vakantietoeslag mee?", "theme": "beslag"}, token).status_code == 303
+        question = service.listed(db, people["anna"])[0]
+        assert (question.team_id, question.channel) == (people["anna"].team_id, "app")
+        for who, sees in (("anna", True), ("bram", False), ("cp_noord", True), ("cp_zuid", False), ("kw", True), ("mt", False)):
+            assert (question in service.listed(db, people[who])) == sees, who
+        # Another team's contactpersoon cannot answer it.
+        token = login(client, db, people["cp_zuid"])
+        assert post_form(client, f"/vragen/{question.id}/antwoord", {"answer": "Ja."}, token).status_code == 403
+        token = login(client, db, people["bram"])
+        assert "Telt de vakantietoeslag mee?" not in client.get("/vragen").text
+
+
+def test_the_contactpersoon_logs_a_question_asked_by_phone(client, db):
+    people = teams(db)
+    with clock.frozen(NOW):
+        token = login(client, db, people["cp_noord"])
+        form = {"text": "Wat als de werkgever niet inhoudt?", "asker": people["bram"].email,
+                "channel": "telefoon", "asked_on": "2027-02-26"}
+        assert post_form(client, "/vragen", form, token).status_code == 303
+        logged = service.listed(db, people["bram"])[0]
+        assert (logged.asker_id, logged.logged_by_id, logged.channel) == (people["bram"].id, people["cp_noord"].id, "telefoon")
+        assert logged.asked_at.astimezone(LOCAL_TZ).date().isoformat() == "2027-02-26"
+        other = post_form(client, "/vragen", {**form, "asker": people["cp_zuid"].email}, token)
+        assert other.status_code == 422 and page(other).find(id="ask-asker-error").text == "Deze collega hoort niet bij uw team."
+        future = post_form(client, "/vragen", {**form, "asked_on": "2027-03-05"}, token)
+        assert page(future).find(id="ask-date-error").text == "Deze datum ligt in de toekomst."
+        assert page(future).find(id="ask-text").text == form["text"]  # nothing typed is lost
+        token = login(client, db, people["anna"])
+        mine = post_form(client, "/vragen", {**form, "asker": people["bram"].email}, token)
+        assert "U kunt alleen uw eigen vraag stellen." in page(mine).find(id="ask-errors").text
+
+
+def test_a_question_with_a_bsn_is_refused(client, db):
+    people = teams(db)
+    with clock.frozen(NOW):
+        token = login(client, db, people["anna"])
+        refused = post_form(client, "/vragen", {"text": "Inwoner 1234.56.782 heeft beslag, wat nu?"}, token)
+        assert refused.status_code == 422
+        assert page(refused).find(id="ask-text-error").text == BSN_MESSAGE
+        assert "1234.56.782" in page(refused).find(id="ask-text").text
+        api_token = accounts_service.create_api_token(db, people["anna"])
+        headers = {"Authorization": f"Bearer {api_token}"}
+        response = client.post("/api/v1/questions", json={"text": "BSN 123456782"}, headers=headers)
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["field"] == "text" and response.json()["detail"][0]["type"] == "bsn"
+        fine = client.post("/api/v1/questions", json={"text": "Zaak 123456789: hoe verder?"}, headers=headers)
+        assert fine.status_code == 201 and fine.json()["asker"] == people["anna"].email
+        assert [q["text"] for q in client.get("/api/v1/questions", headers=headers).json()] == ["Zaak 123456789: hoe verder?"]
+        missing = client.post("/api/v1/questions", json={"theme": "beslag"}, headers=headers)
+        assert missing.status_code == 422 and missing.json()["detail"][0]["field"] == "text"
+
+
+def test_answered_questions_of_general_interest_go_on_the_next_agenda(db):
+    people = teams(db)
+    theme = make_theme(db, slug="beslag", name="Beslag")
+    with clock.frozen(NOW - timedelta(days=10)):
+        asked = service.ask(db, QuestionIn(text="Telt de vakantietoeslag mee?", theme="beslag"), people["anna"], clock.now())
+        private = service.ask(db, QuestionIn(text="Mijn eigen dossiervraag"), people["bram"], clock.now())
+    with clock.frozen(NOW - timedelta(days=5)):
+        service.answer(db, asked, AnswerIn(answer="Ja, naar rato.", general_interest=True), people["cp_noord"], clock.now())
+        service.answer(db, private, AnswerIn(answer="Bel even."), people["cp_noord"], clock.now())
+        refused = None
+        try:
+            service.answer(db, asked, AnswerIn(answer="Ja."), people["cp_zuid"], clock.now())
+        except service.NotAllowed as exc:
+            refused = str(exc)
+        assert refused and "contactpersoon van het team" in refused
+    with clock.frozen(NOW):
+        werkoverleg = make_meeting(db, accounts_service.get_team_by_slug(db, "noord"), days_ahead=5)
+        other_team = make_meeting(db, accounts_service.get_team_by_slug(db, "zuid"), days_ahead=5)
+        vakoverleg = make_meeting(db, None, days_ahead=5)
+        lines = agenda_service.lines(db, agenda_service.assemble(db, werkoverleg, clock.now()))
+        assert [(line.entry.kind, line.entry.title, line.entry.text) for line in lines] == [
+            ("question", "Telt de vakantietoeslag mee?", "Ja, naar rato.")]
+        assert agenda_service.sections(lines)[0].heading == "Vragen uit het team"
+        assert agenda_service.lines(db, agenda_service.assemble(db, other_team, clock.now())) == []
+        vak = agenda_service.lines(db, agenda_service.assemble(db, vakoverleg, clock.now()))
+        trend = next(line for line in vak if line.entry.title == "Vragen aan de contactpersonen, per thema")
+        assert trend.entry.text == f"{theme.name}: 1; Zonder thema: 1"
+
+
+def test_turning_a_question_into_a_draft_item(client, db):
+    people = teams(db)
+    make_theme(db, slug="beslag", name="Beslag")
+    with clock.frozen(NOW):
+        without_theme = service.ask(db, QuestionIn(text="Vraag zonder thema"), people["anna"], clock.now())
+        with_theme = service.ask(db, QuestionIn(text="Telt de vakantietoeslag mee?\nIk twijfel.", theme="beslag"),
+                                 people["anna"], clock.now())
+        token = login(client, db, people["cp_noord"])
+        refused = post_form(client, f"/vragen/{without_theme.id}/concept", {}, token)
+        assert refused.status_code == 422 and "Kies eerst een thema" in refused.text
+        token = login(client, db, people["kw"])
+        made = post_form(client, f"/vragen/{with_theme.id}/concept", {}, token)
+        assert made.status_code == 303 and made.headers["location"].endswith("/bewerken")
+        db.refresh(with_theme)
+        editor = page(client.get(made.headers["location"]))
+        assert editor.find(id="title")["value"] == "Telt de vakantietoeslag mee"
+        assert "## De vraag" in editor.find(id="body").text
+        assert editor.find(id="status").find("option", selected=True)["value"] == ItemStatus.draft
+        again = post_form(client, f"/vragen/{with_theme.id}/concept", {}, token)
+        assert again.status_code == 422 and "al een concept-item" in again.text
+        token = login(client, db, people["anna"])
+        assert post_form(client, f"/vragen/{with_theme.id}/concept", {}, token).status_code == 403
