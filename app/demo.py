@@ -133,7 +133,8 @@ def simulate(engine: Engine, settings: Settings, months: int,
         goals_service.set_all_starts(session, start)
         people = _people(session, start, today)
         kwaliteit = accounts_service.users_with_role(session, Role.kwaliteit)
-        demo_people = [(u, "trouw") for u in accounts_service.active_users(session, roles=[Role.medewerker])
+        demo_people = [(u, "contactpersoon" if u.role == Role.contactpersoon else "trouw")
+                       for u in accounts_service.active_users(session, roles=[Role.medewerker, Role.contactpersoon])
                        if not u.email.endswith(SIMULATED)]
         everyone = people + demo_people
         _spread_items(session, start, today)

@@ -25,6 +25,33 @@ from app.usage import service as usage_service
 from app.wiki import service as wiki_service
 
 
+# What a person's count counts, in words for the person: (one, more) — "1 werkoverleg …".
+EVENT_LABELS = {
+    "werkoverleg_present": ("werkoverleg aanwezig", "werkoverleggen aanwezig"),
+    "werkoverleg_active": ("werkoverleg aanwezig en actief meegedaan",
+                           "werkoverleggen aanwezig en actief meegedaan"),
+    "consulted": ("keer geraadpleegd of een vraag gesteld", "keer geraadpleegd of een vraag gesteld"),
+    "questions_received": ("vraag van een collega ontvangen", "vragen van collega's ontvangen"),
+}
+PERSON_MEASURES = (Measure.count_per_person, Measure.share_of_persons)
+
+
+def per_person_key(goal: Goal) -> str | None:
+    """The parameter that holds what each person must reach: at least N, or more than N."""
+    if goal.measure == Measure.count_per_person:
+        return "min_count"
+    if goal.measure == Measure.share_of_persons:
+        return "more_than"
+    return None
+
+
+def wanted(goal: Goal) -> int:
+    """How many events a person needs over the whole period ("more than 1" is at least 2)."""
+    if goal.measure == Measure.count_per_person:
+        return max(1, int(goal.params.get("min_count", 1)))
+    return max(0, int(goal.params.get("more_than", 1))) + 1
+
+
 def add_months(day: date, months: int) -> date:
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
@@ -92,16 +119,12 @@ def _persons(session: Session, goal: Goal, today: date, team_id: int | None) -> 
     end = min(today, deadline(goal))
     counts = _counts(session, goal, people, ids, goal.start, end)
     total_days = max(1, (deadline(goal) - goal.start).days)
-    # "At least N times", or "more than N times" (that is: at least N + 1).
-    if goal.measure == Measure.count_per_person:
-        wanted = int(goal.params.get("min_count", 1))
-    else:
-        wanted = int(goal.params.get("more_than", 1)) + 1
+    needed = wanted(goal)
     persons = []
     for person in people:
         joined = max(goal.start, person.created_at.astimezone(LOCAL_TZ).date())
         span = max(1, (deadline(goal) - joined).days)
-        required = max(1, math.ceil(wanted * min(1.0, span / total_days)))
+        required = max(1, math.ceil(needed * min(1.0, span / total_days)))
         elapsed = min(1.0, max(0.0, (today - joined).days / span))  # of this person's own period
         count = counts.get(person.id, 0)  # type: ignore[call-overload]
         on_pace = count >= math.ceil(required * elapsed)
@@ -161,7 +184,7 @@ def _library(session: Session, goal: Goal, today: date) -> Result:
 
 def compute(session: Session, goal: Goal, today: date, team_id: int | None = None) -> Result:
     measure = goal.measure
-    if measure in (Measure.count_per_person, Measure.share_of_persons):
+    if measure in PERSON_MEASURES:
         return _persons(session, goal, today, team_id)
     if measure == Measure.meetings_held:
         return _meetings_held(session, goal, today)
@@ -175,7 +198,7 @@ def compute(session: Session, goal: Goal, today: date, team_id: int | None = Non
 
 
 def per_team_possible(goal: Goal) -> bool:
-    return goal.measure in (Measure.count_per_person, Measure.share_of_persons) or (
+    return goal.measure in PERSON_MEASURES or (
         goal.measure == Measure.share_of_records and goal.params.get("records") == "appraisals"
     )
 

@@ -59,6 +59,7 @@ def _dashboard(request: Request, session: SessionDep, user: User, team: Team | N
         "edits_goals": service.edits_goals(user),
         "milestone": service.get_milestone(session),
         "describe": service.describe,
+        "sources": {v.goal.key: service.sources(v.goal, user) for v in views},
         "per_team": measures.per_team_possible,
         "today": today,
         "errors": errors or {},
@@ -185,10 +186,12 @@ def _edit(request: Request, session: SessionDep, user: User, key: str, *, errors
     if goal is None:
         raise HTTPException(404, "Dit doel bestaat niet.")
     percent = goal.measure not in ("meetings_held", "milestone")
+    per_person = measures.per_person_key(goal)
     values = typed or {"target": f"{goal.target * 100:g}" if percent else f"{goal.target:g}",
-                       "start": goal.start.isoformat(), "horizon_months": str(goal.horizon_months)}
+                       "start": goal.start.isoformat(), "horizon_months": str(goal.horizon_months),
+                       "per_person": str(goal.params.get(per_person, "")) if per_person else ""}
     context = {"goal": goal, "values": values, "errors": errors or {}, "percent": percent,
-               "deadline": measures.deadline(goal)}
+               "per_person": per_person, "deadline": measures.deadline(goal)}
     return render(request, "goal_edit.html", context, status_code)
 
 
@@ -203,14 +206,18 @@ async def save_goal(request: Request, session: SessionDep, user: CurrentUser, ke
     percent = goal.measure not in ("meetings_held", "milestone")
     try:
         raw = form.get("target", "").replace(",", ".").rstrip("%").strip()
-        target = float(raw) / 100 if percent and raw else raw
+        try:
+            target = float(raw) / 100 if percent and raw else raw
+        except ValueError:
+            raise service.GoalError("target", "Vul een getal in.") from None
+        per_person = form.get("per_person", "").strip() if measures.per_person_key(goal) else ""
         data = service.GoalEdit.model_validate({"target": target, "start": form.get("start"),
-                                                "horizon_months": form.get("horizon_months")})
+                                                "horizon_months": form.get("horizon_months"),
+                                                "per_person": per_person or None})
         service.edit(session, goal, data)
-    except (ValueError, ValidationError) as exc:
+    except ValidationError as exc:
         session.rollback()
-        errors = field_errors(exc) if isinstance(exc, ValidationError) else {"target": "Vul een getal in."}
-        return _edit(request, session, user, key, errors=errors, typed=form, status_code=422)
+        return _edit(request, session, user, key, errors=field_errors(exc), typed=form, status_code=422)
     except service.GoalError as exc:
         session.rollback()
         return _edit(request, session, user, key, errors={exc.field: exc.message}, typed=form, status_code=422)

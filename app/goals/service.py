@@ -52,6 +52,31 @@ def edits_goals(user: User) -> bool:
     return user.role == Role.kwaliteit
 
 
+def sources(goal: Goal, viewer: User) -> list[tuple[str, str]]:
+    """Where this viewer can see the records a goal's figure is counted from (link, label)."""
+    links: list[tuple[str, str]] = []
+    if goal.measure in measures.PERSON_MEASURES:
+        if sees_persons(viewer):
+            links.append((f"#personen-{goal.key}", "de stand per persoon, hieronder"))
+        event = goal.params.get("event", "")
+        if event.startswith("werkoverleg"):
+            links.append(("/werkoverleg", "de werkoverleggen met hun aanwezigheid"))
+        elif event in ("consulted", "questions_received"):
+            links.append(("/vragen", "de vragen"))
+    elif goal.measure == Measure.meetings_held:
+        links.append((f"/werkoverleg?team={goal.params.get('kind', 'vakoverleg')}", "de vakoverleggen"))
+    elif goal.measure == Measure.share_of_records:
+        if goal.params.get("records") == "appraisals" and records_appraisals(viewer):
+            links.append(("/doelen/functioneringsgesprekken", "de gesprekken die u vastlegde"))
+        if goal.params.get("records") == "training" and sees_persons(viewer):
+            links.append(("/doelen/opleiding", "de agenda van Opleiding & Leren"))
+    elif goal.measure == Measure.library_fresh:
+        links.append(("/themas", "de thema's en hun items"))
+        if viewer.role == Role.kwaliteit:
+            links.append(("/controle", "de controlelijst"))
+    return links
+
+
 # --- the goals -------------------------------------------------------------------------------
 
 
@@ -110,12 +135,21 @@ class GoalEdit(BaseModel):
     target: float = Field(gt=0, le=1000)
     start: date
     horizon_months: int = Field(ge=1, le=60)
+    # For goals about persons: what each person must reach (at least N, or more than N).
+    per_person: int | None = Field(default=None, ge=0, le=1000)
 
 
 def edit(session: Session, goal: Goal, data: GoalEdit) -> Goal:
     shares = goal.measure not in (Measure.meetings_held,)
     if shares and data.target > 1:
         raise GoalError("target", "Dit doel is een aandeel: vul een percentage tot en met 100 in.")
+    if goal.measure == Measure.milestone and data.target != 1:
+        raise GoalError("target", "Een besluit is genomen of niet: het doel is 1.")
+    key = measures.per_person_key(goal)
+    if key is not None and data.per_person is not None:
+        if key == "min_count" and data.per_person < 1:
+            raise GoalError("per_person", "Vul minstens 1 in.")
+        goal.params = {**goal.params, key: data.per_person}  # a new dict: the JSON column notices
     goal.target, goal.start, goal.horizon_months = data.target, data.start, data.horizon_months
     goal.updated_at = utcnow()
     session.add(goal)
@@ -168,7 +202,8 @@ def view(session: Session, goal: Goal, today: date, team_id: int | None = None, 
 
 def snapshots(session: Session, goal: Goal) -> list[Point]:
     rows = session.exec(
-        select(GoalSnapshot.day, GoalSnapshot.value).where(GoalSnapshot.goal_id == goal.id)
+        select(GoalSnapshot.day, GoalSnapshot.value)
+        .where(GoalSnapshot.goal_id == goal.id, col(GoalSnapshot.day) >= goal.start)
         .order_by(col(GoalSnapshot.day))
     ).all()
     return [Point(day, value) for day, value in rows]
@@ -237,6 +272,22 @@ class Progress:
     goal: Goal
     mine: measures.PersonCount
     due: bool
+    deadline: date
+
+    @property
+    def counted(self) -> str:
+        """"3 werkoverleggen aanwezig en actief meegedaan"."""
+        one, more = measures.EVENT_LABELS.get(self.goal.params.get("event", ""), ("keer", "keer"))
+        return f"{self.mine.count} {one if self.mine.count == 1 else more}"
+
+    @property
+    def asked(self) -> str:
+        """What is asked of this person: "minstens 5", or "meer dan 1" (pro rata: a number)."""
+        if self.mine.required != measures.wanted(self.goal):
+            return f"minstens {self.mine.required} (naar rato: later begonnen)"
+        if self.goal.measure == Measure.share_of_persons:
+            return f"meer dan {self.mine.required - 1}"
+        return f"minstens {self.mine.required}"
 
 
 def progress_in(views: list[GoalView], user: User, today: date) -> list[Progress]:
@@ -245,7 +296,7 @@ def progress_in(views: list[GoalView], user: User, today: date) -> list[Progress
     for shown in views:
         mine = next((p for p in shown.result.persons if p.user_id == user.id), None)
         if mine is not None:
-            out.append(Progress(shown.goal, mine, today >= shown.deadline))
+            out.append(Progress(shown.goal, mine, today >= shown.deadline, shown.deadline))
     return out
 
 
@@ -253,12 +304,13 @@ def my_progress(session: Session, user: User, today: date) -> list[Progress]:
     """This person's own count for every goal about persons they belong to."""
     out = []
     for goal in list_goals(session):
-        if goal.measure not in (Measure.count_per_person, Measure.share_of_persons):
+        if goal.measure not in measures.PERSON_MEASURES:
             continue
         result = measures.compute(session, goal, today, user.team_id)
         mine = next((p for p in result.persons if p.user_id == user.id), None)
         if mine is not None:
-            out.append(Progress(goal, mine, today >= measures.deadline(goal)))
+            end = measures.deadline(goal)
+            out.append(Progress(goal, mine, today >= end, end))
     return out
 
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -23,28 +23,55 @@ api = APIRouter(prefix="/api/v1/questions", tags=["vragen"])
 QuestionId = Annotated[int, Path(ge=1, le=MAX_INT)]
 
 
+PER_PAGE = 20
+SHOW = {"open": False, "beantwoord": True, "alle": None}  # ?toon=: answered or not
+
+
 def _page(request: Request, session: SessionDep, user: User, *, errors: dict | None = None,
-          typed: dict | None = None, status_code: int = 200) -> Response:
-    answering = user.role in (Role.contactpersoon, Role.kwaliteit)
-    mine = [q for q in service.listed(session, user) if q.asker_id == user.id]
-    team_questions = [q for q in service.listed(session, user) if q.asker_id != user.id] if answering else []
+          typed: dict | None = None, focus: Question | None = None, status_code: int = 200) -> Response:
+    answering = service.can_log_for_others(user)
+    params = request.query_params
+    show = params.get("toon") if params.get("toon") in SHOW else "open"
+    themes = wiki_service.list_themes(session)
+    theme = next((t for t in themes if t.slug == params.get("thema")), None)
+    try:
+        page = max(1, min(10_000, int(params.get("page", "1"))))
+    except ValueError:
+        page = 1
+    mine = service.mine(session, user)
+    team_questions, total = ([], 0)
+    if answering:
+        team_questions, total = service.to_answer(
+            session, user, answered=SHOW[show], theme_id=theme.id if theme else None,
+            limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    if focus is not None and focus.asker_id != user.id and focus.id not in {q.id for q in team_questions}:
+        team_questions.insert(0, focus)  # the one whose answer was refused: keep what was typed
+    shown = mine + team_questions
     people = accounts_service.users_by_id(
-        session, {q.asker_id for q in mine + team_questions} | {q.answered_by_id for q in mine + team_questions if q.answered_by_id})
+        session, {q.asker_id for q in shown} | {q.answered_by_id for q in shown if q.answered_by_id})
     askers = []
     if user.role == Role.contactpersoon and user.team_id is not None:
         team = accounts_service.get_team(session, user.team_id)
         askers = [u for u in accounts_service.team_members(session, team) if u.id != user.id] if team else []
     elif user.role == Role.kwaliteit:
         askers = accounts_service.active_users(session, roles=[Role.medewerker, Role.contactpersoon])
+    linked = wiki_service.items_by_id(session, {q.item_id for q in shown if q.item_id})
     context = {
         "mine": mine,
-        "team_questions": sorted(team_questions, key=lambda q: (q.answered_at is not None, -q.asked_at.timestamp())),
+        "team_questions": team_questions,
+        "total": total,
+        "page": page,
+        "pages": max(1, -(-total // PER_PAGE)),
+        "show": show,
+        "theme": theme,
+        "open_count": service.to_answer(session, user, answered=False, limit=0)[1] if answering else 0,
         "people": people,
         "answering": answering,
         "askers": askers,
-        "themes": wiki_service.list_themes(session),
-        "themes_by_id": wiki_service.themes_by_id(session),
+        "themes": themes,
+        "themes_by_id": {t.id: t for t in themes},
         "items": wiki_service.recent_items(session, limit=200),
+        "linked": linked,
         "channels": CHANNEL_LABELS,
         "errors": errors or {},
         "typed": typed or {},
@@ -102,11 +129,14 @@ async def answer_page(request: Request, session: SessionDep, user: CurrentUser, 
     try:
         service.answer(session, question, AnswerIn.model_validate(values), user, clock.now())
     except ValidationError as exc:
-        return _page(request, session, user, errors={key: field_errors(exc)}, typed={key: typed}, status_code=422)
+        return _page(request, session, user, errors={key: field_errors(exc)}, typed={key: typed},
+                     focus=question, status_code=422)
     except service.QuestionError as exc:
         session.rollback()
-        return _page(request, session, user, errors={key: {exc.field: exc.message}}, typed={key: typed}, status_code=422)
-    return RedirectResponse(f"/vragen?beantwoord={question.id}#vraag-{question.id}", status_code=303)
+        return _page(request, session, user, errors={key: {exc.field: exc.message}}, typed={key: typed},
+                     focus=question, status_code=422)
+    show = typed.get("toon") if typed.get("toon") in SHOW else "open"
+    return RedirectResponse(f"/vragen?toon={show}&beantwoord={question.id}#vraag-{question.id}", status_code=303)
 
 
 @pages.post("/vragen/{question_id}/concept", dependencies=[CsrfProtected])
@@ -119,7 +149,8 @@ def draft_page(request: Request, session: SessionDep, user: CurrentUser, questio
     except service.QuestionError as exc:
         session.rollback()
         key = f"q{question.id}"
-        return _page(request, session, user, errors={key: {exc.field: exc.message}}, status_code=422)
+        return _page(request, session, user, errors={key: {exc.field: exc.message}}, focus=question,
+                     status_code=422)
     if user.role == Role.kwaliteit:
         return RedirectResponse(f"/items/{item.slug}/bewerken", status_code=303)
     return RedirectResponse(f"/vragen?concept={question.id}#vraag-{question.id}", status_code=303)
@@ -143,8 +174,12 @@ def to_public(session: SessionDep, question: Question) -> QuestionPublic:
 
 
 @api.get("", summary="Vragen: uw eigen; voor een contactpersoon die van het team; voor Kwaliteit alle")
-def list_questions(session: SessionDep, user: CurrentUser, open_only: bool = False) -> list[QuestionPublic]:
-    return [to_public(session, q) for q in service.listed(session, user, open_only=open_only)]
+def list_questions(
+    session: SessionDep, user: CurrentUser, open_only: bool = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 100, offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
+) -> list[QuestionPublic]:
+    """Newest first; page with `limit` and `offset`."""
+    return [to_public(session, q) for q in service.listed(session, user, open_only=open_only, limit=limit, offset=offset)]
 
 
 @api.post(

@@ -156,14 +156,42 @@ def get(session: Session, question_id: int) -> Question | None:
 
 def listed(
     session: Session, viewer: User, *, team: Team | None = None, open_only: bool = False,
-    limit: int = 200,
+    limit: int = 200, offset: int = 0,
 ) -> list[Question]:
     query = visible_query(viewer)
     if team is not None:
         query = query.where(Question.team_id == team.id)
     if open_only:
         query = query.where(col(Question.answered_at).is_(None))
-    return list(session.exec(query.order_by(col(Question.asked_at).desc(), col(Question.id).desc()).limit(limit)))
+    query = query.order_by(col(Question.asked_at).desc(), col(Question.id).desc())
+    return list(session.exec(query.offset(offset).limit(limit)))
+
+
+def mine(session: Session, user: User, limit: int = 50) -> list[Question]:
+    """The questions this person asked (or that were logged for them), newest first."""
+    return list(session.exec(
+        select(Question).where(Question.asker_id == user.id)
+        .order_by(col(Question.asked_at).desc(), col(Question.id).desc()).limit(limit)
+    ))
+
+
+def to_answer(
+    session: Session, viewer: User, *, answered: bool | None, theme_id: int | None = None,
+    limit: int = 20, offset: int = 0,
+) -> tuple[list[Question], int]:
+    """Colleagues' questions this contactpersoon or Kwaliteit answers: open (oldest first, so
+    nobody waits longest), answered, or all (newest first); and how many there are."""
+    query = visible_query(viewer).where(Question.asker_id != viewer.id)
+    if answered is not None:
+        query = query.where(col(Question.answered_at).is_not(None) if answered else col(Question.answered_at).is_(None))
+    if theme_id is not None:
+        query = query.where(Question.theme_id == theme_id)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    if answered is False:
+        order = (col(Question.asked_at), col(Question.id))
+    else:
+        order = (col(Question.asked_at).desc(), col(Question.id).desc())
+    return list(session.exec(query.order_by(*order).offset(offset).limit(limit))), total
 
 
 def general_interest_answered(session: Session, team_id: int | None, since: datetime, until: datetime) -> list[Question]:

@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,17 +67,18 @@ class LiveServer:
     env: dict[str, str]
     log: Path
 
-    def cli(self, *args: str, stdin: str = "") -> str:
+    def cli(self, *args: str, stdin: str = "", timeout: int = 120) -> str:
         done = subprocess.run(
             [sys.executable, "-m", "app.cli", *args], cwd=PROJECT_ROOT, env=self.env,
-            input=stdin, capture_output=True, text=True, timeout=120,
+            input=stdin, capture_output=True, text=True, timeout=timeout,
         )
         assert done.returncode == 0, done.stderr
         return done.stdout
 
 
-@pytest.fixture(scope="session")
-def live_server() -> Iterator[LiveServer]:
+@contextmanager
+def _serve(prepare: tuple[str, ...] | None = None) -> Iterator[LiveServer]:
+    """`kennisbank serve` on a fresh data folder; `prepare`: a CLI command to run first."""
     data_dir = Path(tempfile.mkdtemp(prefix="kb-browser-"))
     port = _free_port()
     env = {
@@ -91,13 +93,16 @@ def live_server() -> Iterator[LiveServer]:
     }
     env.pop("KENNISBANK_DATABASE_URL", None)
     log = data_dir / "server.log"
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-            cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
     url = f"http://127.0.0.1:{port}"
+    server = None
     try:
+        if prepare:
+            LiveServer(url, data_dir, env, log).cli(*prepare, timeout=600)
+        with log.open("w") as out:
+            server = subprocess.Popen(
+                [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+                cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 90
         while True:
             try:
@@ -108,14 +113,27 @@ def live_server() -> Iterator[LiveServer]:
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the service did not start:\n{log.read_text()}")
             time.sleep(0.25)
-        live = LiveServer(url, data_dir, env, log)
+        yield LiveServer(url, data_dir, env, log)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[LiveServer]:
+    with _serve() as live:
         live.cli("user", "add", SECOND_EDITOR, "--name", "Bram Tweede", "--role", "kwaliteit",
                  "--password-stdin", stdin=PASSWORD + "\n")
         yield live
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def simulated_server() -> Iterator[LiveServer]:
+    """The demo after `kennisbank demo simulate --months 6`: a half year of records."""
+    with _serve(("demo", "simulate", "--months", "6")) as live:
+        yield live
 
 
 @pytest.fixture(scope="session")

@@ -77,7 +77,7 @@ def test_each_role_sees_what_design_allows(client, db):
         login(client, db, people["Anna"])
         own = page(client.get("/doelen"))
         mine = own.select_one("#mijn-kop").find_next("ul").text
-        assert "Klantbegeleiders:" in mine and "1 keer; gevraagd: 5" in mine
+        assert "1 werkoverleg aanwezig en actief meegedaan; gevraagd: minstens 5 vóór 4 juli 2027" in " ".join(mine.split())
         assert client.get(f"/doelen/personen/{people['Anna'].id}").status_code == 200
         login(client, db, people["kw"])
         assert "Anna" in client.get(f"/doelen/personen/{people['Anna'].id}").text
@@ -133,10 +133,40 @@ def test_kwaliteit_edits_a_goal(client, db):
     assert service.get_goal(db, "functioneringsgesprekken").target == 0.85
     bad = post_form(client, url, {"target": "veel", "start": "2027-01-04", "horizon_months": "6"}, token)
     assert bad.status_code == 422 and page(bad).find(id="target").get("value") == "veel"
+    bad = post_form(client, url, {"target": "150", "start": "2027-01-04", "horizon_months": "6"}, token)
+    assert page(bad).find(id="target-error").text.startswith("Dit doel is een aandeel")
     bad = post_form(client, url, {"target": "85", "start": "2027-01-04", "horizon_months": "0"}, token)
     assert page(bad).find(id="horizon_months-error").text == "Vul minstens 1 in."
+    # What each person must reach is part of the goal too: "minimaal vijf keer".
+    url = "/doelen/klantbegeleiders_werkoverleg/bewerken"
+    form = {"target": "100", "start": "2027-01-04", "horizon_months": "6", "per_person": "4"}
+    assert page(client.get(url)).find(id="per_person")["value"] == "5"
+    assert post_form(client, url, form, token).status_code == 303
+    assert service.get_goal(db, "klantbegeleiders_werkoverleg").params["min_count"] == 4
+    bad = post_form(client, url, {**form, "per_person": "0"}, token)
+    assert bad.status_code == 422, bad.text[:300]
+    assert page(bad).find(id="per_person-error").text == "Vul minstens 1 in."
+    assert service.get_goal(db, "klantbegeleiders_werkoverleg").params["min_count"] == 4
     token = login(client, db, people["mt"])
     assert post_form(client, url, {"target": "10", "start": "2027-01-04", "horizon_months": "6"}, token).status_code == 403
+
+
+def test_each_figure_says_where_its_records_are(client, db):
+    people = setting(db)
+    with clock.frozen(datetime.combine(TODAY, time(10), LOCAL_TZ)):
+        login(client, db, people["kw"])
+        shown = page(client.get("/doelen"))
+        links = {a["href"] for a in shown.select("#doel-klantbegeleiders_werkoverleg .kb-goal__how a")}
+        assert links == {"#personen-klantbegeleiders_werkoverleg", "/werkoverleg"}
+        assert shown.find(id="personen-klantbegeleiders_werkoverleg") is not None
+        assert {a["href"] for a in shown.select("#doel-opleidingsplan .kb-goal__how a")} == {"/doelen/opleiding"}
+        assert {a["href"] for a in shown.select("#doel-vakoverleggen .kb-goal__how a")} == {"/werkoverleg?team=vakoverleg"}
+        for who, sees in (("lg", True), ("mt", False)):
+            login(client, db, people[who])
+            shown = page(client.get("/doelen"))
+            hrefs = {a["href"] for a in shown.select(".kb-goal__how a")}
+            assert ("/doelen/functioneringsgesprekken" in hrefs) == sees, who
+            assert not any(h.startswith("#personen-") for h in hrefs) and "/doelen/opleiding" not in hrefs, who
 
 
 def test_retention_removes_old_personal_records(db):

@@ -191,3 +191,10 @@ def test_editing_a_goal(db, plan):
     assert measures.deadline(vak) == date(2027, 7, 1)
     with pytest.raises(service.GoalError, match="percentage"):
         service.edit(db, goal(db, "raadplegen"), service.GoalEdit(target=80, start=START, horizon_months=6))
+
+
+def test_the_trend_starts_at_the_goals_start(db, plan):
+    service.snapshot(db, START - timedelta(days=2))  # before the plan began (a changed start date)
+    service.snapshot(db, START + timedelta(days=1))
+    trend = service.view(db, goal(db, "vakoverleggen"), START + timedelta(days=1)).trend
+    assert [p.day for p in trend] == [START + timedelta(days=1)]

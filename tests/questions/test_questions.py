@@ -144,3 +144,37 @@ def test_turning_a_question_into_a_draft_item(client, db):
         assert again.status_code == 422 and "al een concept-item" in again.text
         token = login(client, db, people["anna"])
         assert post_form(client, f"/vragen/{with_theme.id}/concept", {}, token).status_code == 403
+
+
+def test_the_contactpersoon_sees_open_questions_first_and_pages_through_the_rest(client, db):
+    people = teams(db)
+    make_theme(db, slug="beslag", name="Beslag")
+    with clock.frozen(NOW - timedelta(days=3)):
+        answered = service.ask(db, QuestionIn(text="Al beantwoord", theme="beslag"), people["anna"], clock.now())
+        service.answer(db, answered, AnswerIn(answer="Zo zit het."), people["cp_noord"], clock.now())
+    with clock.frozen(NOW - timedelta(days=2)):
+        oldest = service.ask(db, QuestionIn(text="De oudste open vraag"), people["bram"], clock.now())
+    for n in range(24):
+        with clock.frozen(NOW - timedelta(hours=24 - n)):
+            service.ask(db, QuestionIn(text=f"Open vraag {n}"), people["anna"], clock.now())
+    with clock.frozen(NOW):
+        token = login(client, db, people["cp_noord"])
+        first = page(client.get("/vragen"))
+        cards = first.select("#team-kop ~ ul .kb-question")
+        assert len(cards) == 20 and cards[0]["id"] == f"vraag-{oldest.id}"  # who waited longest
+        assert "25 vragen wachten op antwoord" in first.text and "Al beantwoord" not in first.text
+        second = page(client.get("/vragen?toon=open&page=2"))
+        assert len(second.select("#team-kop ~ ul .kb-question")) == 5
+        done = page(client.get("/vragen?toon=beantwoord&thema=beslag"))
+        card = done.find(id=f"vraag-{answered.id}")
+        assert "Zo zit het." in card.select_one(".kb-question__answer").text
+        assert card.select_one("details.kb-question__edit form") is not None  # the form is folded away
+        assert page(client.get("/vragen?toon=beantwoord&thema=onbekend")).find(id=f"vraag-{answered.id}")
+        # A refused answer to a question that is not on the first page keeps what was typed.
+        last = service.listed(db, people["anna"])[0]
+        refused = post_form(client, f"/vragen/{last.id}/antwoord", {"answer": "BSN 123456782", "toon": "open"}, token)
+        assert refused.status_code == 422
+        assert page(refused).find(id=f"answer-{last.id}").text == "BSN 123456782"
+        saved = post_form(client, f"/vragen/{last.id}/antwoord", {"answer": "Dat mag.", "toon": "open"}, token)
+        assert saved.headers["location"].startswith("/vragen?toon=open&beantwoord=")
+        assert "24 vragen wachten op antwoord" in page(client.get("/vragen")).text
