@@ -1,9 +1,11 @@
 """Client data stays out of the kennisbank: a BSN in a text is refused (DESIGN.md, AVG).
 
 A BSN is nine digits that pass the elfproef: 9·d1 + 8·d2 + … + 2·d8 − 1·d9 is a multiple of
-eleven (and not zero). People write it with or without dots or spaces (123456782,
-1234.56.782, 123 456 782); other nine-digit numbers, such as most phone and case numbers,
-pass.
+eleven (and not zero). People write it whole or in groups (123456782, 1234.56.782,
+123 456 782, 123-456-782, 123/456/782); other nine-digit numbers, such as most case
+numbers, pass, and so do phone numbers (ten digits in the Netherlands, and an international
+number's country code is never part of a BSN). An RSIN, a company's fiscal number, passes the
+same test and is refused too: it is rarely needed in a knowledge item.
 """
 
 import re
@@ -12,8 +14,14 @@ BSN_MESSAGE = (
     "Deze tekst lijkt een burgerservicenummer (BSN) te bevatten. Gegevens van inwoners horen "
     "niet in de Wiki-bibliotheek: haal het nummer weg en beschrijf de situatie zonder wie het is."
 )
-# A run of digits, single dots or spaces between them allowed.
-_RUN = re.compile(r"\d+(?:[ .]\d+)*")
+_DIGITS = re.compile(r"\d+")
+# What may stand between the groups of one number, by kind: a number is written with one kind.
+_SEPARATORS = (
+    ("space", re.compile(r"[ \t\u00a0\u202f]{1,3}")),
+    ("dot", re.compile(r"\.")),
+    ("dash", re.compile(r"[-\u2010\u2011\u2013]")),
+    ("slash", re.compile(r"/")),
+)
 _WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 
 
@@ -24,22 +32,40 @@ def passes_elfproef(digits: str) -> bool:
     return total != 0 and total % 11 == 0
 
 
-def find_bsn(text: str) -> str | None:
-    """The first BSN written in the text, as the writer wrote it; None if there is none.
+def _separator(gap: str) -> str | None:
+    for kind, pattern in _SEPARATORS:
+        if pattern.fullmatch(gap):
+            return kind
+    return None
 
-    Within a run of digit groups ("06 12345678 123456782"), every stretch of whole groups
-    with nine digits in all is a candidate, so a BSN typed next to another number is found.
+
+def find_bsn(text: str) -> str | None:
+    """The first BSN written in the text, as its nine digits; None if there is none.
+
+    Every stretch of whole digit groups joined by one kind of separator, nine digits in all,
+    is a candidate, so a BSN typed next to another number is found too.
     """
-    for run in _RUN.finditer(text or ""):
-        groups = re.split(r"[ .]", run.group())
-        for start in range(len(groups)):
-            digits = ""
-            for end in range(start, len(groups)):
-                digits += groups[end]
-                if len(digits) >= 9:
-                    break
-            if len(digits) == 9 and passes_elfproef(digits):
-                return digits
+    text = text or ""
+    groups = list(_DIGITS.finditer(text))
+    # joins[i]: the kind of separator between group i and i + 1 (None: not one number).
+    joins = [_separator(text[a.end():b.start()]) for a, b in zip(groups, groups[1:], strict=False)] + [None]
+    # Not a start: a country code (+31, 0031), the number after it, and the number after "(0)".
+    skip: set[int] = set()
+    for i, group in enumerate(groups):
+        before = text[:group.start()].rstrip(" \u00a0")
+        if before.endswith("+") or (group.group().startswith("00") and len(group.group()) == 4):
+            skip |= {i, i + 1}
+        elif before.endswith("(0)"):
+            skip.add(i)
+    for start in range(len(groups)):
+        if start in skip:
+            continue
+        digits, kind, end = groups[start].group(), joins[start], start
+        while len(digits) < 9 and kind is not None and joins[end] == kind:
+            end += 1
+            digits += groups[end].group()
+        if len(digits) == 9 and passes_elfproef(digits):
+            return digits
     return None
 
 

@@ -11,7 +11,8 @@ from tests.factories import login, make_theme, make_user, post_form
 
 @pytest.mark.parametrize("text", [
     "123456782", "BSN 123456782.", "bsn: 1234.56.782", "123 456 782", "nummer 12 34 56 782 graag",
-    "tel 06 12345678 en 111222333",
+    "tel 06 12345678 en 111222333", "123-456-782", "1234-56-782", "123/456/782",
+    "123\u00a0456\u00a0782", "123  456  782",
 ])
 def test_a_bsn_is_found_however_it_is_written(text):
     assert find_bsn(text) is not None
@@ -25,6 +26,9 @@ def test_a_bsn_is_found_however_it_is_written(text):
     "dossier 12345678",
     "bedrag € 1.234.567,89",
     "",
+    # International phone numbers whose national part is nine digits passing the elfproef.
+    "+31 6 12345683", "+31 20 1234567", "0031 6 12345683", "+31 (0)6 12345683",
+    "06-12345678",
 ])
 def test_other_numbers_pass(text):
     assert find_bsn(text) is None

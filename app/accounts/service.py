@@ -143,6 +143,13 @@ def users_by_id(session: Session, ids: set[int]) -> dict[int, User]:
     return {u.id: u for u in session.exec(select(User).where(col(User.id).in_(ids)))}  # type: ignore[misc]
 
 
+def team_of(session: Session, ids: set[int]) -> dict[int, int | None]:
+    """Each account's team (None: no team)."""
+    if not ids:
+        return {}
+    return dict(session.exec(select(User.id, User.team_id).where(col(User.id).in_(ids))).all())  # type: ignore[arg-type]
+
+
 def get_user(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
 

@@ -21,9 +21,12 @@ log = logging.getLogger("kennisbank.planner")
 
 def daily(engine: Engine, settings: Settings) -> list[str]:
     today = clock.today()
+    # Two transactions: retention still runs when a goal cannot be computed, and the other way.
+    with Session(engine) as session:
+        removed = retention(session, settings)
+        session.commit()
     with Session(engine) as session:
         snapped = goals_service.snapshot(session, today)
-        removed = retention(session, settings)
         session.commit()
     done = [f"Doelen vastgelegd voor {today:%d-%m-%Y}: {snapped}."]
     if removed:

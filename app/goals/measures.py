@@ -7,6 +7,7 @@ left (an account made inactive) no longer counts.
 """
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -77,13 +78,23 @@ class PersonCount:
 @dataclass
 class Result:
     value: float
-    population: int
+    population: int  # what the value is a share of: persons, records or items
     on_pace: float  # the value the pace test uses (the share on pace, or the value itself)
     persons: list[PersonCount] = field(default_factory=list)
+    # For figures about persons or their records: how many distinct persons, in all and per
+    # team (None: people without a team). The privacy rule for small groups reads these.
+    people: int = 0
+    team_people: dict[int | None, int] = field(default_factory=dict)
 
 
 def day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, LOCAL_TZ)
+
+
+def window_end(goal: Goal, today: date) -> date:
+    """The first day that no longer counts: tomorrow, or the deadline ("after six months":
+    the period is start up to, not including, the deadline)."""
+    return min(today + timedelta(days=1), deadline(goal))
 
 
 def population(session: Session, group: dict, team_id: int | None = None):  # type: ignore[no-untyped-def]
@@ -92,17 +103,17 @@ def population(session: Session, group: dict, team_id: int | None = None):  # ty
         session, roles=group.get("roles"), functions=group.get("functions"), team_id=team_id)
 
 
-def _counts(session: Session, goal: Goal, people: list, ids, start: date, until: date) -> dict[int, int]:  # type: ignore[no-untyped-def]
-    """Per person: how often the goal's event happened between start and until (each domain
-    counts its own records; `ids` is a subquery of the people's ids)."""
-    begin, end = day_start(start), day_start(until + timedelta(days=1))
+def _counts(session: Session, goal: Goal, people: list, ids, start: date, stop: date) -> dict[int, int]:  # type: ignore[no-untyped-def]
+    """Per person: how often the goal's event happened from start up to (not including) stop
+    (each domain counts its own records; `ids` is a subquery of the people's ids)."""
+    begin, end = day_start(start), day_start(stop)
     event = goal.params.get("event")
     if event in ("werkoverleg_present", "werkoverleg_active"):
         return attendance_service.counts_per_person(
             session, ids, begin, end, kind=MeetingKind.werkoverleg, active_only=event == "werkoverleg_active")
     if event == "consulted":
         # Days on which someone searched or read, plus the questions they asked.
-        counts = usage_service.days_per_person(session, ids, start, until)
+        counts = usage_service.days_per_person(session, ids, start, stop - timedelta(days=1))
         for user_id, n in questions_service.asked_per_person(session, ids, begin, end).items():
             counts[user_id] = counts.get(user_id, 0) + n
         return counts
@@ -116,14 +127,16 @@ def _counts(session: Session, goal: Goal, people: list, ids, start: date, until:
 def _persons(session: Session, goal: Goal, today: date, team_id: int | None) -> Result:
     """count_per_person and share_of_persons: the share of the group that reached its number."""
     people, ids = population(session, goal.params.get("group", {}), team_id)
-    end = min(today, deadline(goal))
-    counts = _counts(session, goal, people, ids, goal.start, end)
-    total_days = max(1, (deadline(goal) - goal.start).days)
+    end = deadline(goal)
+    counts = _counts(session, goal, people, ids, goal.start, window_end(goal, today))
+    total_days = max(1, (end - goal.start).days)
     needed = wanted(goal)
     persons = []
     for person in people:
         joined = max(goal.start, person.created_at.astimezone(LOCAL_TZ).date())
-        span = max(1, (deadline(goal) - joined).days)
+        if joined >= end or joined > today:
+            continue  # came after the period (or has not started yet): the goal is not about them
+        span = max(1, (end - joined).days)
         required = max(1, math.ceil(needed * min(1.0, span / total_days)))
         elapsed = min(1.0, max(0.0, (today - joined).days / span))  # of this person's own period
         count = counts.get(person.id, 0)  # type: ignore[call-overload]
@@ -133,13 +146,12 @@ def _persons(session: Session, goal: Goal, today: date, team_id: int | None) -> 
     n = len(persons)
     value = sum(p.met for p in persons) / n if n else 0.0
     pace = sum(p.on_pace for p in persons) / n if n else 0.0
-    return Result(value, n, pace, persons)
+    return Result(value, n, pace, persons, people=n, team_people=dict(Counter(p.team_id for p in persons)))
 
 
 def _meetings_held(session: Session, goal: Goal, today: date) -> Result:
     """Meetings of a kind that took place (not cancelled, begun) between start and deadline."""
-    end = min(today, deadline(goal))
-    upto = min(clock.now(), day_start(end + timedelta(days=1)))
+    upto = min(clock.now(), day_start(window_end(goal, today)))
     held = meetings_service.held_count(session, goal.params.get("kind", MeetingKind.vakoverleg),
                                        day_start(goal.start), upto)
     total_days = max(1, (deadline(goal) - goal.start).days)
@@ -150,33 +162,38 @@ def _meetings_held(session: Session, goal: Goal, today: date) -> Result:
 
 
 def _records(session: Session, goal: Goal, today: date, team_id: int | None) -> Result:
-    end = min(today, deadline(goal))
+    end = window_end(goal, today)
     kind = goal.params.get("records")
     if kind == "appraisals":
-        query = select(func.count(), func.coalesce(func.sum(case((col(Appraisal.discussed), 1), else_=0)), 0)).where(
-            col(Appraisal.held_on) >= goal.start, col(Appraisal.held_on) <= end)
+        within = (col(Appraisal.held_on) >= goal.start, col(Appraisal.held_on) < end)
+        query = select(func.count(), func.coalesce(func.sum(case((col(Appraisal.discussed), 1), else_=0)), 0)).where(*within)
+        persons = select(Appraisal.user_id).where(*within).distinct()
         if team_id is not None:
             _, members = population(session, {}, team_id)
             query = query.where(col(Appraisal.user_id).in_(members))
-    elif kind == "training":
+            persons = persons.where(col(Appraisal.user_id).in_(members))
+        teams = accounts_service.team_of(session, set(session.exec(persons).all()))
+        total, yes = session.exec(query).one()
+        value = yes / total if total else 0.0
+        return Result(value, total, value, people=len(teams), team_people=dict(Counter(teams.values())))
+    if kind == "training":
         query = select(func.count(), func.coalesce(func.sum(case((col(TrainingFlag.in_plan), 1), else_=0)), 0)).where(
-            col(TrainingFlag.flagged_on) >= goal.start, col(TrainingFlag.flagged_on) <= end)
-    else:
-        raise ValueError(f"unknown records {kind!r}")
-    total, yes = session.exec(query).one()
-    value = yes / total if total else 0.0
-    return Result(value, total, value)
+            col(TrainingFlag.flagged_on) >= goal.start, col(TrainingFlag.flagged_on) < end)
+        total, yes = session.exec(query).one()
+        value = yes / total if total else 0.0
+        return Result(value, total, value)
+    raise ValueError(f"unknown records {kind!r}")
 
 
 def _milestone(session: Session, goal: Goal, today: date) -> Result:
     reached = session.exec(select(Milestone).where(Milestone.key == goal.params.get("key", goal.key))).first()
-    value = 1.0 if reached is not None and reached.reached_on <= min(today, deadline(goal)) else 0.0
+    value = 1.0 if reached is not None and reached.reached_on < window_end(goal, today) else 0.0
     return Result(value, 1, value)
 
 
 def _library(session: Session, goal: Goal, today: date) -> Result:
     published = wiki_service.count_published(session)
-    if published < int(goal.params.get("min_items", 1)):
+    if published == 0 or published < int(goal.params.get("min_items", 1)):
         return Result(0.0, published, 0.0)  # not yet filled
     value = wiki_service.count_current(session, today) / published
     return Result(value, published, value)

@@ -40,13 +40,12 @@ def _team(session: SessionDep, slug: str | None) -> Team | None:
 def _dashboard(request: Request, session: SessionDep, user: User, team: Team | None, *,
                errors: dict | None = None, typed: dict | None = None, status_code: int = 200) -> Response:
     today = clock.today()
-    goals = service.list_goals(session)
-    views = [service.view(session, g, today, team.id if team else None) for g in goals]
+    views = service.board(session, user, today, team.id if team else None)
     teams = accounts_service.list_teams(session)
     context = {
         "views": views,
         # Groups so small that their figure would point at persons: not for managers.
-        "hidden": {v.goal.key for v in views if service.too_small(v, user)},
+        "hidden": {v.goal.key for v in views if v.hidden},
         "team": team,
         "teams": teams,
         "mine": service.progress_in(views, user, today) if team is None else service.my_progress(session, user, today),
@@ -83,12 +82,13 @@ def dashboard_csv(session: SessionDep, user: CurrentUser, team: TeamSlug = None)
                      "deadline", "op_schema"])
     teams = accounts_service.list_teams(session)
     chosen = _team(session, team)
-    for goal in service.list_goals(session):
-        rows = [(None, service.view(session, goal, today, chosen.id if chosen else None, trend=False))]
+    for shown in service.board(session, user, today, chosen.id if chosen else None, trend=False):
+        goal = shown.goal
+        rows: list = [(None, shown)]
         if chosen is None:
-            rows += service.team_views(session, goal, today, teams)
+            rows += service.team_views(session, goal, shown, user, today, teams)
         for row_team, shown in rows:
-            if shown is None or service.too_small(shown, user):
+            if shown.hidden:
                 continue
             writer.writerow([goal.key, goal.group, row_team.slug if row_team else (chosen.slug if chosen else "alle"),
                              f"{shown.value:.3f}", f"{goal.target:g}", f"{shown.achieved:.3f}", shown.population,
@@ -139,7 +139,7 @@ async def save_appraisal(request: Request, session: SessionDep, user: CurrentUse
             person_id = int(form.get("person", ""))
         except ValueError:
             raise service.GoalError("person", "Kies de medewerker.") from None
-        person = accounts_service.get_user(session, person_id)
+        person = accounts_service.get_user(session, person_id) if 1 <= person_id <= MAX_INT else None
         if person is None:
             raise service.GoalError("person", "Kies de medewerker.")
         try:
@@ -261,9 +261,9 @@ def list_goals(session: SessionDep, user: CurrentUser, team: TeamSlug = None) ->
     chosen = _team(session, team)
     today = clock.today()
     out = []
-    for goal in service.list_goals(session):
-        shown = service.view(session, goal, today, chosen.id if chosen else None)
-        if service.too_small(shown, user):
+    for shown in service.board(session, user, today, chosen.id if chosen else None):
+        goal = shown.goal
+        if shown.hidden:
             continue  # too few people to show without pointing at persons
         out.append(GoalPublic(
             key=goal.key, group=goal.group, text=goal.text, how=goal.how, measure=goal.measure,

@@ -3,6 +3,7 @@
 appraisals, training flags, milestones. Who may see what follows DESIGN.md: a person sees
 their own progress, Kwaliteit everyone's, managers aggregates only."""
 
+import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -20,7 +21,10 @@ from app.errors import InputError
 from app.goals import measures
 from app.goals.models import Appraisal, Goal, GoalSnapshot, Measure, Milestone, TrainingFlag
 
+log = logging.getLogger("kennisbank.doelen")
 MT_APPROVAL = "mt_approval"
+# A plan starts in this century: a start far off would break the date arithmetic of every job.
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 SMALL_GROUP = 3  # aggregates over fewer people are not shown to managers: they would be persons
 
 
@@ -93,7 +97,7 @@ class GoalFile(BaseModel):
     params: dict = Field(default_factory=dict)
     target: float = Field(gt=0)
     horizon_months: int = Field(default=6, ge=1, le=60)
-    start: date | None = None
+    start: date | None = Field(default=None, ge=EARLIEST, le=LATEST)
 
 
 def load_file(path: Path) -> list[GoalFile]:
@@ -133,7 +137,7 @@ class GoalEdit(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     target: float = Field(gt=0, le=1000)
-    start: date
+    start: date = Field(ge=EARLIEST, le=LATEST)
     horizon_months: int = Field(ge=1, le=60)
     # For goals about persons: what each person must reach (at least N, or more than N).
     per_person: int | None = Field(default=None, ge=0, le=1000)
@@ -185,6 +189,8 @@ class GoalView:
     on_track: bool
     trend: list[Point]
     result: measures.Result
+    # The figure would point at fewer than three persons: shown to Kwaliteit only (DESIGN.md).
+    hidden: bool = False
 
 
 def view(session: Session, goal: Goal, today: date, team_id: int | None = None, trend: bool = True) -> GoalView:
@@ -222,7 +228,12 @@ def snapshot(session: Session, today: date) -> int:
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     done = 0
     for goal in list_goals(session):
-        result = measures.compute(session, goal, today)
+        try:
+            with session.begin_nested():
+                result = measures.compute(session, goal, today)
+        except Exception:  # one goal that cannot be computed does not stop the others
+            log.exception("Doel %s niet berekend", goal.key)
+            continue
         statement = insert(GoalSnapshot).values(
             goal_id=goal.id, day=today, value=result.value, population=result.population
         )
@@ -235,10 +246,14 @@ def snapshot(session: Session, today: date) -> int:
 
 
 def summary(session: Session, today: date) -> str:
-    """One line per goal, for the vakoverleg's agenda: "Vakoverleggen: 3 van 6 (op schema)"."""
+    """One line per goal, for the vakoverleg's agenda: "Vakoverleggen: 3 van 6 (op schema)".
+    Anyone may read an agenda: figures about fewer than three persons are left out."""
     lines = []
-    for goal in list_goals(session):
-        shown = view(session, goal, today, trend=False)
+    for shown in board(session, None, today, trend=False):
+        goal = shown.goal
+        if shown.hidden:
+            lines.append(f"{goal.group}: te weinig mensen om een cijfer te tonen")
+            continue
         state = "gehaald" if shown.achieved >= 1 else ("op schema" if shown.on_track else "loopt achter")
         lines.append(f"{goal.group}: {describe(goal, shown.value)} ({state})")
     return "\n".join(lines)
@@ -253,18 +268,53 @@ def describe(goal: Goal, value: float) -> str:
     return f"{value * 100:.0f}% (doel {goal.target * 100:.0f}%)"
 
 
-def too_small(shown: GoalView, viewer: User) -> bool:
-    """A figure about persons or their records over fewer than three would point at persons:
-    only Kwaliteit sees it (and each person their own, under 'Uw voortgang')."""
-    return (not sees_persons(viewer) and measures.per_team_possible(shown.goal)
-            and shown.population < SMALL_GROUP)
+def suppressed_teams(result: measures.Result) -> set[int | None]:
+    """The teams whose figure would point at fewer than three persons: directly, or by
+    subtracting the teams shown from the total. People without a team are such a group too;
+    while the hidden groups hold fewer than three persons, the next smallest team is hidden."""
+    counts = result.team_people
+    hidden = {t for t, n in counts.items() if t is None or n < SMALL_GROUP}
+    hidden_people = sum(counts[t] for t in hidden)
+    shown = sorted((n, t) for t, n in counts.items() if t not in hidden)
+    while 0 < hidden_people < SMALL_GROUP and shown:
+        n, team_id = shown.pop(0)
+        hidden.add(team_id)
+        hidden_people += n
+    return hidden
 
 
-def team_views(session: Session, goal: Goal, today: date, teams: list) -> list[tuple[object, GoalView]]:  # type: ignore[type-arg]
-    """Per team, where the goal can be split by team."""
+def _hidden(goal: Goal, overall: GoalView, shown: GoalView, viewer: User | None, team_id: int | None) -> bool:
+    if (viewer is not None and sees_persons(viewer)) or not measures.per_team_possible(goal):
+        return False
+    if overall.result.people < SMALL_GROUP:
+        return True
+    return team_id is not None and (shown.result.people < SMALL_GROUP or team_id in suppressed_teams(overall.result))
+
+
+def board(session: Session, viewer: User | None, today: date, team_id: int | None = None,
+          trend: bool = True) -> list[GoalView]:
+    """Every goal as this viewer may see it (None: anyone), for all or for one team; a figure
+    that would point at persons is marked hidden, with its value left out."""
+    out = []
+    for goal in list_goals(session):
+        overall = view(session, goal, today, trend=trend)
+        shown = overall if team_id is None else view(session, goal, today, team_id, trend=False)
+        shown.hidden = _hidden(goal, overall, shown, viewer, team_id)
+        out.append(shown)
+    return out
+
+
+def team_views(session: Session, goal: Goal, overall: GoalView, viewer: User | None, today: date,
+               teams: list) -> list[tuple[object, GoalView]]:  # type: ignore[type-arg]
+    """Per team, where the goal can be split by team; the hidden ones marked."""
     if not measures.per_team_possible(goal):
         return []
-    return [(team, view(session, goal, today, team.id, trend=False)) for team in teams]
+    out = []
+    for team in teams:
+        shown = view(session, goal, today, team.id, trend=False)
+        shown.hidden = _hidden(goal, overall, shown, viewer, team.id)
+        out.append((team, shown))
+    return out
 
 
 @dataclass
@@ -380,6 +430,10 @@ def record_milestone(session: Session, reached_on: date, note: str, by: User, to
         raise GoalError("reached_on", "Alleen het MT of Kwaliteit legt dit besluit vast.")
     if reached_on > today:
         raise GoalError("reached_on", "Deze datum ligt in de toekomst.")
+    if reached_on < EARLIEST:
+        raise GoalError("reached_on", "Deze datum ligt te ver terug.")
+    if "\x00" in note:
+        raise GoalError("note", "Deze tekst bevat een ongeldig teken (NUL). Haal het weg.")
     milestone = get_milestone(session, key) or Milestone(key=key, reached_on=reached_on, recorded_by_id=by.id)  # type: ignore[arg-type]
     milestone.reached_on, milestone.note, milestone.recorded_by_id = reached_on, note.strip()[:300], by.id  # type: ignore[assignment]
     session.add(milestone)

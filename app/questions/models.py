@@ -42,8 +42,10 @@ class Question(SQLModel, table=True):
     answer: str = Field(default="", sa_type=Text)
     answered_at: datetime | None = None
     answered_by_id: int | None = Field(default=None, foreign_key="user.id")
-    # Of general interest: it goes on the team's next werkoverleg agenda.
+    # Of general interest: it goes on the team's next werkoverleg agenda (assembled after
+    # `shared_at`, the moment it was marked).
     general_interest: bool = False
+    shared_at: datetime | None = Field(default=None, index=True)
     item_id: int | None = Field(default=None, foreign_key="item.id")
     # The draft item Kwaliteit made of it.
     draft_item_id: int | None = Field(default=None, foreign_key="item.id")

@@ -2,7 +2,7 @@
 of them, and who may see which (the asker, the team's contactpersoon, Kwaliteit)."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import delete, func, or_
 from sqlmodel import Session, col, select
@@ -15,6 +15,9 @@ from app.privacy import BSN_MESSAGE, find_bsn
 from app.questions.models import AnswerIn, Question, QuestionIn
 from app.wiki import service as wiki_service
 from app.wiki.models import ItemIn, Theme
+
+
+LOG_BACK_DAYS = 90  # a question asked in person is logged within this many days
 
 
 class QuestionError(InputError):
@@ -86,6 +89,8 @@ def ask(session: Session, data: QuestionIn, by: User, now: datetime) -> Question
     if data.asked_on is not None:
         if data.asked_on > now.astimezone(LOCAL_TZ).date():
             raise QuestionError("asked_on", "Deze datum ligt in de toekomst.")
+        if data.asked_on < now.astimezone(LOCAL_TZ).date() - timedelta(days=LOG_BACK_DAYS):
+            raise QuestionError("asked_on", f"Leg vragen vast binnen {LOG_BACK_DAYS} dagen nadat ze gesteld zijn.")
         asked_at = min(now, datetime.combine(data.asked_on, time(12), LOCAL_TZ))
     question = Question(
         asker_id=asker.id, team_id=asker.team_id, logged_by_id=by.id,  # type: ignore[arg-type]
@@ -111,6 +116,10 @@ def answer(session: Session, question: Question, data: AnswerIn, by: User, now: 
             raise QuestionError("item", "Kies een gepubliceerd item om naar te verwijzen.")
         item_id = item.id
     question.answer = data.answer
+    if data.general_interest and not question.general_interest:
+        question.shared_at = now  # from now on it waits for the next werkoverleg agenda
+    elif not data.general_interest:
+        question.shared_at = None
     question.general_interest = data.general_interest
     question.item_id = item_id
     question.answered_at = question.answered_at or now
@@ -195,14 +204,15 @@ def to_answer(
 
 
 def general_interest_answered(session: Session, team_id: int | None, since: datetime, until: datetime) -> list[Question]:
-    """Answered questions of general interest for a werkoverleg agenda (team_id None: all)."""
+    """Answered questions marked of general interest in the window, for a werkoverleg agenda
+    (team_id None: all). Marked later than the first answer counts from that moment."""
     query = (
         select(Question)
-        .where(Question.general_interest, col(Question.answered_at) > since, col(Question.answered_at) <= until)
+        .where(Question.general_interest, col(Question.shared_at) > since, col(Question.shared_at) <= until)
     )
     if team_id is not None:
         query = query.where(Question.team_id == team_id)
-    return list(session.exec(query.order_by(col(Question.answered_at), col(Question.id))))
+    return list(session.exec(query.order_by(col(Question.shared_at), col(Question.id))))
 
 
 @dataclass

@@ -86,6 +86,7 @@ def upgrade() -> None:
     sa.Column('answered_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('answered_by_id', sa.Integer(), nullable=True),
     sa.Column('general_interest', sa.Boolean(), nullable=False),
+    sa.Column('shared_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('item_id', sa.Integer(), nullable=True),
     sa.Column('draft_item_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
@@ -102,6 +103,7 @@ def upgrade() -> None:
     with op.batch_alter_table('question', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_question_asked_at'), ['asked_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_question_asker_id'), ['asker_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_question_shared_at'), ['shared_at'], unique=False)
         batch_op.create_index('ix_question_team_asked', ['team_id', 'asked_at'], unique=False)
 
     op.create_table('training_flag',
@@ -130,6 +132,7 @@ def downgrade() -> None:
     op.drop_table('training_flag')
     with op.batch_alter_table('question', schema=None) as batch_op:
         batch_op.drop_index('ix_question_team_asked')
+        batch_op.drop_index(batch_op.f('ix_question_shared_at'))
         batch_op.drop_index(batch_op.f('ix_question_asker_id'))
         batch_op.drop_index(batch_op.f('ix_question_asked_at'))
 

@@ -186,3 +186,22 @@ def test_retention_removes_old_personal_records(db):
     assert [q.text for q in db.exec(select(Question)).all()] == [f"Vraag van {recent}"]
     assert [a.held_on for a in db.exec(select(Appraisal)).all()] == [recent]
     assert db.exec(select(Attendance)).all() == [] and len(db.exec(select(Meeting)).all()) == 1  # the meeting stays
+
+
+def test_bad_input_on_the_records_pages_is_refused_by_field(client, db):
+    people = setting(db)
+    with clock.frozen(datetime.combine(TODAY, time(10), LOCAL_TZ)):
+        token = login(client, db, people["lg"])
+        huge = post_form(client, "/doelen/functioneringsgesprekken",
+                         {"person": "9" * 30, "held_on": "2027-02-10", "discussed": "ja"}, token)
+        assert huge.status_code == 422 and page(huge).find(id="person-error").text == "Kies de medewerker."
+        token = login(client, db, people["mt"])
+        nul = post_form(client, "/doelen/mt-akkoord", {"reached_on": "2027-01-20", "note": "a\x00b"}, token)
+        assert nul.status_code in (400, 422) and service.get_milestone(db) is None
+        old = post_form(client, "/doelen/mt-akkoord", {"reached_on": "0001-01-01"}, token)
+        assert old.status_code == 422 and page(old).find(id="reached-on-error").text == "Deze datum ligt te ver terug."
+        token = login(client, db, people["kw"])
+        url = "/doelen/vakoverleggen/bewerken"
+        far = post_form(client, url, {"target": "6", "start": "9999-12-01", "horizon_months": "6"}, token)
+        assert far.status_code == 422 and page(far).find(id="start-error") is not None
+        assert client.get("/doelen").status_code == 200 and service.get_goal(db, "vakoverleggen").start == START

@@ -139,7 +139,8 @@ def test_consulting_and_questions_to_a_contactpersoon(db, plan):
         questions_service.ask(db, QuestionIn(text="Vraag van Eva"), p["eva"], clock.now())  # Team Zuid: no contactpersoon
     today = START + timedelta(days=30)
     consulted = {x.name: x.met for x in measures.compute(db, goal(db, "raadplegen"), today).persons}
-    assert consulted == {"Anna": True, "Bram": True, "Carla": False, "Cor": False, "Dirk": False, "Eva": False}
+    # Cor joins in month three: not counted before he is there.
+    assert consulted == {"Anna": True, "Bram": True, "Carla": False, "Dirk": False, "Eva": False}
     asked = measures.compute(db, goal(db, "contactpersoon_vraagbaak"), today)
     # Team Zuid has no contactpersoon: its questions count for nobody; Carla got two.
     assert [(x.name, x.count, x.met) for x in asked.persons] == [("Carla", 2, True)]
@@ -198,3 +199,66 @@ def test_the_trend_starts_at_the_goals_start(db, plan):
     service.snapshot(db, START + timedelta(days=1))
     trend = service.view(db, goal(db, "vakoverleggen"), START + timedelta(days=1)).trend
     assert [p.day for p in trend] == [START + timedelta(days=1)]
+
+
+def test_the_period_ends_before_the_deadline_and_latecomers_do_not_count(db, plan):
+    p = plan
+    end = measures.deadline(goal(db, "klantbegeleiders_werkoverleg"))  # 2027-07-04
+    for n in range(5):
+        werkoverleg(db, "noord", START + timedelta(days=30 * n + 7), [(p["anna"], True), (p["bram"], n < 4)])
+    werkoverleg(db, "noord", end, [(p["bram"], True)])  # on the deadline: after the half year
+    joined(db, make_user(db, Role.medewerker, team_slug="noord", function="klantbegeleider", name="Laat"),
+           end + timedelta(days=10))
+    later = end + timedelta(days=30)
+    result = measures.compute(db, goal(db, "klantbegeleiders_werkoverleg"), later)
+    by_name = {x.name: (x.count, x.met) for x in result.persons}
+    assert by_name["Anna"] == (5, True) and by_name["Bram"] == (4, False) and "Laat" not in by_name
+
+
+def test_a_library_goal_without_items_is_zero(db, plan):
+    library = goal(db, "bibliotheek_actueel")
+    library.params = {"min_items": 0}
+    assert service.view(db, library, START).value == 0.0
+
+
+def test_a_goal_that_cannot_be_computed_does_not_stop_the_others_or_retention(db, plan):
+    from app.goals.models import Goal
+
+    db.add(Goal(key="kapot", group="Test", text="Onbekende maat", measure="onbekend", params={},
+                target=1, start=START))
+    db.flush()
+    assert service.snapshot(db, START + timedelta(days=1)) == 10  # the ten good goals
+
+
+def test_small_groups_stay_hidden_also_by_subtraction(db, plan):
+    """Team Noord has three klantbegeleiders (with Carla); team Zuid's are Cor and Dirk: a
+    manager sees neither team, else Zuid follows from the total minus Noord."""
+    p = plan
+    today = START + timedelta(days=100)
+    werk = goal(db, "klantbegeleiders_werkoverleg")
+    overall = service.view(db, werk, today)
+    assert overall.result.team_people == {p["anna"].team_id: 3, p["dirk"].team_id: 2}
+    assert service.suppressed_teams(overall.result) == {p["anna"].team_id, p["dirk"].team_id}
+    shown = {v.goal.key: v.hidden for v in service.board(db, p["mt"], today)}
+    assert shown["klantbegeleiders_werkoverleg"] is False  # five people in all
+    noord = service.board(db, p["mt"], today, p["anna"].team_id)
+    assert next(v for v in noord if v.goal.key == "klantbegeleiders_werkoverleg").hidden
+    assert not any(v.hidden for v in service.board(db, p["kw"], today, p["anna"].team_id))
+    # Appraisals count persons, not records: three of one person point at that person.
+    for n in range(3):
+        service.record_appraisal(db, p["anna"], START + timedelta(days=10 + n), n > 0, p["lg"], today)
+    appraisals = next(v for v in service.board(db, p["mt"], today) if v.goal.key == "functioneringsgesprekken")
+    assert (appraisals.population, appraisals.result.people, appraisals.hidden) == (3, 1, True)
+    # The vakoverleg agenda, which anyone may read, leaves the hidden figures out.
+    lines = service.summary(db, today).splitlines()
+    assert "Leidinggevenden: te weinig mensen om een cijfer te tonen" in lines
+    assert any(line.startswith("Kwaliteitsmedewerkers: te weinig") for line in lines)
+
+
+def test_suppression_hides_the_next_smallest_team():
+    result = measures.Result(0.5, 12, 0.5, people=12, team_people={1: 2, 2: 3, 3: 7})
+    assert service.suppressed_teams(result) == {1, 2}  # 2 + 3 persons hidden: safe
+    result = measures.Result(0.5, 14, 0.5, people=14, team_people={1: 4, 2: 3, 3: 7})
+    assert service.suppressed_teams(result) == set()  # nothing small: all teams shown
+    result = measures.Result(0.5, 12, 0.5, people=12, team_people={None: 1, 2: 4, 3: 7})
+    assert service.suppressed_teams(result) == {None, 2}  # one person without a team

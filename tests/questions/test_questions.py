@@ -178,3 +178,29 @@ def test_the_contactpersoon_sees_open_questions_first_and_pages_through_the_rest
         saved = post_form(client, f"/vragen/{last.id}/antwoord", {"answer": "Dat mag.", "toon": "open"}, token)
         assert saved.headers["location"].startswith("/vragen?toon=open&beantwoord=")
         assert "24 vragen wachten op antwoord" in page(client.get("/vragen")).text
+
+
+def test_a_question_marked_of_general_interest_later_joins_the_next_agenda(db):
+    people = teams(db)
+    with clock.frozen(NOW - timedelta(days=40)):
+        question = service.ask(db, QuestionIn(text="Telt kinderbijslag mee?"), people["anna"], clock.now())
+        service.answer(db, question, AnswerIn(answer="Nee."), people["cp_noord"], clock.now())
+    with clock.frozen(NOW - timedelta(days=2)):  # a month later it turns out others ask it too
+        service.answer(db, question, AnswerIn(answer="Nee, nooit.", general_interest=True), people["cp_noord"], clock.now())
+    with clock.frozen(NOW):
+        meeting = make_meeting(db, accounts_service.get_team_by_slug(db, "noord"), days_ahead=5)
+        lines = agenda_service.lines(db, agenda_service.assemble(db, meeting, clock.now()))
+    assert [(line.entry.title, line.entry.text) for line in lines] == [("Telt kinderbijslag mee?", "Nee, nooit.")]
+
+
+def test_a_question_logged_long_after_it_was_asked_is_refused(db):
+    people = teams(db)
+    with clock.frozen(NOW):
+        data = QuestionIn(text="Oude vraag", asker=people["bram"].email, channel="telefoon",
+                          asked_on=(NOW - timedelta(days=400)).date())
+        try:
+            service.ask(db, data, people["cp_noord"], clock.now())
+        except service.QuestionError as exc:
+            assert exc.field == "asked_on"
+        else:
+            raise AssertionError("a date a year back was accepted")
