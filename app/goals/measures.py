@@ -25,7 +25,6 @@ from app.questions import service as questions_service
 from app.usage import service as usage_service
 from app.wiki import service as wiki_service
 
-
 # What a person's count counts, in words for the person: (one, more) — "1 werkoverleg …".
 EVENT_LABELS = {
     "werkoverleg_present": ("werkoverleg aanwezig", "werkoverleggen aanwezig"),

@@ -16,7 +16,6 @@ from app.questions.models import AnswerIn, Question, QuestionIn
 from app.wiki import service as wiki_service
 from app.wiki.models import ItemIn, Theme
 
-
 LOG_BACK_DAYS = 90  # a question asked in person is logged within this many days
 
 
