@@ -1,8 +1,9 @@
 """Render the main pages to docs/screenshots/ at desktop and phone width.
 
-Starts the service on a fresh data folder with the starter content and demo accounts, logs in
-as the demo kwaliteitsmedewerker and photographs each page, the infographic's print version
-and its poster. Needs the test extra and Debian's Chromium:
+Fills a fresh data folder with the starter content, the demo accounts and a simulated half year
+(`kennisbank demo simulate --months 6`), starts the service on it, logs in as the demo
+kwaliteitsmedewerker and photographs each page, the infographic's print version and its poster;
+then the goals as the MT sees them. Needs the test extra and Debian's Chromium:
     .venv/bin/pip install -e '.[test]' && .venv/bin/python scripts/screenshots.py
 """
 
@@ -35,6 +36,10 @@ PAGES = {
     "zoeken-tikfout": "/zoeken?q=kwijtscelding",
     "synoniemen": "/zoeken/synoniemen",
     "zoekanalyse": "/zoeken/analyse",
+    "vragen": "/vragen",
+    "doelen": "/doelen",
+    "doel-aanpassen": "/doelen/klantbegeleiders_werkoverleg/bewerken",
+    "opleiding-en-leren": "/doelen/opleiding",
 }
 
 
@@ -49,6 +54,8 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     data = tempfile.mkdtemp(prefix="kb-screens-")
     env = {**os.environ, "KENNISBANK_DATA_DIR": data, "KENNISBANK_COOKIE_SECURE": "false"}
+    subprocess.run([sys.executable, "-m", "app.cli", "demo", "simulate", "--months", "6"], cwd=ROOT,
+                   env=env, check=True, stdout=subprocess.DEVNULL)
     server = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -110,6 +117,16 @@ def main() -> None:
                     page.goto(poster_file.as_uri())
                     shoot(page, "poster-a3", full_page=False)
                 context.close()
+            context = browser.new_context(viewport={"width": WIDTHS["desktop"], "height": 900}, locale="nl-NL")
+            page = context.new_page()
+            page.goto(f"{base}/login")
+            page.fill("#email", "management@example.org")
+            page.fill("#password", "demo-wachtwoord")
+            page.get_by_role("button", name="Inloggen").click()
+            page.wait_for_url(f"{base}/")
+            page.goto(f"{base}/doelen")
+            shoot(page, "doelen-mt-desktop")
+            context.close()
             browser.close()
     finally:
         server.terminate()

@@ -8,6 +8,7 @@ left (an account made inactive) no longer counts.
 
 import math
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -123,6 +124,17 @@ def _counts(session: Session, goal: Goal, people: list, ids, start: date, stop: 
     raise ValueError(f"unknown event {event!r}")
 
 
+def _members(goal: Goal, today: date, people: list) -> Iterator[tuple[object, date]]:  # type: ignore[type-arg]
+    """The people the goal is about, with the day their period began: not those who came
+    after the period, or who have not started yet."""
+    end, began = deadline(goal), day_start(goal.start)
+    for person in people:
+        # Most were there from the start: a comparison is far cheaper than a time zone change.
+        joined = goal.start if person.created_at < began else person.created_at.astimezone(LOCAL_TZ).date()
+        if joined < end and joined <= today:
+            yield person, joined
+
+
 def _persons(session: Session, goal: Goal, today: date, team_id: int | None) -> Result:
     """count_per_person and share_of_persons: the share of the group that reached its number."""
     people, ids = population(session, goal.params.get("group", {}), team_id)
@@ -131,10 +143,7 @@ def _persons(session: Session, goal: Goal, today: date, team_id: int | None) -> 
     total_days = max(1, (end - goal.start).days)
     needed = wanted(goal)
     persons = []
-    for person in people:
-        joined = max(goal.start, person.created_at.astimezone(LOCAL_TZ).date())
-        if joined >= end or joined > today:
-            continue  # came after the period (or has not started yet): the goal is not about them
+    for person, joined in _members(goal, today, people):
         span = max(1, (end - joined).days)
         required = max(1, math.ceil(needed * min(1.0, span / total_days)))
         elapsed = min(1.0, max(0.0, (today - joined).days / span))  # of this person's own period
@@ -160,18 +169,25 @@ def _meetings_held(session: Session, goal: Goal, today: date) -> Result:
     return Result(float(held), held, goal.target if held >= expected else float(held))
 
 
+def _appraised(session: Session, goal: Goal, today: date) -> dict[int, int | None]:
+    """The persons with an appraisal in the period, and their teams."""
+    persons = select(Appraisal.user_id).where(
+        col(Appraisal.held_on) >= goal.start, col(Appraisal.held_on) < window_end(goal, today)).distinct()
+    return accounts_service.team_of(session, set(session.exec(persons).all()))
+
+
 def _records(session: Session, goal: Goal, today: date, team_id: int | None) -> Result:
     end = window_end(goal, today)
     kind = goal.params.get("records")
     if kind == "appraisals":
         within = (col(Appraisal.held_on) >= goal.start, col(Appraisal.held_on) < end)
         query = select(func.count(), func.coalesce(func.sum(case((col(Appraisal.discussed), 1), else_=0)), 0)).where(*within)
-        persons = select(Appraisal.user_id).where(*within).distinct()
         if team_id is not None:
             _, members = population(session, {}, team_id)
             query = query.where(col(Appraisal.user_id).in_(members))
-            persons = persons.where(col(Appraisal.user_id).in_(members))
-        teams = accounts_service.team_of(session, set(session.exec(persons).all()))
+        teams = _appraised(session, goal, today)
+        if team_id is not None:
+            teams = {user_id: t for user_id, t in teams.items() if t == team_id}
         total, yes = session.exec(query).one()
         value = yes / total if total else 0.0
         return Result(value, total, value, people=len(teams), team_people=dict(Counter(teams.values())))
@@ -211,6 +227,17 @@ def compute(session: Session, goal: Goal, today: date, team_id: int | None = Non
     if measure == Measure.library_fresh:
         return _library(session, goal, today)
     raise ValueError(f"unknown measure {measure!r}")
+
+
+def people_per_team(session: Session, goal: Goal, today: date) -> dict[int | None, int]:
+    """For a goal about persons or their records: how many persons it is about, per team
+    (None: without a team), without counting anything else (the privacy rule needs only this)."""
+    if goal.measure in PERSON_MEASURES:
+        people, _ = population(session, goal.params.get("group", {}))
+        return dict(Counter(person.team_id for person, _ in _members(goal, today, people)))
+    if goal.measure == Measure.share_of_records and goal.params.get("records") == "appraisals":
+        return dict(Counter(_appraised(session, goal, today).values()))
+    return {}
 
 
 def per_team_possible(goal: Goal) -> bool:

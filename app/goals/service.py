@@ -268,11 +268,11 @@ def describe(goal: Goal, value: float) -> str:
     return f"{value * 100:.0f}% (doel {goal.target * 100:.0f}%)"
 
 
-def suppressed_teams(result: measures.Result) -> set[int | None]:
-    """The teams whose figure would point at fewer than three persons: directly, or by
-    subtracting the teams shown from the total. People without a team are such a group too;
-    while the hidden groups hold fewer than three persons, the next smallest team is hidden."""
-    counts = result.team_people
+def suppressed_teams(counts: dict[int | None, int]) -> set[int | None]:
+    """The teams whose figure would point at fewer than three persons (`counts`: persons per
+    team): directly, or by subtracting the teams shown from the total. People without a team
+    are such a group too; while the hidden groups hold fewer than three persons, the next
+    smallest team is hidden."""
     hidden = {t for t, n in counts.items() if t is None or n < SMALL_GROUP}
     hidden_people = sum(counts[t] for t in hidden)
     shown = sorted((n, t) for t, n in counts.items() if t not in hidden)
@@ -283,12 +283,14 @@ def suppressed_teams(result: measures.Result) -> set[int | None]:
     return hidden
 
 
-def _hidden(goal: Goal, overall: GoalView, shown: GoalView, viewer: User | None, team_id: int | None) -> bool:
+def _hidden(goal: Goal, counts: dict[int | None, int], shown: GoalView, viewer: User | None,
+            team_id: int | None) -> bool:
+    """`counts`: the goal's persons per team (measures.people_per_team)."""
     if (viewer is not None and sees_persons(viewer)) or not measures.per_team_possible(goal):
         return False
-    if overall.result.people < SMALL_GROUP:
+    if sum(counts.values()) < SMALL_GROUP:
         return True
-    return team_id is not None and (shown.result.people < SMALL_GROUP or team_id in suppressed_teams(overall.result))
+    return team_id is not None and (shown.result.people < SMALL_GROUP or team_id in suppressed_teams(counts))
 
 
 def board(session: Session, viewer: User | None, today: date, team_id: int | None = None,
@@ -296,10 +298,13 @@ def board(session: Session, viewer: User | None, today: date, team_id: int | Non
     """Every goal as this viewer may see it (None: anyone), for all or for one team; a figure
     that would point at persons is marked hidden, with its value left out."""
     out = []
+    sees = viewer is not None and sees_persons(viewer)
     for goal in list_goals(session):
-        overall = view(session, goal, today, trend=trend)
-        shown = overall if team_id is None else view(session, goal, today, team_id, trend=False)
-        shown.hidden = _hidden(goal, overall, shown, viewer, team_id)
+        shown = view(session, goal, today, team_id, trend=trend)
+        if not sees and measures.per_team_possible(goal):
+            # The overall figure has the counts per team already; a team's needs them counted.
+            counts = shown.result.team_people if team_id is None else measures.people_per_team(session, goal, today)
+            shown.hidden = _hidden(goal, counts, shown, viewer, team_id)
         out.append(shown)
     return out
 
@@ -312,7 +317,7 @@ def team_views(session: Session, goal: Goal, overall: GoalView, viewer: User | N
     out = []
     for team in teams:
         shown = view(session, goal, today, team.id, trend=False)
-        shown.hidden = _hidden(goal, overall, shown, viewer, team.id)
+        shown.hidden = _hidden(goal, overall.result.team_people, shown, viewer, team.id)
         out.append((team, shown))
     return out
 
