@@ -169,10 +169,13 @@ def _meetings_held(session: Session, goal: Goal, today: date) -> Result:
     return Result(float(held), held, goal.target if held >= expected else float(held))
 
 
-def _appraised(session: Session, goal: Goal, today: date) -> dict[int, int | None]:
-    """The persons with an appraisal in the period, and their teams."""
+def _appraised(session: Session, goal: Goal, today: date, members=None) -> dict[int, int | None]:  # type: ignore[no-untyped-def]
+    """The persons with an appraisal in the period (of `members`, a subquery of ids, if
+    given), and their teams."""
     persons = select(Appraisal.user_id).where(
         col(Appraisal.held_on) >= goal.start, col(Appraisal.held_on) < window_end(goal, today)).distinct()
+    if members is not None:
+        persons = persons.where(col(Appraisal.user_id).in_(members))
     return accounts_service.team_of(session, set(session.exec(persons).all()))
 
 
@@ -182,12 +185,11 @@ def _records(session: Session, goal: Goal, today: date, team_id: int | None) -> 
     if kind == "appraisals":
         within = (col(Appraisal.held_on) >= goal.start, col(Appraisal.held_on) < end)
         query = select(func.count(), func.coalesce(func.sum(case((col(Appraisal.discussed), 1), else_=0)), 0)).where(*within)
+        members = None
         if team_id is not None:
             _, members = population(session, {}, team_id)
             query = query.where(col(Appraisal.user_id).in_(members))
-        teams = _appraised(session, goal, today)
-        if team_id is not None:
-            teams = {user_id: t for user_id, t in teams.items() if t == team_id}
+        teams = _appraised(session, goal, today, members)  # the same persons as the records counted
         total, yes = session.exec(query).one()
         value = yes / total if total else 0.0
         return Result(value, total, value, people=len(teams), team_people=dict(Counter(teams.values())))

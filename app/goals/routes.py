@@ -87,12 +87,12 @@ def dashboard_csv(session: SessionDep, user: CurrentUser, team: TeamSlug = None)
         rows: list = [(None, shown)]
         if chosen is None:
             rows += service.team_views(session, goal, shown, user, today, teams)
-        for row_team, shown in rows:
-            if shown.hidden:
+        for row_team, row in rows:
+            if row.hidden:
                 continue
             writer.writerow([goal.key, goal.group, row_team.slug if row_team else (chosen.slug if chosen else "alle"),
-                             f"{shown.value:.3f}", f"{goal.target:g}", f"{shown.achieved:.3f}", shown.population,
-                             shown.deadline.isoformat(), "ja" if shown.on_track else "nee"])
+                             f"{row.value:.3f}", f"{goal.target:g}", f"{row.achieved:.3f}", row.population,
+                             row.deadline.isoformat(), "ja" if row.on_track else "nee"])
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="doelen-{today.isoformat()}.csv"'})
 

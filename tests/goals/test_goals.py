@@ -260,3 +260,17 @@ def test_suppression_hides_the_next_smallest_team():
     assert service.suppressed_teams({1: 2, 2: 3, 3: 7}) == {1, 2}  # 2 + 3 persons hidden: safe
     assert service.suppressed_teams({1: 4, 2: 3, 3: 7}) == set()  # nothing small: all teams shown
     assert service.suppressed_teams({None: 1, 2: 4, 3: 7}) == {None, 2}  # one person without a team
+
+
+def test_a_teams_appraisal_figure_counts_the_persons_whose_records_it_counts(db, plan):
+    """Someone who left still has an appraisal, but a team's figure counts only its current
+    members' records: the small-group rule must count the same persons."""
+    p = plan
+    today = START + timedelta(days=60)
+    for person in (p["anna"], p["bram"], p["cp"]):
+        service.record_appraisal(db, person, START + timedelta(days=10), True, p["lg"], today)
+    p["cp"].is_active = False
+    db.add(p["cp"])
+    db.flush()
+    noord = next(v for v in service.board(db, p["mt"], today, p["anna"].team_id) if v.goal.key == "functioneringsgesprekken")
+    assert (noord.population, noord.result.people, noord.hidden) == (2, 2, True)
