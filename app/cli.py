@@ -1,10 +1,13 @@
 """The `kennisbank` command."""
 
 import sys
+from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.engine import Engine
 
 from app import bootstrap, migrate
 from app.accounts import service as accounts_service
@@ -348,19 +351,13 @@ def bench_pages(
     from app.wiki import bench
 
     figures, build = [], {}
-    for backend in [b.strip() for b in backends.split(",") if b.strip()]:
-        found = _bench_engine(backend, postgres_url)
-        if found is None:
-            continue
-        engine, cleanup = found
-        try:
+    with closing(_bench_engines(backends, postgres_url)) as engines:
+        for backend, engine in engines:
             started = time.perf_counter()
             with typer.progressbar(length=items, label=f"{backend}: bibliotheek vullen", show_pos=True) as bar:
                 slugs = bench.fill(engine, items, bar.update)
             build[backend] = time.perf_counter() - started
             figures += bench.measure(backend, engine, slugs, requests, typer.echo)
-        finally:
-            cleanup()
     if not figures:
         _fail("Niets gemeten.")
     bench.write_markdown(output, figures, requests, build)
@@ -383,23 +380,31 @@ def bench_agenda(
     from app.wiki import bench
 
     figures, build = [], {}
+    with closing(_bench_engines(backends, postgres_url)) as engines:
+        for backend, engine in engines:
+            started = time.perf_counter()
+            with typer.progressbar(length=items, label=f"{backend}: bibliotheek vullen", show_pos=True) as bar:
+                bench.fill(engine, items, bar.update)
+            build[backend] = time.perf_counter() - started
+            figures.append(meetings_bench.measure(engine, backend, items, teams, months, typer.echo))
+    if not figures:
+        _fail("Niets gemeten.")
+    meetings_bench.write_markdown(output, figures, build)
+    typer.echo(f"\n{meetings_bench.table(figures)}\n\nGeschreven naar {output}.")
+
+
+def _bench_engines(backends: str, postgres_url: str) -> Iterator[tuple[str, Engine]]:
+    """Each named database (comma-separated), empty, and removed again after its turn (use it
+    in `closing()`, so that a failed measurement still removes its database)."""
     for backend in [b.strip() for b in backends.split(",") if b.strip()]:
         found = _bench_engine(backend, postgres_url)
         if found is None:
             continue
         engine, cleanup = found
         try:
-            started = time.perf_counter()
-            with typer.progressbar(length=items, label=f"{backend}: bibliotheek vullen", show_pos=True) as bar:
-                bench.fill(engine, items, bar.update)
-            build[backend] = time.perf_counter() - started
-            figures.append(meetings_bench.measure(engine, backend, items, teams, months, typer.echo))
+            yield backend, engine
         finally:
             cleanup()
-    if not figures:
-        _fail("Niets gemeten.")
-    meetings_bench.write_markdown(output, figures, build)
-    typer.echo(f"\n{meetings_bench.table(figures)}\n\nGeschreven naar {output}.")
 
 
 def _bench_engine(backend: str, postgres_url: str):  # type: ignore[no-untyped-def]
@@ -440,17 +445,11 @@ def bench_goals(
     from app.goals import bench as goals_bench
 
     figures = []
-    for backend in [b.strip() for b in backends.split(",") if b.strip()]:
-        found = _bench_engine(backend, postgres_url)
-        if found is None:
-            continue
-        engine, cleanup = found
-        try:
+    with closing(_bench_engines(backends, postgres_url)) as engines:
+        for backend, engine in engines:
             typer.echo(f"{backend}: gegevens maken …")
             counts = goals_bench.fill(engine, typer.echo)
             figures += goals_bench.measure(backend, engine, counts, requests, typer.echo)
-        finally:
-            cleanup()
     if not figures:
         _fail("Niets gemeten.")
     goals_bench.write_markdown(output, figures, requests)

@@ -26,7 +26,7 @@ from app.goals import service as goals_service
 from app.goals.models import Appraisal, GoalSnapshot, Milestone, TrainingFlag
 from app.meetings.models import Attendance, Meeting
 from app.questions.models import Question
-from app.search.bench import _percentile, machine
+from app.search.bench import _percentile, machine, write_section
 from app.usage.models import UsageDay
 from app.web.deps import SESSION_COOKIE
 from app.wiki import service as wiki_service
@@ -180,11 +180,9 @@ def table(figures: list[DashboardFigures]) -> str:
 
 
 def write_markdown(path: Path, figures: list[DashboardFigures], requests: int) -> None:
-    start, end = "<!-- goals:start -->", "<!-- goals:end -->"
     counts = figures[0].records
     worst = max(figures, key=lambda f: f.p95)
-    section = f"""{start}
-## Goals dashboard (`kennisbank bench goals`)
+    section = f"""## Goals dashboard (`kennisbank bench goals`)
 
 Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.
 A year of synthetic records, inserted in bulk: {', '.join(f'{v:,} {k}' for k, v in counts.items())};
@@ -203,12 +201,6 @@ every few requests) out of the tail.
 Target: the dashboard for 1,000 people and a year of records under 300 ms: worst p95
 {worst.p95:.0f} ms ({worst.backend}, {worst.page}): {'met' if worst.p95 < 300 else 'NOT met'}.
 
-{table(figures)}
-{end}"""
-    text = path.read_text("utf-8") if path.exists() else "# Benchmarks\n"
-    if start in text and end in text:
-        text = text[: text.index(start)] + section + text[text.index(end) + len(end):]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    path.write_text(text, "utf-8")
+{table(figures)}"""
+    write_section(path, "goals", section)
 

@@ -24,7 +24,7 @@ from app.config import LOCAL_TZ
 from app.meetings import agenda as agenda_service
 from app.meetings import service
 from app.meetings.models import AgendaEntry, MeetingKind
-from app.search.bench import machine
+from app.search.bench import machine, write_section
 
 AUDIENCES = (Audience.beide, Audience.klantbegeleider, Audience.schuldregelaar)
 
@@ -87,12 +87,10 @@ def table(figures: list[AgendaFigures]) -> str:
 
 
 def write_markdown(path: Path, figures: list[AgendaFigures], build: dict[str, float]) -> None:
-    start, end = "<!-- agenda:start -->", "<!-- agenda:end -->"
     worst = max(statistics.median(f.rounds) for f in figures)
     slowest = max(max(f.rounds) for f in figures)
     filled = "; ".join(f"{name} {seconds:.0f} s" for name, seconds in build.items())
-    section = f"""{start}
-## Agendas (`kennisbank bench agenda`)
+    section = f"""## Agendas (`kennisbank bench agenda`)
 
 Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.
 {figures[0].items:,} published items over two years (the page benchmark's library; filling took
@@ -105,11 +103,5 @@ searches without results) in one transaction. {len(figures[0].rounds)} rounds, o
 Target: the agendas of 50 teams over 10,000 items in under 2 s: slowest round {slowest:.2f} s
 (median {worst:.2f} s): {'met' if slowest < 2 else 'NOT met'}.
 
-{table(figures)}
-{end}"""
-    text = path.read_text("utf-8") if path.exists() else "# Benchmarks\n"
-    if start in text and end in text:
-        text = text[: text.index(start)] + section + text[text.index(end) + len(end):]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    path.write_text(text, "utf-8")
+{table(figures)}"""
+    write_section(path, "agenda", section)

@@ -197,6 +197,20 @@ def bench_fts5(docs: list[Document], queries: list[str], extra: list[Document], 
     )
 
 
+def write_section(path: Path, name: str, body: str) -> None:
+    """Put a benchmark's section into the Markdown file, between its markers
+    (`<!-- name:start -->`, `<!-- name:end -->`): replaced when there, else appended."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    section = f"{start}\n{body}\n{end}"
+    text = path.read_text("utf-8") if path.exists() else "# Benchmarks\n\nFigures from the benchmark scripts; each section says how it was measured.\n"
+    if start in text and end in text:
+        text = text[: text.index(start)] + section + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, "utf-8")
+
+
 def machine() -> str:
     cpu = "onbekend"
     try:
@@ -271,7 +285,6 @@ def ratios(results: list[tuple[Figures, Figures]]) -> str:
 
 def write_markdown(path: Path, results: list[tuple[Figures, Figures]], query_count: int) -> None:
     """Replace the search section of docs/benchmarks.md, keeping other sections."""
-    start, end = "<!-- search:start -->", "<!-- search:end -->"
     ten_k = next((w for w, _ in results if w.items == 10_000), None)
     verdict = ""
     if ten_k is not None:
@@ -279,8 +292,7 @@ def write_markdown(path: Path, results: list[tuple[Figures, Figures]], query_cou
             f"\nTarget p95 ≤ 50 ms at 10,000 items: Whoosh p95 = {ten_k.p95:.1f} ms "
             f"({'met' if ten_k.p95 <= 50 else 'NOT met'}); with highlights {ten_k.hl_p95:.1f} ms.\n"
         )
-    section = f"""{start}
-## Search (`kennisbank bench search`)
+    section = f"""## Search (`kennisbank bench search`)
 
 Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.
 Synthetic Dutch corpus (wordfreq frequencies plus sector terms and compounds; title, summary,
@@ -297,12 +309,5 @@ Ratios (Whoosh ÷ FTS5, same run):
 
 Whoosh query p95 per kind of query (50 queries each):
 
-{by_kind(results)}
-{end}"""
-    text = path.read_text("utf-8") if path.exists() else "# Benchmarks\n\nFigures from the benchmark scripts; each section says how it was measured.\n"
-    if start in text and end in text:
-        text = text[: text.index(start)] + section + text[text.index(end) + len(end):]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, "utf-8")
+{by_kind(results)}"""
+    write_section(path, "search", section)

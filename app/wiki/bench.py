@@ -27,7 +27,7 @@ from app.accounts import service as accounts_service
 from app.accounts.models import Role
 from app.config import get_settings
 from app.db import get_session, make_engine
-from app.search.bench import Corpus, _percentile, machine
+from app.search.bench import Corpus, _percentile, machine, write_section
 from app.web.deps import SESSION_COOKIE
 from app.wiki.models import Item, ItemStatus, Revision, Theme
 
@@ -202,7 +202,6 @@ def table(figures: list[PageFigures]) -> str:
 
 
 def write_markdown(path: Path, figures: list[PageFigures], requests: int, build: dict[str, float]) -> None:
-    start, end = "<!-- pages:start -->", "<!-- pages:end -->"
     target = [f for f in figures if f.page in ("start", "thema (pagina 1)", "item")]
     worst = max(target, key=lambda f: f.p95)
     verdict = (
@@ -211,8 +210,7 @@ def write_markdown(path: Path, figures: list[PageFigures], requests: int, build:
         f"{'met' if worst.p95 <= 50 else 'NOT met'}."
     )
     filled = "; ".join(f"{name} {seconds:.0f} s" for name, seconds in build.items())
-    section = f"""{start}
-## Pages (`kennisbank bench pages`)
+    section = f"""## Pages (`kennisbank bench pages`)
 
 Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.
 {figures[0].items:,} published items in 12 themes (synthetic Dutch text, Markdown bodies of
@@ -224,11 +222,5 @@ gzip); the client column adds the in-process HTTP client.
 
 {verdict}
 
-{table(figures)}
-{end}"""
-    text_ = path.read_text("utf-8") if path.exists() else "# Benchmarks\n"
-    if start in text_ and end in text_:
-        text_ = text_[: text_.index(start)] + section + text_[text_.index(end) + len(end):]
-    else:
-        text_ = text_.rstrip() + "\n\n" + section + "\n"
-    path.write_text(text_, "utf-8")
+{table(figures)}"""
+    write_section(path, "pages", section)
