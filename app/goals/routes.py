@@ -48,7 +48,9 @@ def _dashboard(request: Request, session: SessionDep, user: User, team: Team | N
         "hidden": {v.goal.key for v in views if v.hidden},
         "team": team,
         "teams": teams,
-        "mine": service.progress_in(views, user, today) if team is None else service.my_progress(session, user, today),
+        # Read from the views just computed when they include this person (all, or their team).
+        "mine": service.progress_in(views, user, today) if team is None or team.id == user.team_id
+        else service.my_progress(session, user, today),
         "sees_persons": service.sees_persons(user),
         # Kwaliteit only: per person goal, each person's count against what is asked of them.
         "persons": {v.goal.key: v.result.persons for v in views if v.result.persons}

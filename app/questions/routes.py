@@ -64,7 +64,9 @@ def _page(request: Request, session: SessionDep, user: User, *, errors: dict | N
         "pages": max(1, -(-total // PER_PAGE)),
         "show": show,
         "theme": theme,
-        "open_count": service.to_answer(session, user, answered=False, limit=0)[1] if answering else 0,
+        # The open questions shown are all of them unless a filter narrows the list.
+        "open_count": (total if show == "open" and theme is None
+                       else service.to_answer(session, user, answered=False, limit=0)[1]) if answering else 0,
         "people": people,
         "answering": answering,
         "askers": askers,
