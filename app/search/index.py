@@ -226,14 +226,22 @@ class SearchIndex:
             raise IndexUnavailable(str(exc)) from exc
 
     def searcher(self) -> Searcher:
-        """This thread's searcher, refreshed when another writer has committed."""
+        """This thread's searcher, reopened when another writer has committed.
+
+        Never `Searcher.refresh()`: whoosh-reloaded 2.7.5 builds the refreshed reader from the
+        new generation's segments *plus* every segment of the old reader, and reuses an old
+        segment reader whenever the segment id matches, with the deletions it had then. An
+        item edited five times was found six times, by every old title, until a restart
+        (tests/search/test_index.py). Opening afresh costs a few milliseconds."""
         searcher = getattr(self._local, "searcher", None)
         try:
-            if searcher is None:
+            if searcher is None or not searcher.up_to_date():
+                if searcher is not None:
+                    searcher.close()
+                searcher = None
                 searcher = self._open().searcher()
-            elif not searcher.up_to_date():
-                searcher = searcher.refresh()
         except IndexUnavailable:
+            self._local.searcher = None
             raise
         except Exception as exc:  # noqa: BLE001 - a vanished or broken segment
             self._local.searcher = None

@@ -1,0 +1,34 @@
+"""The index on its own: a long-lived searcher sees every commit exactly once."""
+
+from datetime import UTC, datetime
+
+from whoosh import query as wq
+
+from app.search.index import Document, SearchIndex
+
+
+def doc(slug: str, version: int, title: str) -> Document:
+    return Document(
+        slug=slug, version=version, title=title, summary="Samenvatting.", text="Tekst.",
+        theme="thema", audience="beide", published=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+
+
+def hits(index: SearchIndex, field: str, word: str) -> list[tuple[str, int]]:
+    results = index.searcher().search(wq.Term(field, word), limit=None)
+    return [(r["slug"], r["version"]) for r in results]
+
+
+def test_a_long_lived_searcher_sees_each_edit_once_and_forgets_old_titles(tmp_path):
+    index = SearchIndex(tmp_path / "zoekindex")
+    index.create_empty()
+    index.apply([doc("intake", 1, "Intake oud0"), doc("ander", 1, "Intake ander")], [])
+    assert len(hits(index, "title", "intak")) == 2  # the searcher of this thread now lives on
+    for n in range(1, 6):
+        index.apply([doc("intake", n + 1, f"Intake nieuw{n}")], [])
+        found = hits(index, "title", "intak")
+        assert sorted(found) == [("ander", 1), ("intake", n + 1)], f"after edit {n}: {found}"
+        for old in range(n):
+            assert hits(index, "title", f"oud{old}" if old == 0 else f"nieuw{old}") == []
+    index.apply([], [("intake", 100)])
+    assert hits(index, "title", "intak") == [("ander", 1)]
