@@ -1,15 +1,17 @@
 """The Whoosh index: derived from the database, rebuilt when missing, corrupt or outdated.
 
-Writes from several processes are serialised by Whoosh's lock file: a writer waits for it
-(`timeout`, `delay`) instead of failing, so two processes publishing at once both land. Each
-thread keeps its own searcher and refreshes it when another writer has committed.
+One writer at a time, across threads and processes: every write holds an exclusive lock on a
+file beside the index (`writing()`, `exclusive()`), so Whoosh's own lock file never makes a
+writer fail. Each thread keeps its own searcher and reopens it when a writer has committed.
 """
 
 import fcntl
 import json
 import logging
+import random
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -18,12 +20,24 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh.codec import base as whoosh_codec
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.searching import Searcher
 
 from app.search.analysis import dutch_analyzer, parts_analyzer, spelling_analyzer
 
 log = logging.getLogger("kennisbank.search")
+
+
+def _unique_segment_id(cls, size: int = 16) -> str:  # type: ignore[no-untyped-def]
+    return "".join(_system_random.choice("0123456789abcdefghijklmnopqrstuvwxyz") for _ in range(size))
+
+
+# Whoosh names a new segment with the global `random` module: whoever seeds it (a test tool,
+# a library) makes two writers pick the same name, and the second commit fails on an
+# assertion. The operating system's randomness cannot be seeded.
+_system_random = random.SystemRandom()
+whoosh_codec.Segment._random_id = classmethod(_unique_segment_id)  # type: ignore[method-assign,assignment]
 
 # Raise when the schema or the analysis changes: every index of an older version is rebuilt.
 SCHEMA_VERSION = 4
@@ -92,6 +106,7 @@ class SearchIndex:
     def __init__(self, path: Path):
         self.path = Path(path)
         self._local = threading.local()
+        self._thread_lock = threading.Lock()
         self._schema: Schema | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
@@ -117,8 +132,35 @@ class SearchIndex:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def exclusive(self) -> AbstractContextManager[None]:
-        """Across processes: checks and rebuilds run alone; ordinary writes hold it shared."""
+        """Across threads and processes: one writer, check or rebuild at a time."""
         return self._flock(fcntl.LOCK_EX)
+
+    @contextmanager
+    def writing(self, wait: float) -> Iterator[bool]:
+        """exclusive(), waiting at most `wait` seconds; yields whether the lock was had. Threads
+        of this process queue on a lock of their own first, so one of them polls the file."""
+        if not self._thread_lock.acquire(timeout=wait):
+            yield False
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            deadline = time.monotonic() + wait
+            with open(self.path.parent / f".{self.path.name}.lock", "w") as handle:
+                while True:
+                    try:
+                        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        if time.monotonic() > deadline:
+                            yield False
+                            return
+                        time.sleep(0.005)
+                try:
+                    yield True
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
 
     def problem(self) -> str | None:
         """Why the index cannot be used as it is, or None."""
@@ -188,7 +230,7 @@ class SearchIndex:
         whose writes land in the other order cannot bring back an old version."""
         if not upserts and not deletes:
             return
-        with self._flock(fcntl.LOCK_SH):
+        with self.exclusive():
             self.write_unlocked(upserts, deletes, timeout)
 
     def write_unlocked(
@@ -235,11 +277,14 @@ class SearchIndex:
         (tests/search/test_index.py). Opening afresh costs a few milliseconds."""
         searcher = getattr(self._local, "searcher", None)
         try:
-            if searcher is None or not searcher.up_to_date():
+            # A rebuild swaps in a new folder whose generations start anew: compare the folder too.
+            folder = self.path.stat().st_ino
+            if searcher is None or self._local.folder != folder or not searcher.up_to_date():
                 if searcher is not None:
                     searcher.close()
                 searcher = None
                 searcher = self._open().searcher()
+                self._local.folder = folder
         except IndexUnavailable:
             self._local.searcher = None
             raise

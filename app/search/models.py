@@ -61,3 +61,18 @@ class SearchResponse(BaseModel):
 class SuggestResponse(BaseModel):
     items: list[dict[str, str]]
     terms: list[str]
+
+
+class SearchOutbox(SQLModel, table=True):
+    """An item whose change the search index has not taken in yet.
+
+    Written in the item's own transaction, so a change can never be committed without it;
+    removed once the index holds the change. What the index writes is read from the item
+    itself at that moment, so one row stands for however many saves came before it."""
+
+    __tablename__ = "search_outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int  # no foreign key: the row outlives an item that is deleted
+    slug: str = Field(sa_type=String(200))
+    queued_at: datetime = Field(default_factory=utcnow)

@@ -144,17 +144,19 @@ def _run(session, index, searcher, text, groups, filters, page) -> SearchRespons
     # Whoosh shows the last page for a page beyond the end; we show nothing there.
     hits = list(results) if page <= max(results.pagecount, 1) else []
     rows = wiki_service.published_by_slugs(session, [h["slug"] for h in hits])
-    found, behind = [], False
+    found, behind = [], 0
     for hit in hits:
         row = rows.get(hit["slug"])
-        # What we show always comes from the database; the index only chose the hits.
-        behind = behind or row is None or row.item.version != hit["version"]
-        if row is not None:
+        # What we show always comes from the database; the index only chose the hits. A hit
+        # on a version the database no longer holds matched old text: it is left out.
+        if row is None or row.item.version != hit["version"]:
+            behind += 1
+        else:
             found.append(_hit(hit, row))
-    if behind:  # the index missed an update: repair it, outside this request
+    if behind:  # the index missed an update (a drain that failed): repair it, outside this request
         _repair_later(index)
     return SearchResponse(
-        query=text, total=results.total, page=page, per_page=PER_PAGE,
+        query=text, total=max(results.total - behind, len(found)), page=page, per_page=PER_PAGE,
         results=found, suggestion=None,
     )
 

@@ -1,31 +1,36 @@
-"""Keeping the index in step with the database.
+"""Keeping the index in step with the database: a durable outbox, drained by one writer.
 
-The wiki marks the items a transaction changed (session.info); just before the commit we read
-them, and once the commit has succeeded we write them to the index, before the request's
-response is sent. A failed index write leaves the database as it is; it is repaired in the
-background as soon as a search notices (service._repair_later), at the next start, or by
-`kennisbank reindex`. Search shows only what the database holds.
+A transaction that changes items (the wiki marks them in session.info) also writes a row per
+item into `search_outbox`, so the database never holds a change the index cannot learn of.
+Once the commit has succeeded, and before the response is sent, the request drains the
+outbox: it takes the index's writer lock, reads every waiting row, writes the items as the
+database holds them now in one index commit, and deletes those rows. Saves that arrive
+together share one commit; a save that finds its rows already taken by another writer is
+done at once. A drain that could not run (a full disk, a lock held by a rebuild) leaves its
+rows for the next drain, for the start of the service, or for `kennisbank reindex`. Search
+shows only what the database holds.
 """
 
 import html
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import nh3
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy import delete, event, func
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.config import get_settings
 from app.search.index import Document, IndexUnavailable, SearchIndex
+from app.search.models import SearchOutbox
 from app.wiki import service as wiki_service
 from app.wiki.markdown import render as render_markdown
 from app.wiki.models import ItemStatus
 
 log = logging.getLogger("kennisbank.search")
-_PENDING = "kennisbank.search_pending"
+_PENDING = "kennisbank.search_outbox_written"
 _active: SearchIndex | None = None
 _lock = threading.Lock()
 
@@ -64,13 +69,12 @@ def document(row: wiki_service.IndexRow) -> Document:
     )
 
 
-def _split(rows: list[wiki_service.IndexRow]) -> tuple[list[Document], list[tuple[str, int]]]:
-    upserts = [document(r) for r in rows if r.item.status == ItemStatus.published]
-    deletes = [(r.item.slug, r.item.version) for r in rows if r.item.status != ItemStatus.published]
-    return upserts, deletes
-
-
 # --- transaction hooks -----------------------------------------------------------------------
+
+# How long a request waits for the index's writer lock after its commit; past that its rows
+# wait for the next drain (the rebuild that holds the lock takes them in, too).
+DRAIN_WAIT = 10.0
+BATCH = 500
 
 
 def _before_commit(session: OrmSession) -> None:
@@ -79,25 +83,17 @@ def _before_commit(session: OrmSession) -> None:
     changed = session.info.pop(wiki_service.CHANGED_ITEMS, None)
     if changed:
         session.flush()
-        rows = wiki_service.index_rows(session, set(changed))  # type: ignore[arg-type]
-        pending = session.info.setdefault(_PENDING, ([], []))
-        upserts, deletes = _split(rows)
-        pending[0].extend(upserts)
-        pending[1].extend(deletes)
+        for item_id, slug in wiki_service.slugs_by_id(session, set(changed)).items():  # type: ignore[arg-type]
+            session.add(SearchOutbox(item_id=item_id, slug=slug))
+        session.flush()
+        session.info[_PENDING] = True
 
 
 def _after_commit(session: OrmSession) -> None:
     if session.in_nested_transaction():
         return
-    pending = session.info.pop(_PENDING, None)
-    if not pending:
-        return
-    try:
-        get_index().apply(*pending)
-    except IndexUnavailable as exc:
-        log.warning("Zoekindex niet bijgewerkt (%s); herstel volgt bij de start of met reindex", exc)
-    except Exception:  # noqa: BLE001 - the database is committed; the index is repaired later
-        log.exception("Zoekindex niet bijgewerkt; wordt hersteld bij de volgende start")
+    if session.info.pop(_PENDING, False):
+        drain(session.get_bind())
 
 
 def _after_rollback(session: OrmSession) -> None:
@@ -118,41 +114,115 @@ def _after_soft_rollback(session: OrmSession, previous) -> None:  # type: ignore
         _after_rollback(session)
 
 
+def _session(bind: Engine | Connection) -> Session:
+    # Bound to a connection (the tests' rolled-back transaction): work in a savepoint of it.
+    return Session(bind=bind, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+def drain(bind: Engine | Connection, index: SearchIndex | None = None, wait: float = DRAIN_WAIT) -> int:
+    """Bring every waiting change into the index; returns how many rows it took. Never raises:
+    the database is committed, and what is not drained now is drained later."""
+    index = index or get_index()
+    try:
+        with index.writing(wait) as locked:
+            if not locked:
+                log.warning("Zoekindex bezet; de wijziging volgt bij de volgende verwerking")
+                return 0
+            return _drain_locked(bind, index)
+    except IndexUnavailable as exc:
+        log.warning("Zoekindex niet bijgewerkt (%s); herstel volgt bij de start of met reindex", exc)
+    except Exception:  # noqa: BLE001 - the database is committed; the outbox keeps the change
+        log.exception("Zoekindex niet bijgewerkt; de wachtrij blijft staan")
+    return 0
+
+
+def _drain_locked(bind: Engine | Connection, index: SearchIndex) -> int:
+    """drain() for a caller that holds the writer lock."""
+    taken = 0
+    while True:
+        with _session(bind) as session:
+            # The outbox first, the items after: a row seen here belongs to a committed change
+            # that the read of the items sees too.
+            rows = list(session.exec(select(SearchOutbox).order_by(col(SearchOutbox.id)).limit(BATCH)))
+            if not rows:
+                return taken
+            current = {r.item.id: r for r in wiki_service.index_rows(session, {r.item_id for r in rows})}
+            upserts: dict[str, Document] = {}
+            deletes: dict[str, int] = {}
+            for row in rows:
+                now = current.get(row.item_id)
+                if now is None or now.item.slug != row.slug:
+                    deletes[row.slug] = 2**31  # deleted or renamed: the old document goes
+                if now is not None:
+                    if now.item.status == ItemStatus.published:
+                        upserts[now.item.slug] = document(now)
+                    else:
+                        deletes[now.item.slug] = now.item.version
+            index.write_unlocked(list(upserts.values()), list(deletes.items()))
+            session.exec(delete(SearchOutbox).where(col(SearchOutbox.id).in_([r.id for r in rows])))  # type: ignore[call-overload]
+            session.commit()
+        taken += len(rows)
+        if len(rows) < BATCH:
+            return taken
+
+
+def pending(bind: Engine | Connection) -> int:
+    """Changes the index has not taken in yet."""
+    with _session(bind) as session:
+        return session.exec(select(func.count()).select_from(SearchOutbox)).one()
+
+
 # --- rebuilding and repairing ----------------------------------------------------------------
 
 
-def _published_rows(engine: Engine) -> list[wiki_service.IndexRow]:
-    """Read everything first and let go of the database (SQLite: its write lock) before the
-    slow part, building the index."""
+def _published_rows(engine: Engine) -> tuple[list[wiki_service.IndexRow], list[int]]:
+    """Every published item, and the outbox rows they cover (read first: a row seen belongs to
+    a change the read of the items sees). Read everything and let go of the database before
+    the slow part, building the index."""
     with Session(engine, expire_on_commit=False) as session:
+        queued = list(session.exec(select(SearchOutbox.id)))
         rows = [r for r in wiki_service.index_rows(session) if r.item.status == ItemStatus.published]
         session.commit()
-    return rows
+    return rows, queued  # type: ignore[return-value]
 
 
-def _all_documents(engine: Engine) -> Iterator[Document]:
-    return (document(row) for row in _published_rows(engine))
+def _forget(engine: Engine, outbox_ids: list[int]) -> None:
+    with Session(engine) as session:
+        for start in range(0, len(outbox_ids), BATCH):
+            chunk = outbox_ids[start:start + BATCH]
+            session.exec(delete(SearchOutbox).where(col(SearchOutbox.id).in_(chunk)))  # type: ignore[call-overload]
+        session.commit()
+
+
+def _rebuild_locked(
+    engine: Engine, index: SearchIndex, progress: Callable[[int, int], None] | None = None
+) -> int:
+    rows, queued = _published_rows(engine)
+    count = index.rebuild(
+        (document(r) for r in rows), (lambda n: progress(n, len(rows))) if progress else None
+    )
+    _forget(engine, queued)
+    return count
 
 
 def rebuild(engine: Engine, index: SearchIndex, progress: Callable[[int, int], None] | None = None) -> int:
     # Read the database only once writers are held off: a change committed after this read
-    # waits for the lock and is then applied to the new index, instead of to the old one that
-    # the swap throws away.
+    # stays in the outbox and is drained into the new index, not into the old one that the
+    # swap throws away.
     with index.exclusive():
-        rows = _published_rows(engine)
-        return index.rebuild(
-            (document(r) for r in rows), (lambda n: progress(n, len(rows))) if progress else None
-        )
+        return _rebuild_locked(engine, index, progress)
 
 
 def ensure(engine: Engine, index: SearchIndex) -> str:
-    """At start-up: rebuild a missing, corrupt or outdated index, or repair stale documents.
-    Safe from several processes at once. Returns what it did, in Dutch."""
+    """At start-up: rebuild a missing, corrupt or outdated index, take in the outbox, and repair
+    documents whose version differs from the database's. Safe from several processes at once.
+    Returns what it did, in Dutch."""
     with index.exclusive():
         problem = index.problem()
         if problem is not None:
-            count = index.rebuild(_all_documents(engine))
+            count = _rebuild_locked(engine, index)
             return f"Zoekindex opnieuw opgebouwd ({problem}): {count} items."
+        drained = _drain_locked(engine, index)
         with Session(engine) as session:
             wanted = wiki_service.published_versions(session)
             session.commit()
@@ -160,8 +230,10 @@ def ensure(engine: Engine, index: SearchIndex) -> str:
         stale = {s for s, v in wanted.items() if indexed.get(s) != v}
         extra = [(s, v) for s, v in indexed.items() if s not in wanted]
         if not stale and not extra:
-            return f"Zoekindex is actueel: {len(wanted)} items."
-        upserts = [document(r) for r in _published_rows(engine) if r.item.slug in stale]
+            waited = f" ({drained} wijzigingen uit de wachtrij verwerkt)" if drained else ""
+            return f"Zoekindex is actueel: {len(wanted)} items{waited}."
+        rows, _ = _published_rows(engine)
+        upserts = [document(r) for r in rows if r.item.slug in stale]
         # Repairs follow the database, whatever version the index holds.
         index.write_unlocked([], [(slug, 2**31) for slug in stale])
         index.write_unlocked(upserts, [(slug, 2**31) for slug, _ in extra])

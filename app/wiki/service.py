@@ -583,6 +583,11 @@ def index_rows(session: Session, item_ids: set[int] | None = None) -> list[Index
     return [IndexRow(item, theme.slug, theme.name) for item, theme in session.exec(query)]
 
 
+def slugs_by_id(session: Session, item_ids: set[int]) -> dict[int, str]:
+    rows = session.exec(select(Item.id, Item.slug).where(col(Item.id).in_(item_ids)))
+    return dict(rows.all())  # type: ignore[arg-type]
+
+
 def published_versions(session: Session) -> dict[str, int]:
     rows = session.exec(select(Item.slug, Item.version).where(Item.status == ItemStatus.published))
     return dict(rows.all())

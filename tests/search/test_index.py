@@ -32,3 +32,14 @@ def test_a_long_lived_searcher_sees_each_edit_once_and_forgets_old_titles(tmp_pa
             assert hits(index, "title", f"oud{old}" if old == 0 else f"nieuw{old}") == []
     index.apply([], [("intake", 100)])
     assert hits(index, "title", "intak") == [("ander", 1)]
+
+
+def test_a_searcher_sees_a_rebuild_made_by_another_process(tmp_path):
+    """A rebuild starts the generations anew: a searcher must not take the new index for the
+    one it has open because the numbers agree."""
+    ours = SearchIndex(tmp_path / "zoekindex")
+    ours.create_empty()
+    assert hits(ours, "title", "intak") == []
+    theirs = SearchIndex(tmp_path / "zoekindex")  # as `kennisbank reindex` would open it
+    theirs.rebuild([doc("intake", 1, "Intake")])
+    assert hits(ours, "title", "intak") == [("intake", 1)]
