@@ -6,7 +6,9 @@ from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import MetaData, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.sql import Executable
 from sqlmodel import Session, SQLModel, create_engine
 
 from app import clock
@@ -30,15 +32,37 @@ def utcnow() -> datetime:
 
 
 def make_engine(url: str) -> Engine:
+    # Enough connections for every thread of a worker (Starlette runs 40), so that a request
+    # never waits for one; on PostgreSQL fewer, since several workers share its 100.
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=40, max_overflow=20,
+        )
         _enable_sqlite_transactions(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+# Set on a connection before its first BEGIN: take SQLite's write lock at once and keep it
+# (the tests' outer transaction, which is rolled back at the end and cannot be split).
+WRITE_LOCK_UPFRONT = "kennisbank.write_lock_upfront"
+_WRITING = "kennisbank.writing"
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER", "SAVEPOINT")
 
 
 def _enable_sqlite_transactions(engine: Engine) -> None:
-    """Let SQLite honour BEGIN/SAVEPOINT and foreign keys (the pysqlite driver does neither)."""
+    """SQLite, WAL: reads never wait for a writer, and a transaction takes the one write lock
+    only when it writes.
+
+    A transaction starts deferred (a read snapshot, no lock). At its first write it ends the
+    snapshot and begins anew with BEGIN IMMEDIATE, which waits (busy_timeout) for the write
+    lock instead of failing: upgrading an old snapshot in place would fail at once with
+    SQLITE_BUSY whenever another writer committed since it began. Reads before the first
+    write are then as PostgreSQL's READ COMMITTED sees them; the writes that need more guard
+    themselves (the conditional UPDATE of an item's version). A savepoint counts as a write,
+    since the snapshot cannot end inside one. The pysqlite driver would do neither BEGIN nor
+    SAVEPOINT itself, nor foreign keys."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -50,8 +74,49 @@ def _enable_sqlite_transactions(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection):  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    def _on_begin(connection: Connection) -> None:
+        if connection.info.get(WRITE_LOCK_UPFRONT):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            connection.info[_WRITING] = True
+        else:
+            connection.exec_driver_sql("BEGIN")
+            connection.info[_WRITING] = False
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_execute(connection, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if connection.info.get(_WRITING) is False and statement.lstrip()[:9].upper().startswith(_WRITES):
+            cursor.execute("COMMIT")  # the read snapshot; nothing was written in it
+            cursor.execute("BEGIN IMMEDIATE")
+            connection.info[_WRITING] = True
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(connection: Connection) -> None:
+        connection.info.pop(_WRITING, None)
+
+
+# --- writes that wait for the commit ----------------------------------------------------------
+
+_AT_COMMIT = "kennisbank.at_commit"
+
+
+def execute_at_commit(session: Session, statement: Executable) -> None:
+    """Run a small, idempotent write (a usage day, the query log) just before the commit, so
+    that a page's write lock is not held while the rest of the page is made."""
+    session.info.setdefault(_AT_COMMIT, []).append(statement)
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _run_at_commit(session: OrmSession) -> None:
+    if not session.in_nested_transaction():
+        for statement in session.info.pop(_AT_COMMIT, []):
+            session.execute(statement)
+
+
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _forget_at_commit(session: OrmSession, previous) -> None:  # type: ignore[no-untyped-def]
+    if not previous.nested:
+        session.info.pop(_AT_COMMIT, None)
 
 
 @lru_cache

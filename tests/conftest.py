@@ -31,7 +31,7 @@ from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from app import migrate  # noqa: E402
-from app.db import get_session, make_engine  # noqa: E402
+from app.db import WRITE_LOCK_UPFRONT, get_session, make_engine  # noqa: E402
 from app.main import create_app  # noqa: E402
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -120,6 +120,7 @@ def fresh_database(request: pytest.FixtureRequest) -> Iterator[tuple[Engine, str
 @pytest.fixture
 def db(engine: Engine) -> Iterator[Session]:
     connection = engine.connect()
+    connection.info[WRITE_LOCK_UPFRONT] = True  # one outer transaction, rolled back at the end
     outer = connection.begin()
     session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
     yield session

@@ -16,7 +16,7 @@ from whoosh.highlight import ContextFragmenter, HtmlFormatter
 
 from app.accounts.models import Audience, User
 from app.config import LOCAL_TZ
-from app.db import utcnow
+from app.db import execute_at_commit, utcnow
 from app.errors import InputError
 from app.search import query as search_query
 from app.search.analysis import STOP_WORDS, fold
@@ -101,7 +101,7 @@ def search(
     if not text:
         return SearchResponse(query="", total=0, page=page, per_page=PER_PAGE, results=[], suggestion=None)
     if viewer is not None:
-        usage_service.record(session, viewer, UsageKind.search)
+        usage_service.record(session, viewer, UsageKind.search, at_commit=True)
     groups = synonym_terms(session)
     try:
         response = _search_index(session, index, text, groups, filters, page)
@@ -263,7 +263,7 @@ def _log_query(session: Session, text: str, total: int) -> None:
             "without_results": SearchLog.without_results + int(total == 0),
         },
     )
-    session.execute(statement)
+    execute_at_commit(session, statement)
 
 
 @dataclass

@@ -9,14 +9,22 @@ from sqlmodel import Session, col, select
 
 from app import clock
 from app.accounts.models import User
+from app.db import execute_at_commit
 from app.usage.models import UsageDay, UsageKind
 
 
-def record(session: Session, user: User, kind: UsageKind, day: date | None = None) -> None:
-    """At most one row per person, day and kind, also when two requests race."""
+def record(
+    session: Session, user: User, kind: UsageKind, day: date | None = None, *, at_commit: bool = False
+) -> None:
+    """At most one row per person, day and kind, also when two requests race. `at_commit`:
+    written when the request commits, after its page is made."""
     values = {"user_id": user.id, "day": day or clock.today(), "kind": kind.value}
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(UsageDay).values(**values).on_conflict_do_nothing())
+    statement = insert(UsageDay).values(**values).on_conflict_do_nothing()
+    if at_commit:
+        execute_at_commit(session, statement)
+    else:
+        session.execute(statement)
 
 
 def days_used(session: Session, user: User) -> list[UsageDay]:

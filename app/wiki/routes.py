@@ -156,7 +156,7 @@ def item_page(
     request: Request, session: SessionDep, user: CurrentUser, slug: str, opgeslagen: int = 0
 ) -> Response:
     item = item_or_404(session, slug, user)
-    usage_service.record(session, user, UsageKind.read)
+    usage_service.record(session, user, UsageKind.read, at_commit=True)
     owner = accounts_service.get_user(session, item.owner_id) if item.owner_id else None
     context = {
         **common_context(),

@@ -137,6 +137,7 @@ def test_query_log_has_no_person_and_counts_empty_searches(db, search_index, lib
     find(db, search_index, "qqqqq", viewer=user)
     find(db, search_index, "jansen", viewer=user)  # once: could point to a resident
     find(db, search_index, "bsn 123456782", viewer=user)
+    db.commit()  # the log and the usage day are written with the request's commit
     month = utcnow().date().replace(day=1)
     assert [(q.query, q.count) for q in search_service.top_queries(db, month)] == [("bvv", 2), ("qqqqq", 2)]
     assert [(q.query, q.count) for q in search_service.queries_without_results(db, month)] == [("qqqqq", 2)]
