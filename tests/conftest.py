@@ -101,7 +101,15 @@ def new_database(backend: str) -> tuple[Engine, str, object]:
 BACKENDS = ["sqlite", "postgresql"]
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Database tests run on both backends; a module marked `any_database` (pages, texts,
+    roles: nothing that SQL decides) runs on SQLite only, to keep the suite fast."""
+    if "engine" in metafunc.fixturenames:
+        one = metafunc.definition.get_closest_marker("any_database") is not None
+        metafunc.parametrize("engine", ["sqlite"] if one else BACKENDS, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
 def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     engine, _, cleanup = new_database(request.param)
     migrate.upgrade(engine)

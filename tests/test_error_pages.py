@@ -13,6 +13,9 @@ from app.main import create_app
 from tests.conftest import BACKENDS, new_database
 from tests.factories import login, make_item, make_theme, make_user, post_form
 
+# Pages and texts: SQL does not decide them, so SQLite is enough.
+pytestmark = pytest.mark.any_database
+
 
 @pytest.fixture(params=BACKENDS, scope="module")
 def real_engine(request):  # type: ignore[no-untyped-def]

@@ -19,6 +19,9 @@ from app.search import service as search_service
 from app.web.deps import SESSION_COOKIE
 from tests.factories import browser, login, make_item, make_meeting, make_theme, make_user
 
+# Pages and texts: SQL does not decide them, so SQLite is enough.
+pytestmark = pytest.mark.any_database
+
 PUBLIC = "public"
 ANYONE = "logged in"
 KWALITEIT = {Role.kwaliteit}

@@ -6,6 +6,9 @@ import pytest
 
 from app.meetings import calendar
 
+# Pages and texts: SQL does not decide them, so SQLite is enough.
+pytestmark = pytest.mark.any_database
+
 
 @pytest.mark.parametrize(("year", "month", "weekday", "week", "expected"), [
     (2026, 12, 1, 2, date(2026, 12, 8)),  # tweede dinsdag

@@ -21,6 +21,9 @@ from app.meetings.models import MeetingKind
 from app.wiki import service as wiki_service
 from app.wiki.models import ItemIn
 
+# Pages and texts: SQL does not decide them, so SQLite is enough.
+pytestmark = pytest.mark.any_database
+
 
 class Inbox:
     def __init__(self) -> None:

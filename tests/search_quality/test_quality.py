@@ -11,6 +11,9 @@ from app.config import PROJECT_ROOT
 from app.search import service as search_service
 from app.wiki import loader
 
+# Pages and texts: SQL does not decide them, so SQLite is enough.
+pytestmark = pytest.mark.any_database
+
 QUERIES = yaml.safe_load((Path(__file__).parent / "queries.yaml").read_text("utf-8"))
 RECALL_FLOOR = 0.9
 

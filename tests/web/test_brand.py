@@ -14,6 +14,9 @@ from app.web.icons import ICON_DIR, THEME_ICON_FILES, UI_ICONS
 from app.wiki.models import THEME_ICONS
 from tests.factories import login, make_user
 
+# Pages and texts: SQL does not decide them, so SQLite is enough.
+pytestmark = pytest.mark.any_database
+
 VENDOR = PROJECT_ROOT / "static" / "vendor"
 SECRET = "s" * 40
 

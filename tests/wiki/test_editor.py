@@ -1,11 +1,15 @@
 """The editor: validation that keeps the input, and two editors at once."""
 
+import pytest
 from bs4 import BeautifulSoup
 
 from app.accounts.models import Role
 from app.wiki import service
 from app.wiki.forms import values_from_item
 from tests.factories import login, make_item, make_theme, make_user, post_form
+
+# Pages and texts: SQL does not decide them, so SQLite is enough.
+pytestmark = pytest.mark.any_database
 
 
 def page(response) -> BeautifulSoup:  # type: ignore[no-untyped-def]

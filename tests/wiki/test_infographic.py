@@ -3,12 +3,16 @@
 from datetime import timedelta
 from xml.etree import ElementTree
 
+import pytest
 from bs4 import BeautifulSoup
 
 from app.accounts.models import Role
 from app.db import utcnow
 from app.wiki import service
 from tests.factories import login, make_item, make_theme, make_user
+
+# Pages and texts: SQL does not decide them, so SQLite is enough.
+pytestmark = pytest.mark.any_database
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -1,9 +1,13 @@
 """The wiki's pages, checked by parsing their HTML."""
 
+import pytest
 from bs4 import BeautifulSoup
 
 from app.accounts.models import Role
 from tests.factories import login, make_item, make_theme, make_user, post_form
+
+# Pages and texts: SQL does not decide them, so SQLite is enough.
+pytestmark = pytest.mark.any_database
 
 
 def soup(response) -> BeautifulSoup:  # type: ignore[no-untyped-def]
