@@ -11,6 +11,7 @@ from app.accounts import jobs as accounts_jobs
 from app.config import LOCAL_TZ, Settings
 from app.goals import jobs as goals_jobs
 from app.meetings import jobs as meetings_jobs
+from app.search import jobs as search_jobs
 
 log = logging.getLogger("kennisbank.planner")
 
@@ -29,7 +30,7 @@ def safely(job: Callable[[], object]) -> Callable[[], None]:
 
 def start(engine: Engine, settings: Settings) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone=LOCAL_TZ)
-    for domain in (meetings_jobs, goals_jobs, accounts_jobs):
+    for domain in (meetings_jobs, goals_jobs, accounts_jobs, search_jobs):
         domain.register(scheduler, engine, settings, safely)
     scheduler.start()
     return scheduler

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from whoosh import query as wq
 
-from app.search.index import Document, SearchIndex
+from app.search.index import SMALL_SEGMENTS_BEFORE_MERGE, Document, SearchIndex
 
 
 def doc(slug: str, version: int, title: str) -> Document:
@@ -43,3 +43,19 @@ def test_a_searcher_sees_a_rebuild_made_by_another_process(tmp_path):
     theirs = SearchIndex(tmp_path / "zoekindex")  # as `kennisbank reindex` would open it
     theirs.rebuild([doc("intake", 1, "Intake")])
     assert hits(ours, "title", "intak") == [("intake", 1)]
+
+
+def test_saves_merge_only_small_segments_and_optimize_merges_all(tmp_path):
+    index = SearchIndex(tmp_path / "zoekindex")
+    index.rebuild([doc(f"groot-{n}", 1, f"Blorf {n}") for n in range(100)])
+    counts = []
+    for n in range(20):
+        index.apply([doc(f"klein-{n}", 1, f"Quapto {n}")], [])
+        counts.append(index.segment_count())
+    assert max(counts) <= SMALL_SEGMENTS_BEFORE_MERGE + 1  # small ones merged together, now and then
+    assert min(counts) >= 2  # ... but never into the large segment of the rebuild
+    assert len(hits(index, "title", "quapto")) == 20 and len(hits(index, "title", "blorf")) == 100
+    with index.exclusive():
+        index.optimize()
+    assert index.segment_count() == 1
+    assert len(hits(index, "title", "quapto")) == 20
