@@ -75,6 +75,7 @@ def _where() -> str:
 def serve(
     host: Annotated[str, typer.Option(help="Adres om op te luisteren.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Poort.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Aantal werkprocessen (bijvoorbeeld één per processorkern).")] = 1,
 ) -> None:
     """Start de webdienst (migreert en laadt bij de eerste start de startinhoud)."""
     import uvicorn
@@ -83,12 +84,16 @@ def serve(
     typer.echo(f"Wiki-bibliotheek gebruikt de {_where()}.")
     for line in bootstrap.prepare(get_engine(), settings):
         typer.echo(line)
+    # Without a configured key the development key lives in the data folder: make it here, once,
+    # so that the worker processes cannot each write a different one (and refuse each other's forms).
+    settings.effective_secret_key()
     if settings.load_demo_accounts:
         typer.echo("Demo-accounts staan aan (wachtwoord in content/demo.yaml); zie README.")
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     typer.echo(f"Open http://{shown_host}:{port} in uw browser.")
     uvicorn.run(
-        "app.main:create_app", factory=True, host=host, port=port,
+        # The factory freezes what it loaded out of the garbage collector's way, in each worker.
+        "app.main:create_served_app", factory=True, host=host, port=port, workers=workers,
         proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
         # No access log: it would tie every search (in the query string) to an address and time.
         access_log=False,
