@@ -461,6 +461,44 @@ def bench_goals(
     typer.echo(f"\n{goals_bench.table(figures)}\n\nGeschreven naar {output}.")
 
 
+@bench_app.command("load")
+def bench_load(
+    users: Annotated[int, typer.Option(min=1, max=1000, help="Aantal gelijktijdige gebruikers.")] = 50,
+    seconds: Annotated[int, typer.Option(min=1, max=3600, help="Zoveel seconden meten (nadat iedereen is ingelogd).")] = 60,
+    database: Annotated[str, typer.Option(help="sqlite, postgresql of both.")] = "both",
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Werkprocessen van kennisbank serve.")] = 2,
+    postgres_url: Annotated[str, typer.Option(help="PostgreSQL-server; de meting maakt er een eigen database op en verwijdert die na afloop.")] = "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    output: Annotated[Path, typer.Option(help="Markdown-bestand voor de cijfers.")] = Path("docs/benchmarks.md"),
+    logs: Annotated[Path | None, typer.Option(help="Map voor de logs van de dienst en locust; leeg: een nieuwe tijdelijke map.")] = None,
+) -> None:
+    """Belastingtest: start de dienst, log gebruikers in via het formulier en meet pagina's en opslaan (locust)."""
+    import tempfile
+
+    from app.loadbench import run as load
+
+    choices = {"sqlite": ["sqlite"], "postgresql": ["postgresql"], "both": ["sqlite", "postgresql"]}
+    if database not in choices:
+        _fail(f"--database: kies sqlite, postgresql of both, niet {database!r}.")
+    if logs is None:
+        logs = Path(tempfile.mkdtemp(prefix="kb-load-logs-"))
+    logs.mkdir(parents=True, exist_ok=True)
+    try:
+        figures = load.run(
+            choices[database], users=users, seconds=seconds, workers=workers, postgres_url=postgres_url,
+            logs=logs, echo=typer.echo, warn=lambda m: typer.secho(m, fg=typer.colors.YELLOW, err=True),
+        )
+    except load.LoadError as exc:
+        _fail(f"{exc}\nLogs in {logs}.")
+    if not figures:
+        _fail("Niets gemeten.")
+    load.write_markdown(output, figures, seconds)
+    for f in figures:
+        typer.echo(load.verdict(f))
+        for line in load.error_lines(f):
+            typer.secho(f"  {line}", fg=typer.colors.YELLOW)
+    typer.echo(f"\nGeschreven naar {output}; logs van de dienst en locust in {logs}.")
+
+
 @bench_app.command("search")
 def bench_search(
     sizes: Annotated[str, typer.Option(help="Aantallen items, komma-gescheiden.")] = "1000,10000,50000",
