@@ -35,6 +35,9 @@ THINK_SECONDS = (0.5, 1.5)
 PROGRESS_EVERY = 10.0
 LOG = "[load] "
 
+# What the search page says when the index could not be used (search/_search_results.html).
+DEGRADED = "Zoeken werkt even eenvoudiger dan normaal"
+
 PLAN: dict[str, Any] = {}
 _logins = {"done": 0, "ok": 0}
 _started: dict[str, int] = {}  # users started per role: each takes the next account
@@ -204,6 +207,9 @@ class ReaderUser(HttpUser):
                              allow_redirects=False, catch_response=True) as response:
             if response.status_code != 200:
                 response.failure(why(response))
+            elif DEGRADED in (response.text or ""):
+                # The page answers, from the database only, and tells the colleague so.
+                response.failure("200 but degraded: the search index was not usable, titles and summaries only")
 
     @task
     def werkoverleg(self) -> None:
