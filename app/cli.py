@@ -472,10 +472,13 @@ def bench_load(
     logs: Annotated[Path | None, typer.Option(help="Map voor de logs van de dienst en locust; leeg: een nieuwe tijdelijke map.")] = None,
 ) -> None:
     """Belastingtest: start de dienst, log gebruikers in via het formulier en meet pagina's en opslaan (locust)."""
+    import importlib.util
     import tempfile
 
     from app.loadbench import run as load
 
+    if importlib.util.find_spec("locust") is None:
+        _fail("De belastingtest gebruikt locust: pip install '.[bench]' (of pip install locust).")
     choices = {"sqlite": ["sqlite"], "postgresql": ["postgresql"], "both": ["sqlite", "postgresql"]}
     if database not in choices:
         _fail(f"--database: kies sqlite, postgresql of both, niet {database!r}.")
