@@ -75,6 +75,7 @@ def _where() -> str:
 def serve(
     host: Annotated[str, typer.Option(help="Adres om op te luisteren.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Poort.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Aantal werkprocessen (bijvoorbeeld één per processorkern).")] = 1,
 ) -> None:
     """Start de webdienst (migreert en laadt bij de eerste start de startinhoud)."""
     import uvicorn
@@ -83,12 +84,16 @@ def serve(
     typer.echo(f"Wiki-bibliotheek gebruikt de {_where()}.")
     for line in bootstrap.prepare(get_engine(), settings):
         typer.echo(line)
+    # Without a configured key the development key lives in the data folder: make it here, once,
+    # so that the worker processes cannot each write a different one (and refuse each other's forms).
+    settings.effective_secret_key()
     if settings.load_demo_accounts:
         typer.echo("Demo-accounts staan aan (wachtwoord in content/demo.yaml); zie README.")
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     typer.echo(f"Open http://{shown_host}:{port} in uw browser.")
     uvicorn.run(
-        "app.main:create_app", factory=True, host=host, port=port,
+        # The factory freezes what it loaded out of the garbage collector's way, in each worker.
+        "app.main:create_served_app", factory=True, host=host, port=port, workers=workers,
         proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
         # No access log: it would tie every search (in the query string) to an address and time.
         access_log=False,
@@ -454,6 +459,47 @@ def bench_goals(
         _fail("Niets gemeten.")
     goals_bench.write_markdown(output, figures, requests)
     typer.echo(f"\n{goals_bench.table(figures)}\n\nGeschreven naar {output}.")
+
+
+@bench_app.command("load")
+def bench_load(
+    users: Annotated[int, typer.Option(min=1, max=1000, help="Aantal gelijktijdige gebruikers.")] = 50,
+    seconds: Annotated[int, typer.Option(min=1, max=3600, help="Zoveel seconden meten (nadat iedereen is ingelogd).")] = 60,
+    database: Annotated[str, typer.Option(help="sqlite, postgresql of both.")] = "both",
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Werkprocessen van kennisbank serve.")] = 2,
+    postgres_url: Annotated[str, typer.Option(help="PostgreSQL-server; de meting maakt er een eigen database op en verwijdert die na afloop.")] = "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    output: Annotated[Path, typer.Option(help="Markdown-bestand voor de cijfers.")] = Path("docs/benchmarks.md"),
+    logs: Annotated[Path | None, typer.Option(help="Map voor de logs van de dienst en locust; leeg: een nieuwe tijdelijke map.")] = None,
+) -> None:
+    """Belastingtest: start de dienst, log gebruikers in via het formulier en meet pagina's en opslaan (locust)."""
+    import importlib.util
+    import tempfile
+
+    from app.loadbench import run as load
+
+    if importlib.util.find_spec("locust") is None:
+        _fail("De belastingtest gebruikt locust: pip install '.[bench]' (of pip install locust).")
+    choices = {"sqlite": ["sqlite"], "postgresql": ["postgresql"], "both": ["sqlite", "postgresql"]}
+    if database not in choices:
+        _fail(f"--database: kies sqlite, postgresql of both, niet {database!r}.")
+    if logs is None:
+        logs = Path(tempfile.mkdtemp(prefix="kb-load-logs-"))
+    logs.mkdir(parents=True, exist_ok=True)
+    try:
+        figures = load.run(
+            choices[database], users=users, seconds=seconds, workers=workers, postgres_url=postgres_url,
+            logs=logs, echo=typer.echo, warn=lambda m: typer.secho(m, fg=typer.colors.YELLOW, err=True),
+        )
+    except load.LoadError as exc:
+        _fail(f"{exc}\nLogs in {logs}.")
+    if not figures:
+        _fail("Niets gemeten.")
+    load.write_markdown(output, figures, seconds)
+    for f in figures:
+        typer.echo(load.verdict(f))
+        for line in load.error_lines(f):
+            typer.secho(f"  {line}", fg=typer.colors.YELLOW)
+    typer.echo(f"\nGeschreven naar {output}; logs van de dienst en locust in {logs}.")
 
 
 @bench_app.command("search")

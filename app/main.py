@@ -44,11 +44,6 @@ async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
     settings = get_settings()
     run = settings.scheduler and app.state.run_scheduler
     scheduler = app_scheduler.start(get_engine(), settings) if run else None
-    # What is loaded by now lives as long as the process: keep it out of the garbage
-    # collector's full rounds, which otherwise walk it all (over 100 ms on this machine kind,
-    # every few requests of a large page).
-    gc.collect()
-    gc.freeze()
     try:
         yield
     finally:
@@ -90,4 +85,18 @@ def create_app(run_scheduler: bool = True) -> FastAPI:
     app.include_router(questions_api)
     app.include_router(goals_api)
     app.include_router(goals_pages)
+    return app
+
+
+def create_served_app() -> FastAPI:
+    """The application as `kennisbank serve` runs it: uvicorn calls this in every worker process.
+
+    What is loaded by now lives as long as the process: keep it out of the garbage collector's
+    full rounds, which otherwise walk it all (over 100 ms on this machine kind, every few
+    requests of a large page). Only here, not in `create_app`: frozen objects are never freed,
+    so in tests, which create many applications in one process, it would keep every one alive.
+    """
+    app = create_app()
+    gc.collect()
+    gc.freeze()
     return app

@@ -233,3 +233,22 @@ def test_bench_pages_measures_and_writes_its_section(tmp_path):
     assert {row.split(" | ")[0].strip("| ") for row in rows} == backends
     assert len(rows) == 10 * len(backends)  # 5 pages × 2 roles
     assert re.search(r"worst p95 = [\d.]+ ms", text)
+
+
+def test_bench_load_serves_logs_in_through_the_form_and_reports_requests_without_errors(tmp_path):
+    """A short run of the load benchmark, end to end: `kennisbank serve` with two workers,
+    three users logging in through the login form, the mix, the figures in the output file."""
+    output = tmp_path / "benchmarks.md"
+    output.write_text("# Benchmarks\n\n<!-- search:start -->\nzoeken\n<!-- search:end -->\n")
+    args = ["bench", "load", "--users", "3", "--seconds", "5", "--database", "sqlite",
+            "--output", str(output), "--logs", str(tmp_path / "logs")]
+    out = ok(kennisbank(f"sqlite:///{tmp_path / 'unused.db'}", *args, data_dir=tmp_path))
+    text = output.read_text()
+    assert "zoeken" in text and "## Load (`kennisbank bench load`)" in text
+    total = re.search(r"^\| \*\*all requests\*\* \| ([\d,]+) \| ([\d,]+) \|", text, re.M)
+    assert total is not None, text
+    assert int(total[1].replace(",", "")) > 0 and total[2] == "0", out
+    logins = re.search(r"^\| login \(before the window\) \| (\d+) \| (\d+) \|", text, re.M)
+    assert logins is not None and logins.groups() == ("3", "0"), text
+    assert "sqlite: errors 0 (target 0: met)" in out
+    assert (tmp_path / "logs" / "serve-sqlite.log").exists()

@@ -7,6 +7,7 @@ the ASGI application, logged in as a medewerker and as a kwaliteitsmedewerker; "
 measured inside the application, from the request's arrival to its last byte.
 """
 
+import gc
 import random
 import secrets
 import statistics
@@ -130,7 +131,14 @@ def bench_client(engine: Engine) -> Iterator[tuple[TestClient, ServerTimer]]:
     application.dependency_overrides[get_session] = session_override
     timer = ServerTimer(application)
     with TestClient(timer, base_url="https://bench") as client:  # type: ignore[arg-type]
-        yield client, timer
+        # As `kennisbank serve` does in each worker (app.main.create_served_app); unfrozen after,
+        # so that a test running this benchmark does not keep the application alive.
+        gc.collect()
+        gc.freeze()
+        try:
+            yield client, timer
+        finally:
+            gc.unfreeze()
 
 
 def measure(

@@ -1,0 +1,1 @@
+"""The load benchmark (`kennisbank bench load`): locust against a served Wiki-bibliotheek."""
