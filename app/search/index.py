@@ -287,7 +287,19 @@ class SearchIndex:
         try:
             return whoosh_index.open_dir(self.path, schema=self.schema)
         except Exception as exc:  # noqa: BLE001
-            raise IndexUnavailable(str(exc)) from exc
+            raise IndexUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+    def _open_searcher(self, attempts: int = 5) -> Searcher:
+        """A writer in another process removes the previous generation's files right after its
+        commit: one that was just listed may be gone when it is read. Read the new one then."""
+        for attempt in range(attempts):
+            try:
+                return self._open().searcher()
+            except (IndexUnavailable, OSError):
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.01 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def searcher(self) -> Searcher:
         """This thread's searcher, reopened when another writer has committed.
@@ -305,14 +317,14 @@ class SearchIndex:
                 if searcher is not None:
                     searcher.close()
                 searcher = None
-                searcher = self._open().searcher()
+                searcher = self._open_searcher()
                 self._local.folder = folder
         except IndexUnavailable:
             self._local.searcher = None
             raise
         except Exception as exc:  # noqa: BLE001 - a vanished or broken segment
             self._local.searcher = None
-            raise IndexUnavailable(str(exc)) from exc
+            raise IndexUnavailable(f"{type(exc).__name__}: {exc}") from exc
         self._local.searcher = searcher
         return searcher
 

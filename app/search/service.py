@@ -144,19 +144,19 @@ def _run(session, index, searcher, text, groups, filters, page) -> SearchRespons
     # Whoosh shows the last page for a page beyond the end; we show nothing there.
     hits = list(results) if page <= max(results.pagecount, 1) else []
     rows = wiki_service.published_by_slugs(session, [h["slug"] for h in hits])
-    found, behind = [], 0
+    found, behind = [], False
     for hit in hits:
         row = rows.get(hit["slug"])
-        # What we show always comes from the database; the index only chose the hits. A hit
-        # on a version the database no longer holds matched old text: it is left out.
-        if row is None or row.item.version != hit["version"]:
-            behind += 1
-        else:
+        # What we show always comes from the database; the index only chose the hits.
+        behind = behind or row is None or row.item.version != hit["version"]
+        if row is not None:
             found.append(_hit(hit, row))
-    if behind:  # the index missed an update (a drain that failed): repair it, outside this request
-        _repair_later(index)
+    if behind:
+        # Another worker's save between its commit and its drain, or a drain that failed: take
+        # in what the outbox holds, outside this request.
+        _drain_later()
     return SearchResponse(
-        query=text, total=max(results.total - behind, len(found)), page=page, per_page=PER_PAGE,
+        query=text, total=results.total, page=page, per_page=PER_PAGE,
         results=found, suggestion=None,
     )
 
@@ -200,6 +200,23 @@ def _search_database(session: Session, text: str, filters: Filters, page: int) -
 
 
 _repairing = threading.Lock()
+
+
+def _drain_later() -> None:
+    """Drain the outbox in the background, one thread at a time; searches go on meanwhile."""
+    if not _repairing.acquire(blocking=False):
+        return
+
+    def work() -> None:
+        from app.db import get_engine
+        from app.search import sync
+
+        try:
+            sync.drain(get_engine())
+        finally:
+            _repairing.release()
+
+    threading.Thread(target=work, name="zoekindex-wachtrij", daemon=True).start()
 
 
 def _repair_later(index: SearchIndex) -> None:
