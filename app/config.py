@@ -33,9 +33,12 @@ class Settings(BaseSettings):
     auto_migrate: bool = True
     cookie_secure: bool = True
     session_days: int = 14
-    login_max_failures_per_account: int = 5
-    login_max_failures_per_address: int = 20
-    login_window_minutes: int = 15
+    # Login throttling (app/accounts/service.py): failures per account from one address, per
+    # address, within the window; the account-wide delay grows up to the maximum.
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=20, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    login_max_delay_seconds: float = Field(default=3.0, ge=0, le=30)
     # Addresses of reverse proxies whose X-Forwarded-For is believed (the client's address is
     # what login throttling counts per). "*" only when nothing else can reach the service.
     forwarded_allow_ips: str = "127.0.0.1"

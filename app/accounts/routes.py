@@ -2,8 +2,10 @@
 
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.types import Receive, Scope, Send
 
 from app.accounts import service
 from app.web.deps import (
@@ -27,7 +29,27 @@ def _safe_next(target: str | None) -> str:
 
 
 def _client_address(request: Request) -> str:
+    # Never X-Forwarded-For itself: uvicorn puts the client's address here, from that header
+    # only when the request came from a trusted proxy (KENNISBANK_FORWARDED_ALLOW_IPS).
     return request.client.host if request.client else "onbekend"
+
+
+pause = anyio.sleep  # replaced in tests
+
+
+class _AfterPause(Response):
+    """Send `response` only after `seconds`. The request's transaction has ended by then (the
+    session dependency closes before the response is sent), and the wait holds no thread."""
+
+    def __init__(self, response: Response, seconds: float):
+        self.response, self.seconds = response, seconds
+        self.status_code, self.background = response.status_code, response.background
+        self.raw_headers = response.raw_headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.seconds > 0:
+            await pause(self.seconds)
+        await self.response(scope, receive, send)
 
 
 @router.get("/login")
@@ -51,18 +73,19 @@ def login(
         context["error"] = "Vul uw e-mailadres en wachtwoord in."
         return render(request, "login.html", context, 422)
     try:
-        user = service.authenticate_password(
+        result = service.login_with_password(
             session, settings, email, password, _client_address(request)
         )
     except service.LoginThrottled:
         context["error"] = (
-            f"Te veel mislukte pogingen. Probeer het over {settings.login_window_minutes} "
-            "minuten opnieuw, of vraag de beheerder om hulp."
+            "Te veel mislukte pogingen vanaf dit adres. Probeer het over "
+            f"{settings.login_window_minutes} minuten opnieuw, of vraag de beheerder om hulp."
         )
         return render(request, "login.html", context, 429)
+    user = result.user
     if user is None:
         context["error"] = "Dit e-mailadres en wachtwoord horen niet bij elkaar. Probeer het opnieuw."
-        return render(request, "login.html", context, 401)
+        return _AfterPause(render(request, "login.html", context, 401), result.delay)
     token = service.start_session(session, settings, user, method="password")
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
@@ -74,7 +97,7 @@ def login(
         samesite="lax",
         path="/",
     )
-    return response
+    return _AfterPause(response, result.delay)
 
 
 @router.post("/logout", dependencies=[CsrfProtected])
