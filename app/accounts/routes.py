@@ -9,12 +9,13 @@ from starlette.types import Receive, Scope, Send
 
 from app.accounts import service
 from app.web.deps import (
-    SESSION_COOKIE,
     CsrfProtected,
     CurrentUser,
     OptionalUser,
     SessionDep,
     SettingsDep,
+    renew_csrf_cookie,
+    session_cookie_name,
 )
 from app.web.templating import render
 
@@ -86,10 +87,15 @@ def login(
     if user is None:
         context["error"] = "Dit e-mailadres en wachtwoord horen niet bij elkaar. Probeer het opnieuw."
         return _AfterPause(render(request, "login.html", context, 401), result.delay)
+    # A new session, and a new pre-session CSRF cookie: nothing from before the login (or
+    # planted before it) carries over.
+    previous = request.cookies.get(session_cookie_name(settings))
+    if previous:
+        service.end_session(session, previous)
     token = service.start_session(session, settings, user, method="password")
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
-        SESSION_COOKIE,
+        session_cookie_name(settings),
         token,
         max_age=settings.session_days * 86400,
         httponly=True,
@@ -97,18 +103,21 @@ def login(
         samesite="lax",
         path="/",
     )
+    renew_csrf_cookie(response, settings)
     return _AfterPause(response, result.delay)
 
 
 @router.post("/logout", dependencies=[CsrfProtected])
 def logout(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    cookie = request.cookies.get(SESSION_COOKIE)
+    cookie = request.cookies.get(session_cookie_name(settings))
     if cookie:
         service.end_session(session, cookie)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(
-        SESSION_COOKIE, path="/", secure=settings.cookie_secure, httponly=True, samesite="lax"
+        session_cookie_name(settings), path="/", secure=settings.cookie_secure, httponly=True,
+        samesite="lax",
     )
+    renew_csrf_cookie(response, settings)
     return response
 
 

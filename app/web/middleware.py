@@ -4,9 +4,10 @@ import json
 import secrets
 
 from starlette.datastructures import MutableHeaders
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.web.deps import CSRF_COOKIE
+from app.web.deps import CSRF_COOKIE, csrf_cookie_header
 
 _SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -108,11 +109,13 @@ class RejectNulMiddleware:
 
 
 class CsrfCookieAndHeadersMiddleware:
-    """Give every browser a random CSRF cookie, and every response the security headers."""
+    """Give every browser a random pre-session CSRF cookie, and every response the security
+    headers."""
 
     def __init__(self, app: ASGIApp, secure: bool):
         self.app = app
         self.secure = secure
+        self.cookie = CSRF_COOKIE if secure else CSRF_COOKIE.removeprefix("__Host-")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -120,7 +123,7 @@ class CsrfCookieAndHeadersMiddleware:
             return
         cookie_header = dict(scope.get("headers", [])).get(b"cookie", b"").decode("latin-1")
         new_value = None
-        if f"{CSRF_COOKIE}=" not in cookie_header:
+        if not cookie_parser(cookie_header).get(self.cookie):
             new_value = secrets.token_urlsafe(32)
             scope.setdefault("state", {})["csrf_cookie"] = new_value
 
@@ -133,11 +136,10 @@ class CsrfCookieAndHeadersMiddleware:
                         continue
                     if key.decode() not in headers:
                         headers.append(key.decode(), value.decode())
-                if new_value is not None:
-                    # Lax, not Strict: a link from mail or Teams must not replace the cookie and so
-                    # invalidate the form in an editor tab that is already open.
-                    flags = "; Path=/; HttpOnly; SameSite=Lax" + ("; Secure" if self.secure else "")
-                    headers.append("set-cookie", f"{CSRF_COOKIE}={new_value}{flags}")
+                # A route that renewed the cookie (login, logout) has set it already.
+                renewed = any(v.startswith(f"{self.cookie}=") for v in headers.getlist("set-cookie"))
+                if new_value is not None and not renewed:
+                    headers.append("set-cookie", csrf_cookie_header(new_value, self.secure))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -48,7 +48,10 @@ def test_login_and_logout(client, db):
     # The cookie holds a random token; the database only its hash.
     assert db.exec(select(WebSession)).first().token_hash != morsel.value
 
-    assert client.get("/account").status_code == 200
+    account = client.get("/account")
+    assert account.status_code == 200
+    # Logged in, the forms carry a token bound to the new session.
+    token = BeautifulSoup(account.text, "html.parser").find("input", attrs={"name": "csrf_token"})["value"]
     response = post_form(client, "/logout", {}, token)
     assert response.status_code == 303
     assert db.exec(select(WebSession).where(WebSession.user_id == user.id)).all() == []
@@ -140,7 +143,7 @@ def test_account_page_creates_and_revokes_a_token(client, db):
     assert response.headers["cache-control"] == "no-store"
     client.cookies.delete(SESSION_COOKIE)
     assert client.get("/api/v1/themes", headers={"Authorization": f"Bearer {api_token}"}).status_code == 200
-    login(client, db, user)
+    token = login(client, db, user)
     token_id = page.select_one("form[action^='/account/tokens/']")["action"].split("/")[3]
     post_form(client, f"/account/tokens/{token_id}/intrekken", {}, token)
     client.cookies.delete(SESSION_COOKIE)
