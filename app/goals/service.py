@@ -20,12 +20,12 @@ from app.db import utcnow
 from app.errors import InputError
 from app.goals import measures
 from app.goals.models import Appraisal, Goal, GoalSnapshot, Measure, Milestone, TrainingFlag
+from app.privacy import SMALL_GROUP, sees_persons, shows_figure
 
 log = logging.getLogger("kennisbank.doelen")
 MT_APPROVAL = "mt_approval"
 # A plan starts in this century: a start far off would break the date arithmetic of every job.
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
-SMALL_GROUP = 3  # aggregates over fewer people are not shown to managers: they would be persons
 
 
 class GoalError(InputError):
@@ -33,11 +33,6 @@ class GoalError(InputError):
 
 
 # --- who may see what ------------------------------------------------------------------------
-
-
-def sees_persons(user: User) -> bool:
-    """Per-person progress of others: Kwaliteit only (DESIGN.md, privacy)."""
-    return user.role == Role.kwaliteit
 
 
 def may_see_person(viewer: User, person_id: int) -> bool:
@@ -288,7 +283,7 @@ def _hidden(goal: Goal, counts: dict[int | None, int], shown: GoalView, viewer: 
     """`counts`: the goal's persons per team (measures.people_per_team)."""
     if (viewer is not None and sees_persons(viewer)) or not measures.per_team_possible(goal):
         return False
-    if sum(counts.values()) < SMALL_GROUP:
+    if not shows_figure(sum(counts.values()), viewer):
         return True
     return team_id is not None and (shown.result.people < SMALL_GROUP or team_id in suppressed_teams(counts))
 
