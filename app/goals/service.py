@@ -370,6 +370,8 @@ def my_progress(session: Session, user: User, today: date) -> list[Progress]:
 def record_appraisal(session: Session, person: User, held_on: date, discussed: bool, by: User, today: date) -> Appraisal:
     if not records_appraisals(by):
         raise GoalError("person", "Alleen een leidinggevende legt functioneringsgesprekken vast.")
+    if person.id == by.id:
+        raise GoalError("person", "Een gesprek over uzelf legt een andere leidinggevende vast.")
     if by.team_id is not None and person.team_id != by.team_id:
         raise GoalError("person", "Deze medewerker hoort niet bij uw team.")
     if held_on > today:
