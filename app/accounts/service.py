@@ -29,6 +29,7 @@ from app.accounts.models import (
 from app.config import Settings
 from app.db import utcnow
 from app.errors import InputError
+from app.textinput import NUL_MESSAGE, has_nul
 
 _hasher = PasswordHasher()
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -174,6 +175,9 @@ def create_user(
     function: str | None = None,
 ) -> User:
     email = normalise_email(email)
+    for field, value in (("email", email), ("name", name)):
+        if has_nul(value):
+            raise AccountError(field, NUL_MESSAGE)
     if not _EMAIL.match(email):
         raise AccountError("email", "Vul een geldig e-mailadres in.")
     if not name.strip():

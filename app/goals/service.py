@@ -21,6 +21,7 @@ from app.errors import InputError
 from app.goals import measures
 from app.goals.models import Appraisal, Goal, GoalSnapshot, Measure, Milestone, TrainingFlag
 from app.privacy import SMALL_GROUP, sees_persons, shows_figure
+from app.textinput import NUL_MESSAGE, has_nul
 
 log = logging.getLogger("kennisbank.doelen")
 MT_APPROVAL = "mt_approval"
@@ -434,8 +435,8 @@ def record_milestone(session: Session, reached_on: date, note: str, by: User, to
         raise GoalError("reached_on", "Deze datum ligt in de toekomst.")
     if reached_on < EARLIEST:
         raise GoalError("reached_on", "Deze datum ligt te ver terug.")
-    if "\x00" in note:
-        raise GoalError("note", "Deze tekst bevat een ongeldig teken (NUL). Haal het weg.")
+    if has_nul(note):
+        raise GoalError("note", NUL_MESSAGE)
     milestone = get_milestone(session, key) or Milestone(key=key, reached_on=reached_on, recorded_by_id=by.id)  # type: ignore[arg-type]
     milestone.reached_on, milestone.note, milestone.recorded_by_id = reached_on, note.strip()[:300], by.id  # type: ignore[assignment]
     session.add(milestone)
