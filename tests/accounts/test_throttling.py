@@ -47,10 +47,18 @@ def test_guessing_from_one_address_is_refused_there_only(db):
     assert attempt(db, "collega@example.org", PASSWORD, "10.0.0.7") is not None
 
 
+def failed_before(db, email: str, address: str) -> None:  # type: ignore[no-untyped-def]
+    """A failed attempt as the service records it (argon2 is too slow to run fifty times)."""
+    db.add(LoginAttempt(email=email, address=address, succeeded=False))
+    db.flush()
+
+
 def test_a_stranger_on_changing_addresses_cannot_lock_a_colleague_out(db):
     make_user(db, email="doel@example.org")
-    for n in range(60):
-        assert attempt(db, "doel@example.org", WRONG, f"10.1.{n // 200}.{n % 200}") is None
+    for n in range(3):
+        assert attempt(db, "doel@example.org", WRONG, f"10.1.0.{n}") is None
+    for n in range(3, 60):
+        failed_before(db, "doel@example.org", f"10.1.0.{n}")
     # The account is being guessed at: it slows down, a bounded delay, but a correct password
     # from an address that has not failed itself always works.
     result = service.login_with_password(db, get_settings(), "doel@example.org", PASSWORD, "10.2.0.1")
@@ -79,8 +87,9 @@ def test_a_shared_address_with_many_failures_does_not_block_a_correct_password(d
     did not fail on logs in."""
     make_user(db, email="nat-collega@example.org")
     make_user(db, email="gok0@example.org")
-    for n in range(20):
-        assert attempt(db, f"gok{n}@example.org", WRONG, "10.4.0.1") is None
+    assert attempt(db, "gok0@example.org", WRONG, "10.4.0.1") is None
+    for n in range(1, 20):
+        failed_before(db, f"gok{n}@example.org", "10.4.0.1")
     assert attempt(db, "gok0@example.org", PASSWORD, "10.4.0.1") == "throttled"
     assert attempt(db, "nat-collega@example.org", PASSWORD, "10.4.0.1") is not None
     # Guessing on at a new account: one guess, then that account is refused from here too.
