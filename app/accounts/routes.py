@@ -50,6 +50,7 @@ class _AfterPause(Response):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.seconds > 0:
             await pause(self.seconds)
+        self.response.background = self.background  # FastAPI may have set tasks on this one
         await self.response(scope, receive, send)
 
 

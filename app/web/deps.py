@@ -37,6 +37,7 @@ def session_cookie_name(settings: Settings | None = None) -> str:
 def csrf_cookie_name(settings: Settings | None = None) -> str:
     return _cookie_name(CSRF_COOKIE, settings)
 
+
 # scope="function": commit (or roll back) before the response is sent, so a client that was told
 # "saved" and follows the redirect always sees the saved data, and a failed commit is an error.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
