@@ -1,7 +1,9 @@
 """Settings, read from environment variables prefixed KENNISBANK_."""
 
+import os
 import re
 import secrets
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -33,9 +35,12 @@ class Settings(BaseSettings):
     auto_migrate: bool = True
     cookie_secure: bool = True
     session_days: int = 14
-    login_max_failures_per_account: int = 5
-    login_max_failures_per_address: int = 20
-    login_window_minutes: int = 15
+    # Login throttling (app/accounts/service.py): failures per account from one address, per
+    # address, within the window; the account-wide delay grows up to the maximum.
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=20, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    login_max_delay_seconds: float = Field(default=3.0, ge=0, le=30)
     # Addresses of reverse proxies whose X-Forwarded-For is believed (the client's address is
     # what login throttling counts per). "*" only when nothing else can reach the service.
     forwarded_allow_ips: str = "127.0.0.1"
@@ -114,14 +119,57 @@ class Settings(BaseSettings):
         """The configured key, or in development one kept in the data folder."""
         if self.secret_key:
             return self.secret_key
-        key_file = self.data_dir / "secret_key"
-        if key_file.exists():
-            return key_file.read_text().strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(48)
-        key_file.write_text(key)
-        key_file.chmod(0o600)
+        key_file = (self.data_dir / "secret_key").resolve()
+        key = _dev_keys.get(key_file)
+        if key is None:
+            key = _dev_keys[key_file] = _create_or_read_key(key_file)
         return key
+
+
+# Development keys already read, per file: a request need not read the file each time.
+_dev_keys: dict[Path, str] = {}
+
+
+def _create_or_read_key(key_file: Path) -> str:
+    """The key in `key_file`, made there first if it does not exist, exactly once however many
+    threads or processes ask at the same moment: the key is written whole to a file of its own
+    (readable by this user only) and then linked into place, which fails for all but one; every
+    one then reads what is there."""
+    for _ in range(100):
+        try:
+            key = key_file.read_text().strip()
+        except FileNotFoundError:
+            key = None
+        if key:
+            return key
+        if key is not None:
+            # Empty: another process is writing it in place (the fallback below); read again.
+            time.sleep(0.01)
+            continue
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        draft = key_file.with_name(f".{key_file.name}.{os.getpid()}.{secrets.token_hex(8)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(48))
+                out.flush()
+                os.fsync(out.fileno())
+            try:
+                os.link(draft, key_file)
+            except FileExistsError:
+                pass  # another thread or process was first: use its key
+            except OSError:
+                # No hard links here (some network or Windows file systems): create in place.
+                try:
+                    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                except FileExistsError:
+                    pass
+                else:
+                    with os.fdopen(fd, "w") as out:
+                        out.write(draft.read_text())
+        finally:
+            draft.unlink(missing_ok=True)
+    raise RuntimeError(f"{key_file} stays empty: remove it, or set KENNISBANK_SECRET_KEY")
 
 
 @lru_cache

@@ -65,9 +65,11 @@ def create_app(run_scheduler: bool = True) -> FastAPI:
     app.state.run_scheduler = run_scheduler
     errors.install(app)
     search_sync.install()
+    # The last added runs first: the body limit, the CSRF cookie and headers, then NUL (which
+    # reads the body, so inside the limit; its error page gets the headers).
+    app.add_middleware(RejectNulMiddleware)
     app.add_middleware(CsrfCookieAndHeadersMiddleware, secure=settings.cookie_secure)
     app.add_middleware(LimitBodyMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RejectNulMiddleware)
     # The NL Design System style sheets are large and compress about tenfold.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")

@@ -1,4 +1,9 @@
-"""Client data stays out of the kennisbank: a BSN in a text is refused (DESIGN.md, AVG).
+"""Privacy by design (DESIGN.md, AVG): the under-three rule for every figure about persons, and
+client data kept out of the kennisbank (a BSN in a text is refused).
+
+The under-three rule: no figure counted over fewer than three people is shown, anywhere, except
+to Kwaliteit; per-person data only to that person and Kwaliteit. Every page, export and agenda
+that shows a count about persons asks `shows_figure`.
 
 A BSN is nine digits that pass the elfproef: 9·d1 + 8·d2 + … + 2·d8 − 1·d9 is a multiple of
 eleven (and not zero). People write it whole or in groups (123456782, 1234.56.782,
@@ -9,6 +14,22 @@ same test and is refused too: it is rarely needed in a knowledge item.
 """
 
 import re
+
+from app.accounts.models import Role
+
+SMALL_GROUP = 3
+
+
+def sees_persons(viewer: object | None) -> bool:
+    """Per-person figures of others: Kwaliteit only."""
+    return viewer is not None and getattr(viewer, "role", None) == Role.kwaliteit
+
+
+def shows_figure(people: int, viewer: object | None = None) -> bool:
+    """May a figure counted over `people` persons be shown to this viewer (None: anyone, such
+    as the readers of an agenda)?"""
+    return people >= SMALL_GROUP or sees_persons(viewer)
+
 
 BSN_MESSAGE = (
     "Deze tekst lijkt een burgerservicenummer (BSN) te bevatten. Gegevens van inwoners horen "

@@ -1,7 +1,5 @@
 """Small factories for test data, and helpers to act as a logged-in browser."""
 
-import hashlib
-import hmac
 import itertools
 from datetime import timedelta
 
@@ -13,7 +11,7 @@ from app.accounts import service as accounts_service
 from app.accounts.models import Role, Team, User
 from app.config import get_settings
 from app.meetings.models import Meeting, MeetingKind
-from app.web.deps import CSRF_COOKIE, SESSION_COOKIE
+from app.web.deps import CSRF_COOKIE, SESSION_COOKIE, csrf_token_for_browser, csrf_token_for_session
 from app.wiki import service as wiki_service
 from app.wiki.models import Item, ItemIn, Theme
 
@@ -79,22 +77,20 @@ def make_meeting(
     return meeting
 
 
-def csrf_token(value: str) -> str:
-    key = get_settings().effective_secret_key().encode()
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
-
-
 def browser(client: TestClient) -> str:
-    """Give the client a CSRF cookie like a browser has after its first page; returns the token."""
+    """Give the client a CSRF cookie like a browser has after its first page; returns the
+    token of the forms it is shown while not logged in."""
     client.cookies.set(CSRF_COOKIE, "test-csrf-cookie")
-    return csrf_token("test-csrf-cookie")
+    return csrf_token_for_browser("test-csrf-cookie")
 
 
 def login(client: TestClient, db: Session, user: User) -> str:
-    """Log the client in as `user` (a real web session row); returns the CSRF form token."""
+    """Log the client in as `user` (a real web session row); returns the CSRF form token,
+    which is bound to that session."""
     token = accounts_service.start_session(db, get_settings(), user, method="password")
     client.cookies.set(SESSION_COOKIE, token)
-    return browser(client)
+    browser(client)
+    return csrf_token_for_session(token)
 
 
 def post_form(client: TestClient, url: str, data: dict, token: str, **kw):  # type: ignore[no-untyped-def]

@@ -2,17 +2,20 @@
 
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.types import Receive, Scope, Send
 
 from app.accounts import service
 from app.web.deps import (
-    SESSION_COOKIE,
     CsrfProtected,
     CurrentUser,
     OptionalUser,
     SessionDep,
     SettingsDep,
+    renew_csrf_cookie,
+    session_cookie_name,
 )
 from app.web.templating import render
 
@@ -27,7 +30,28 @@ def _safe_next(target: str | None) -> str:
 
 
 def _client_address(request: Request) -> str:
+    # Never X-Forwarded-For itself: uvicorn puts the client's address here, from that header
+    # only when the request came from a trusted proxy (KENNISBANK_FORWARDED_ALLOW_IPS).
     return request.client.host if request.client else "onbekend"
+
+
+pause = anyio.sleep  # replaced in tests
+
+
+class _AfterPause(Response):
+    """Send `response` only after `seconds`. The request's transaction has ended by then (the
+    session dependency closes before the response is sent), and the wait holds no thread."""
+
+    def __init__(self, response: Response, seconds: float):
+        self.response, self.seconds = response, seconds
+        self.status_code, self.background = response.status_code, response.background
+        self.raw_headers = response.raw_headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.seconds > 0:
+            await pause(self.seconds)
+        self.response.background = self.background  # FastAPI may have set tasks on this one
+        await self.response(scope, receive, send)
 
 
 @router.get("/login")
@@ -51,22 +75,28 @@ def login(
         context["error"] = "Vul uw e-mailadres en wachtwoord in."
         return render(request, "login.html", context, 422)
     try:
-        user = service.authenticate_password(
+        result = service.login_with_password(
             session, settings, email, password, _client_address(request)
         )
     except service.LoginThrottled:
         context["error"] = (
-            f"Te veel mislukte pogingen. Probeer het over {settings.login_window_minutes} "
-            "minuten opnieuw, of vraag de beheerder om hulp."
+            "Te veel mislukte pogingen vanaf dit adres. Probeer het over "
+            f"{settings.login_window_minutes} minuten opnieuw, of vraag de beheerder om hulp."
         )
         return render(request, "login.html", context, 429)
+    user = result.user
     if user is None:
         context["error"] = "Dit e-mailadres en wachtwoord horen niet bij elkaar. Probeer het opnieuw."
-        return render(request, "login.html", context, 401)
+        return _AfterPause(render(request, "login.html", context, 401), result.delay)
+    # A new session, and a new pre-session CSRF cookie: nothing from before the login (or
+    # planted before it) carries over.
+    previous = request.cookies.get(session_cookie_name(settings))
+    if previous:
+        service.end_session(session, previous)
     token = service.start_session(session, settings, user, method="password")
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
-        SESSION_COOKIE,
+        session_cookie_name(settings),
         token,
         max_age=settings.session_days * 86400,
         httponly=True,
@@ -74,18 +104,21 @@ def login(
         samesite="lax",
         path="/",
     )
-    return response
+    renew_csrf_cookie(response, settings)
+    return _AfterPause(response, result.delay)
 
 
 @router.post("/logout", dependencies=[CsrfProtected])
 def logout(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    cookie = request.cookies.get(SESSION_COOKIE)
+    cookie = request.cookies.get(session_cookie_name(settings))
     if cookie:
         service.end_session(session, cookie)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(
-        SESSION_COOKIE, path="/", secure=settings.cookie_secure, httponly=True, samesite="lax"
+        session_cookie_name(settings), path="/", secure=settings.cookie_secure, httponly=True,
+        samesite="lax",
     )
+    renew_csrf_cookie(response, settings)
     return response
 
 

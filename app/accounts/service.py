@@ -7,12 +7,13 @@ then turned into a web session by `start_session`, which is all the routes ever 
 import hashlib
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, text
+from sqlalchemy import delete, event, func, text
 from sqlmodel import Session, col, select
 
 from app.accounts.models import (
@@ -28,6 +29,7 @@ from app.accounts.models import (
 from app.config import Settings
 from app.db import utcnow
 from app.errors import InputError
+from app.textinput import NUL_MESSAGE, has_nul
 
 _hasher = PasswordHasher()
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -173,6 +175,9 @@ def create_user(
     function: str | None = None,
 ) -> User:
     email = normalise_email(email)
+    for field, value in (("email", email), ("name", name)):
+        if has_nul(value):
+            raise AccountError(field, NUL_MESSAGE)
     if not _EMAIL.match(email):
         raise AccountError("email", "Vul een geldig e-mailadres in.")
     if not name.strip():
@@ -206,10 +211,29 @@ def set_password(user: User, password: str) -> None:
 
 
 # --- login by password, with throttling ------------------------------------------------------
+#
+# Over the last `login_window_minutes`, counting failed attempts only:
+# - per account and address: `login_max_failures_per_account` failures, then that address may
+#   no longer try that account (stops guessing; a stranger elsewhere cannot lock a colleague out);
+# - per address: after `login_max_failures_per_address` failures, the address may no longer try
+#   any account it has been failing on (stops spraying guesses over many accounts), while a
+#   colleague behind the same address (a shared NAT) whose account it did not fail on logs in;
+# - per account, from anywhere: never a refusal, a growing delay (at most
+#   `login_max_delay_seconds`) before the answer, for right and wrong passwords alike.
+# Reads and the password check come before any write, so the slow argon2 check never runs
+# while this transaction holds SQLite's write lock (with deferred transactions); the delay is
+# waited out by the route after the transaction has ended.
 
 
 class LoginThrottled(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    # Seconds to wait before answering: the account is being guessed at.
+    delay: float
 
 
 def _recent_failures(
@@ -228,35 +252,66 @@ def _recent_failures(
     return session.exec(query).one()
 
 
+def account_delay(settings: Settings, failures: int) -> float:
+    """The wait for an account with this many recent failures from anywhere: none for a
+    colleague's own typing errors, then doubling from a quarter second up to the maximum."""
+    over = failures - settings.login_max_failures_per_account
+    if over <= 0:
+        return 0.0
+    return min(settings.login_max_delay_seconds, 0.25 * 2 ** (over - 1))
+
+
+# Attempts on one account wait for each other until the first one's transaction has ended, so
+# that parallel guesses cannot all pass the count before any failure is stored. PostgreSQL:
+# an advisory lock, across processes. SQLite: a lock in this process (striped by account), not
+# the database's write lock, which the password check must not hold.
+_STRIPES = [threading.Lock() for _ in range(64)]
+_STRIPE_WAIT_SECONDS = 5.0
+
+
+def _release_stripes(session: Session, transaction: object) -> None:
+    if getattr(transaction, "parent", None) is not None:
+        return  # a savepoint ended, not the transaction
+    held: set[int] = session.info.get("login_stripes", set())
+    for index in held:
+        _STRIPES[index].release()
+    held.clear()
+
+
 def _serialise_attempts(session: Session, email: str) -> None:
-    """On PostgreSQL, attempts on one account wait for each other, so that parallel guesses
-    cannot all pass the count before any failure is stored. (SQLite's write lock does this.)"""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(
             text("SELECT pg_advisory_xact_lock(:namespace, hashtext(:email))"),
             {"namespace": 4_242_003, "email": email},
         )
+        return
+    if "login_stripes" not in session.info:
+        session.info["login_stripes"] = set()
+        event.listen(session, "after_transaction_end", _release_stripes)
+    held = session.info["login_stripes"]
+    index = int(_sha256(email)[:8], 16) % len(_STRIPES)
+    if index in held:
+        return
+    # Bounded: should a transaction never end, attempts go on unserialised rather than hang.
+    if _STRIPES[index].acquire(timeout=_STRIPE_WAIT_SECONDS):
+        held.add(index)
 
 
-def authenticate_password(
+def login_with_password(
     session: Session, settings: Settings, email: str, password: str, address: str
-) -> User | None:
-    """The active user with this e-mail and password, or None; raises LoginThrottled.
-
-    Three limits over the last `login_window_minutes`: failures for this account from this
-    address (stops guessing, without letting a stranger elsewhere lock a colleague out), for
-    this account from anywhere (ten times higher: stops guessing from many addresses), and
-    from this address for any account."""
-    email = normalise_email(email)
+) -> LoginResult:
+    """Check a password; raises LoginThrottled when this address may not try this account."""
+    email = normalise_email(email)[:254]
+    address = address[:64]
     _serialise_attempts(session, email)
-    per_account = settings.login_max_failures_per_account
-    if (
-        _recent_failures(session, settings, email=email, address=address) >= per_account
-        or _recent_failures(session, settings, email=email) >= per_account * 10
-        or _recent_failures(session, settings, address=address)
+    here = _recent_failures(session, settings, email=email, address=address)
+    if here >= settings.login_max_failures_per_account or (
+        here > 0
+        and _recent_failures(session, settings, address=address)
         >= settings.login_max_failures_per_address
     ):
         raise LoginThrottled
+    delay = account_delay(settings, _recent_failures(session, settings, email=email))
     user = get_user_by_email(session, email)
     ok = False
     if user is not None and user.is_active and user.password_hash:
@@ -264,17 +319,24 @@ def authenticate_password(
             ok = _hasher.verify(user.password_hash, password)
         except (VerificationError, InvalidHashError):
             ok = False
-        if ok and _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = _hasher.hash(password)
     else:
         # Spend the same time as a real check, so timing does not reveal which accounts exist.
         _hasher.hash(password)
-    session.add(LoginAttempt(email=email[:254], address=address[:64], succeeded=ok))
     if ok:
-        assert user is not None
+        assert user is not None and user.password_hash is not None
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)
         user.last_login_at = utcnow()
-        return user
-    return None
+    # Only now a write (flushed with the session, or at the commit).
+    session.add(LoginAttempt(email=email, address=address, succeeded=ok))
+    return LoginResult(user if ok else None, delay)
+
+
+def authenticate_password(
+    session: Session, settings: Settings, email: str, password: str, address: str
+) -> User | None:
+    """The active user with this e-mail and password, or None; raises LoginThrottled."""
+    return login_with_password(session, settings, email, password, address).user
 
 
 # --- web sessions ----------------------------------------------------------------------------

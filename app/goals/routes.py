@@ -3,8 +3,6 @@
 Everyone sees the aggregates; a person sees their own progress; Kwaliteit also sees each
 person's; managers never a person's (DESIGN.md, privacy)."""
 
-import csv
-import io
 from datetime import date
 from typing import Annotated
 
@@ -17,6 +15,7 @@ from app.accounts import service as accounts_service
 from app.accounts.models import Role, Team, User
 from app.goals import measures, service
 from app.goals.models import GoalPublic, TrendPoint
+from app.web.csvexport import csv_response
 from app.web.deps import CsrfProtected, CurrentUser, EmptyIsNone, SessionDep
 from app.web.errors import field_errors
 from app.web.templating import render
@@ -78,25 +77,22 @@ def dashboard(request: Request, session: SessionDep, user: CurrentUser, team: Te
 def dashboard_csv(session: SessionDep, user: CurrentUser, team: TeamSlug = None) -> Response:
     """Aggregates per goal, and per team where a goal can be split: the same as the page."""
     today = clock.today()
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(["doel", "groep", "team", "waarde", "doel_waarde", "behaald_aandeel", "aantal",
-                     "deadline", "op_schema"])
+    rows = []
     teams = accounts_service.list_teams(session)
     chosen = _team(session, team)
     for shown in service.board(session, user, today, chosen.id if chosen else None, trend=False):
         goal = shown.goal
-        rows: list = [(None, shown)]
+        views: list = [(None, shown)]
         if chosen is None:
-            rows += service.team_views(session, goal, shown, user, today, teams)
-        for row_team, row in rows:
+            views += service.team_views(session, goal, shown, user, today, teams)
+        for row_team, row in views:
             if row.hidden:
                 continue
-            writer.writerow([goal.key, goal.group, row_team.slug if row_team else (chosen.slug if chosen else "alle"),
-                             f"{row.value:.3f}", f"{goal.target:g}", f"{row.achieved:.3f}", row.population,
-                             row.deadline.isoformat(), "ja" if row.on_track else "nee"])
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"content-disposition": f'attachment; filename="doelen-{today.isoformat()}.csv"'})
+            rows.append([goal.key, goal.group, row_team.slug if row_team else (chosen.slug if chosen else "alle"),
+                         f"{row.value:.3f}", f"{goal.target:g}", f"{row.achieved:.3f}", row.population,
+                         row.deadline.isoformat(), "ja" if row.on_track else "nee"])
+    header = ["doel", "groep", "team", "waarde", "doel_waarde", "behaald_aandeel", "aantal", "deadline", "op_schema"]
+    return csv_response(header, rows, f"doelen-{today.isoformat()}.csv")
 
 
 @pages.get("/doelen/personen/{person_id}")

@@ -20,12 +20,13 @@ from app.db import utcnow
 from app.errors import InputError
 from app.goals import measures
 from app.goals.models import Appraisal, Goal, GoalSnapshot, Measure, Milestone, TrainingFlag
+from app.privacy import SMALL_GROUP, sees_persons, shows_figure
+from app.textinput import NUL_MESSAGE, has_nul
 
 log = logging.getLogger("kennisbank.doelen")
 MT_APPROVAL = "mt_approval"
 # A plan starts in this century: a start far off would break the date arithmetic of every job.
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
-SMALL_GROUP = 3  # aggregates over fewer people are not shown to managers: they would be persons
 
 
 class GoalError(InputError):
@@ -33,11 +34,6 @@ class GoalError(InputError):
 
 
 # --- who may see what ------------------------------------------------------------------------
-
-
-def sees_persons(user: User) -> bool:
-    """Per-person progress of others: Kwaliteit only (DESIGN.md, privacy)."""
-    return user.role == Role.kwaliteit
 
 
 def may_see_person(viewer: User, person_id: int) -> bool:
@@ -288,7 +284,7 @@ def _hidden(goal: Goal, counts: dict[int | None, int], shown: GoalView, viewer: 
     """`counts`: the goal's persons per team (measures.people_per_team)."""
     if (viewer is not None and sees_persons(viewer)) or not measures.per_team_possible(goal):
         return False
-    if sum(counts.values()) < SMALL_GROUP:
+    if not shows_figure(sum(counts.values()), viewer):
         return True
     return team_id is not None and (shown.result.people < SMALL_GROUP or team_id in suppressed_teams(counts))
 
@@ -375,6 +371,8 @@ def my_progress(session: Session, user: User, today: date) -> list[Progress]:
 def record_appraisal(session: Session, person: User, held_on: date, discussed: bool, by: User, today: date) -> Appraisal:
     if not records_appraisals(by):
         raise GoalError("person", "Alleen een leidinggevende legt functioneringsgesprekken vast.")
+    if person.id == by.id:
+        raise GoalError("person", "Een gesprek over uzelf legt een andere leidinggevende vast.")
     if by.team_id is not None and person.team_id != by.team_id:
         raise GoalError("person", "Deze medewerker hoort niet bij uw team.")
     if held_on > today:
@@ -437,8 +435,8 @@ def record_milestone(session: Session, reached_on: date, note: str, by: User, to
         raise GoalError("reached_on", "Deze datum ligt in de toekomst.")
     if reached_on < EARLIEST:
         raise GoalError("reached_on", "Deze datum ligt te ver terug.")
-    if "\x00" in note:
-        raise GoalError("note", "Deze tekst bevat een ongeldig teken (NUL). Haal het weg.")
+    if has_nul(note):
+        raise GoalError("note", NUL_MESSAGE)
     milestone = get_milestone(session, key) or Milestone(key=key, reached_on=reached_on, recorded_by_id=by.id)  # type: ignore[arg-type]
     milestone.reached_on, milestone.note, milestone.recorded_by_id = reached_on, note.strip()[:300], by.id  # type: ignore[assignment]
     session.add(milestone)

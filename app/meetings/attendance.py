@@ -46,10 +46,11 @@ def recipients(session: Session, meeting: Meeting) -> list[User]:
     return accounts_service.team_members(session, team) if team else []
 
 
-def present_count(session: Session, meeting: Meeting) -> int | None:
-    """How many were present, or None while nothing is recorded."""
+def present_count(session: Session, meeting: Meeting) -> tuple[int, int] | None:
+    """How many were present, and of how many people in the register (the figure counts over
+    them all); None while nothing is recorded."""
     rows = attendance(session, meeting)
-    return sum(a.present for a in rows) if rows else None
+    return (sum(a.present for a in rows), len(rows)) if rows else None
 
 
 def attendance(session: Session, meeting: Meeting) -> list[Attendance]:

@@ -9,6 +9,7 @@ from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.db import utcnow
+from app.textinput import no_nul
 
 
 class MeetingKind(StrEnum):
@@ -196,9 +197,7 @@ class AttendanceIn(BaseModel):
     @field_validator("notes")
     @classmethod
     def _no_nul(cls, value: str | None) -> str | None:
-        if value is not None and "\x00" in value:
-            raise ValueError("Deze tekst bevat een ongeldig teken (NUL). Haal het weg.")
-        return value
+        return no_nul(value) if value is not None else None
 
 
 class AttendancePublic(BaseModel):

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 
-from app import clock
+from app import clock, privacy
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, Team, User
 from app.config import LOCAL_TZ, get_settings
@@ -50,19 +50,29 @@ class MeetingView:
     assembly: datetime
     held: bool
     ends: datetime
-    present: int | None
+    # How many were present; None when nothing is recorded or the viewer may not see the
+    # figure (recorded says which).
+    present: int | None = None
+    recorded: bool = False
 
 
-def view(session: SessionDep, meeting: Meeting, now: datetime) -> MeetingView:
+def view(session: SessionDep, meeting: Meeting, now: datetime, viewer: User | None = None) -> MeetingView:
     team = accounts_service.get_team(session, meeting.team_id) if meeting.team_id else None
     rule = service.rule_of(session, meeting)
-    return MeetingView(
+    shown = MeetingView(
         meeting=meeting, team=team, title=ical.title(meeting, team.name if team else None),
         agenda=agenda_service.get_agenda(session, meeting),
         assembly=service.assembly_moment(meeting, rule, get_settings()),
         held=service.is_held(meeting, now), ends=service.ends_at(meeting),
-        present=attendance_service.present_count(session, meeting) if service.is_held(meeting, now) else None,
     )
+    counted = attendance_service.present_count(session, meeting) if shown.held else None
+    if counted is not None:
+        present, people = counted
+        shown.recorded = True
+        # The under-three rule; whoever keeps this register has seen it anyway.
+        if privacy.shows_figure(people, viewer) or service.can_manage(viewer, meeting):
+            shown.present = present
+    return shown
 
 
 def common() -> dict:
@@ -98,7 +108,7 @@ def overview(
     now = clock.now()
     kind, shown = _series(session, user, team)
     rule = service.get_rule(session, kind, shown)
-    upcoming, earlier = _timeline(session, kind, shown, now)
+    upcoming, earlier = _timeline(session, kind, shown, now, user)
     context = {
         **common(),
         "kind": kind,
@@ -117,15 +127,15 @@ def overview(
 
 
 def _timeline(
-    session: SessionDep, kind: str, team: Team | None, now: datetime
+    session: SessionDep, kind: str, team: Team | None, now: datetime, viewer: User
 ) -> tuple[list[MeetingView], list[MeetingView]]:
     """The next five meetings (the one under way included) and the last six."""
     if kind == MeetingKind.werkoverleg and team is None:
         return [], []
     recent = service.meetings(session, kind=kind, team=team, start=now - timedelta(hours=8), limit=6)
-    upcoming = [view(session, m, now) for m in recent if service.ends_at(m) > now][:5]
+    upcoming = [view(session, m, now, viewer) for m in recent if service.ends_at(m) > now][:5]
     past = service.meetings(session, kind=kind, team=team, end=now, newest_first=True, limit=7)
-    earlier = [view(session, m, now) for m in past if service.ends_at(m) <= now][:6]
+    earlier = [view(session, m, now, viewer) for m in past if service.ends_at(m) <= now][:6]
     return upcoming, earlier
 
 

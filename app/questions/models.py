@@ -10,6 +10,7 @@ from sqlalchemy import Index, String, Text
 from sqlmodel import Field, SQLModel
 
 from app.db import utcnow
+from app.textinput import no_nul
 
 
 class Channel(StrEnum):
@@ -54,9 +55,7 @@ class Question(SQLModel, table=True):
 
 
 def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("Deze tekst bevat een ongeldig teken (NUL). Haal het weg.")
-    return value.replace("\r\n", "\n").strip()
+    return no_nul(value).replace("\r\n", "\n").strip()
 
 
 class QuestionIn(BaseModel):

@@ -11,7 +11,7 @@ from app.accounts import service as accounts_service
 from app.accounts.models import Role, Team, User
 from app.config import LOCAL_TZ
 from app.errors import InputError
-from app.privacy import BSN_MESSAGE, find_bsn
+from app.privacy import BSN_MESSAGE, find_bsn, shows_figure
 from app.questions.models import AnswerIn, Question, QuestionIn
 from app.wiki import service as wiki_service
 from app.wiki.models import ItemIn, Theme
@@ -221,15 +221,28 @@ class ThemeCount:
 
 
 def counts_per_theme(session: Session, since: datetime, until: datetime) -> list[ThemeCount]:
-    """How many questions were asked per theme: the vakoverleg's question trend."""
+    """How many questions were asked per theme: the vakoverleg's question trend. Anyone may
+    read an agenda: a theme whose questions came from fewer than three people is counted under
+    "Overige thema's", and those only when they came from three people or more."""
     rows = session.exec(
-        select(Question.theme_id, func.count())
+        select(Question.theme_id, Question.asker_id)
         .where(col(Question.asked_at) > since, col(Question.asked_at) <= until)
-        .group_by(Question.theme_id)
     ).all()
+    askers: dict[int | None, list[int]] = {}
+    for theme_id, asker_id in rows:
+        askers.setdefault(theme_id, []).append(asker_id)
     themes = wiki_service.themes_by_id(session)
-    counts = [ThemeCount(themes[t].name if t in themes else "Zonder thema", n) for t, n in rows]
-    return sorted(counts, key=lambda c: (-c.count, c.theme))
+    counts, rest, rest_people = [], 0, set()
+    for theme_id, people in askers.items():
+        if shows_figure(len(set(people))):
+            counts.append(ThemeCount(themes[theme_id].name if theme_id in themes else "Zonder thema", len(people)))
+        else:
+            rest += len(people)
+            rest_people |= set(people)
+    counts.sort(key=lambda c: (-c.count, c.theme))
+    if rest and shows_figure(len(rest_people)):
+        counts.append(ThemeCount("Overige thema's", rest))
+    return counts
 
 
 def asked_on(question: Question) -> date:

@@ -2,11 +2,12 @@
 
 import hashlib
 import hmac
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Response
 from pydantic import BeforeValidator
 from sqlmodel import Session
 
@@ -15,10 +16,27 @@ from app.accounts.models import Role, User
 from app.config import Settings, get_settings
 from app.db import get_session
 
-SESSION_COOKIE = "kb_session"
-CSRF_COOKIE = "kb_csrf"
+# Cookie names: with secure cookies (the default) the __Host- prefix, which a browser accepts only
+# from this host over https, for path /, without Domain: a neighbouring subdomain or a plain-http
+# response cannot plant them. The constants are the names with the default settings.
+SESSION_COOKIE = "__Host-kb_session"
+CSRF_COOKIE = "__Host-kb_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
+
+
+def _cookie_name(name: str, settings: Settings | None) -> str:
+    secure = (settings or get_settings()).cookie_secure
+    return name if secure else name.removeprefix("__Host-")
+
+
+def session_cookie_name(settings: Settings | None = None) -> str:
+    return _cookie_name(SESSION_COOKIE, settings)
+
+
+def csrf_cookie_name(settings: Settings | None = None) -> str:
+    return _cookie_name(CSRF_COOKIE, settings)
+
 
 # scope="function": commit (or roll back) before the response is sent, so a client that was told
 # "saved" and follows the redirect always sees the saved data, and a failed commit is an error.
@@ -65,9 +83,11 @@ def get_optional_user(request: Request, session: SessionDep) -> User | None:
             raise LoginRequired
         request.state.auth = "token"
     else:
-        cookie = request.cookies.get(SESSION_COOKIE)
+        cookie = request.cookies.get(session_cookie_name())
         user = accounts_service.user_for_session(session, cookie) if cookie else None
         request.state.auth = "cookie" if user else None
+        # Forms of a logged-in user carry a token bound to this session.
+        request.state.csrf_session = cookie if user else None
     request.state.user = Viewer.of(user) if user is not None else None
     return user
 
@@ -107,28 +127,64 @@ def RequireRole(*roles: Role) -> Callable[[User], User]:  # noqa: N802 - reads l
 Editor = Annotated[User, Depends(RequireRole(Role.kwaliteit))]
 
 
-# --- CSRF: a signed double-submit token ------------------------------------------------------
+# --- CSRF ------------------------------------------------------------------------------------
+#
+# Logged in, a form's token is an HMAC of the web session (of its token's hash): a cookie planted
+# in the browser cannot help, and it changes with every login. Not logged in (the login form),
+# it is an HMAC of a random pre-session cookie, renewed at login and logout.
+
+
+def _csrf_mac(message: str) -> str:
+    key = get_settings().effective_secret_key().encode()
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_token_for_session(session_token: str) -> str:
+    return _csrf_mac("session:" + hashlib.sha256(session_token.encode()).hexdigest())
+
+
+def csrf_token_for_browser(cookie: str) -> str:
+    return _csrf_mac("browser:" + cookie)
 
 
 def csrf_token_for(request: Request) -> str:
-    """The token forms must send back: an HMAC of this browser's CSRF cookie."""
-    raw = getattr(request.state, "csrf_cookie", None) or request.cookies.get(CSRF_COOKIE, "")
-    key = get_settings().effective_secret_key().encode()
-    return hmac.new(key, raw.encode(), hashlib.sha256).hexdigest()
+    """The token this request's forms must send back."""
+    session_token = getattr(request.state, "csrf_session", None)
+    if session_token:
+        return csrf_token_for_session(session_token)
+    raw = getattr(request.state, "csrf_cookie", None) or request.cookies.get(csrf_cookie_name(), "")
+    return csrf_token_for_browser(raw)
+
+
+def csrf_cookie_header(value: str, secure: bool) -> str:
+    # Lax, not Strict: a link from mail or Teams must not replace the cookie and so invalidate
+    # the form in a tab that is already open.
+    name = CSRF_COOKIE if secure else CSRF_COOKIE.removeprefix("__Host-")
+    return f"{name}={value}; Path=/; HttpOnly; SameSite=Lax" + ("; Secure" if secure else "")
+
+
+def renew_csrf_cookie(response: Response, settings: Settings) -> None:
+    """A fresh pre-session cookie (at login and logout)."""
+    response.headers.append("set-cookie", csrf_cookie_header(secrets.token_urlsafe(32), settings.cookie_secure))
 
 
 def _csrf_valid(request: Request, sent: str | None) -> bool:
-    if not sent or not request.cookies.get(CSRF_COOKIE):
+    if not sent:
         return False
-    return hmac.compare_digest(sent, csrf_token_for(request))
+    session_token = getattr(request.state, "csrf_session", None)
+    if session_token:
+        return hmac.compare_digest(sent, csrf_token_for_session(session_token))
+    cookie = request.cookies.get(csrf_cookie_name())
+    return bool(cookie) and hmac.compare_digest(sent, csrf_token_for_browser(cookie))  # type: ignore[arg-type]
 
 
-async def verify_csrf(request: Request) -> None:
-    """Refuse a state-changing request that a form or script of another site could have sent."""
+async def verify_csrf(request: Request, user: OptionalUser) -> None:
+    """Refuse a state-changing request that a form or script of another site could have sent.
+    Depends on the user, so that it knows whether the token must be the session's."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     if _bearer(request):
-        return  # a browser never adds a bearer token on its own
+        return  # a browser never adds a bearer token on its own (and get_optional_user checked it)
     sent = request.headers.get(CSRF_HEADER)
     if sent is None and not is_api(request):
         form = await request.form()

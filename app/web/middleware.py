@@ -1,12 +1,15 @@
-"""ASGI middleware: request size limit, the CSRF cookie and security headers."""
+"""ASGI middleware: request size limit, NUL characters, the CSRF cookie and security headers."""
 
 import json
 import secrets
 
 from starlette.datastructures import MutableHeaders
+from starlette.requests import Request, cookie_parser
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.web.deps import CSRF_COOKIE
+from app.textinput import NUL, NUL_MESSAGE, nul_path
+from app.web.deps import CSRF_COOKIE, csrf_cookie_header
 
 _SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -84,35 +87,109 @@ class LimitBodyMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
+_BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# How a NUL can be written in a body: raw (multipart), percent-encoded (a form), escaped (JSON).
+_NUL_SPELLINGS = (b"\x00", b"%00", b"\\u0000")
+
+
 class RejectNulMiddleware:
-    """A NUL character in a path or query string is never valid input; PostgreSQL refuses it
-    with an error, so answer with a clear 400 before anything reaches the database."""
+    """A NUL character is never valid input: SQLite would store it, PostgreSQL refuses it with
+    an error. Refused here, before anything reaches the database, the same on both: in the path
+    or query string with a 400, in a form or JSON body with a 422 naming the field. (Inside the
+    body limit: the body is read whole, then handed on.)"""
 
     def __init__(self, app: ASGIApp):
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            raw = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
-            if b"%00" in raw or b"\x00" in raw or "\x00" in scope.get("path", ""):
-                field = "query" if b"%00" in scope.get("query_string", b"") else "path"
-                body = json.dumps({"detail": [{
-                    "field": field, "type": "nul_character", "loc": [field],
-                    "message": "Het adres bevat een ongeldig teken (NUL).",
-                }]}).encode()
-                await send({"type": "http.response.start", "status": 400,
-                            "headers": [(b"content-type", b"application/json")]})
-                await send({"type": "http.response.body", "body": body})
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
+        if b"%00" in raw or b"\x00" in raw or "\x00" in scope.get("path", ""):
+            field = "query" if b"%00" in scope.get("query_string", b"") else "path"
+            body = json.dumps({"detail": [{
+                "field": field, "type": "nul_character", "loc": [field],
+                "message": "Het adres bevat een ongeldig teken (NUL).",
+            }]}).encode()
+            await send({"type": "http.response.start", "status": 400,
+                        "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        if scope["method"] not in _BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                break
+        body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
+
+        def replay() -> Receive:
+            pending = list(messages)
+
+            async def next_message() -> Message:
+                return pending.pop(0) if pending else await receive()
+
+            return next_message
+
+        if any(spelling in body for spelling in _NUL_SPELLINGS):
+            path = await _nul_field(scope, replay(), body)
+            if path is not None:
+                await _refuse_nul(scope, replay(), send, path)
                 return
-        await self.app(scope, receive, send)
+        await self.app(scope, replay(), send)
+
+
+async def _nul_field(scope: Scope, receive: Receive, body: bytes) -> tuple[str, ...] | None:
+    """The field of a form or JSON body that holds a NUL, as a path; None if none does."""
+    content_type = dict(scope.get("headers", [])).get(b"content-type", b"").decode("latin-1").lower()
+    if content_type.startswith("application/json") or content_type.endswith("+json"):
+        try:
+            return nul_path(json.loads(body))
+        except ValueError:
+            return None  # not JSON: the route says so
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        try:
+            form = await Request(scope, receive).form()
+        except Exception:  # noqa: BLE001 - a malformed form: the route says so
+            return None
+        for key, value in form.multi_items():
+            if isinstance(value, str) and (NUL in key or NUL in value):
+                return (key.replace(NUL, ""),)
+    return None
+
+
+async def _refuse_nul(scope: Scope, receive: Receive, send: Send, path: tuple[str, ...]) -> None:
+    field = ".".join(path) or "body"
+    if scope["path"].startswith("/api/"):
+        response: Response = JSONResponse({"detail": [{
+            "field": field, "message": NUL_MESSAGE, "type": "nul_character", "loc": ["body", *path],
+        }]}, status_code=422)
+    else:
+        from app.web.templating import render  # the templates import this package's deps
+
+        request = Request(scope, receive)
+        form = await request.form()
+        # Nothing typed is lost: shown (without the NUL), to copy into the form again.
+        typed = {k: v.replace(NUL, "") for k, v in form.multi_items()
+                 if isinstance(v, str) and v.strip() and k not in ("csrf_token", "password", "version")}
+        response = render(request, "error.html", {
+            "title": "Ongeldige invoer", "message": f"{field}: {NUL_MESSAGE}", "typed": typed,
+        }, 422)
+    await response(scope, receive, send)
 
 
 class CsrfCookieAndHeadersMiddleware:
-    """Give every browser a random CSRF cookie, and every response the security headers."""
+    """Give every browser a random pre-session CSRF cookie, and every response the security
+    headers."""
 
     def __init__(self, app: ASGIApp, secure: bool):
         self.app = app
         self.secure = secure
+        self.cookie = CSRF_COOKIE if secure else CSRF_COOKIE.removeprefix("__Host-")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -120,7 +197,7 @@ class CsrfCookieAndHeadersMiddleware:
             return
         cookie_header = dict(scope.get("headers", [])).get(b"cookie", b"").decode("latin-1")
         new_value = None
-        if f"{CSRF_COOKIE}=" not in cookie_header:
+        if not cookie_parser(cookie_header).get(self.cookie):
             new_value = secrets.token_urlsafe(32)
             scope.setdefault("state", {})["csrf_cookie"] = new_value
 
@@ -133,11 +210,10 @@ class CsrfCookieAndHeadersMiddleware:
                         continue
                     if key.decode() not in headers:
                         headers.append(key.decode(), value.decode())
-                if new_value is not None:
-                    # Lax, not Strict: a link from mail or Teams must not replace the cookie and so
-                    # invalidate the form in an editor tab that is already open.
-                    flags = "; Path=/; HttpOnly; SameSite=Lax" + ("; Secure" if self.secure else "")
-                    headers.append("set-cookie", f"{CSRF_COOKIE}={new_value}{flags}")
+                # A route that renewed the cookie (login, logout) has set it already.
+                renewed = any(v.startswith(f"{self.cookie}=") for v in headers.getlist("set-cookie"))
+                if new_value is not None and not renewed:
+                    headers.append("set-cookie", csrf_cookie_header(new_value, self.secure))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from app.accounts.models import Audience
 from app.db import utcnow
+from app.textinput import no_nul
 
 SUMMARY_MAX = 300
 MAX_INT = 2**31 - 1  # the largest id or version a database integer column holds
@@ -149,9 +150,7 @@ class ItemIn(BaseModel):
             return [cls._clean_text(v, info) for v in value]
         if not isinstance(value, str):
             return value
-        if "\x00" in value:
-            raise ValueError("Deze tekst bevat een ongeldig teken (NUL). Haal het weg.")
-        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        value = no_nul(value).replace("\r\n", "\n").replace("\r", "\n")
         if info.field_name == "body":
             return value.lstrip("\n").rstrip()
         return value.strip()

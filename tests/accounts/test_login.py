@@ -48,7 +48,10 @@ def test_login_and_logout(client, db):
     # The cookie holds a random token; the database only its hash.
     assert db.exec(select(WebSession)).first().token_hash != morsel.value
 
-    assert client.get("/account").status_code == 200
+    account = client.get("/account")
+    assert account.status_code == 200
+    # Logged in, the forms carry a token bound to the new session.
+    token = BeautifulSoup(account.text, "html.parser").find("input", attrs={"name": "csrf_token"})["value"]
     response = post_form(client, "/logout", {}, token)
     assert response.status_code == 303
     assert db.exec(select(WebSession).where(WebSession.user_id == user.id)).all() == []
@@ -110,13 +113,17 @@ def test_login_is_throttled_per_account(client, db):
     assert response.status_code == 303
 
 
-def test_login_is_throttled_per_address(client, db):
+def test_login_is_throttled_per_address_for_the_accounts_it_failed_on(client, db):
     token = browser(client)
     for n in range(20):
         post_form(client, "/login", {"email": f"gok{n}@example.org", "password": "x" * 12}, token)
+    make_user(db, email="gok3@example.org")
+    response = post_form(client, "/login", {"email": "gok3@example.org", "password": PASSWORD}, token)
+    assert response.status_code == 429 and "vanaf dit adres" in response.text
+    # A colleague behind the same address, whose account it did not fail on, logs in.
     make_user(db, email="echt@example.org")
     response = post_form(client, "/login", {"email": "echt@example.org", "password": PASSWORD}, token)
-    assert response.status_code == 429
+    assert response.status_code == 303
 
 
 def test_inactive_user_cannot_log_in(client, db):
@@ -136,7 +143,7 @@ def test_account_page_creates_and_revokes_a_token(client, db):
     assert response.headers["cache-control"] == "no-store"
     client.cookies.delete(SESSION_COOKIE)
     assert client.get("/api/v1/themes", headers={"Authorization": f"Bearer {api_token}"}).status_code == 200
-    login(client, db, user)
+    token = login(client, db, user)
     token_id = page.select_one("form[action^='/account/tokens/']")["action"].split("/")[3]
     post_form(client, f"/account/tokens/{token_id}/intrekken", {}, token)
     client.cookies.delete(SESSION_COOKIE)

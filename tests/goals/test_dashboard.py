@@ -188,6 +188,20 @@ def test_retention_removes_old_personal_records(db):
     assert db.exec(select(Attendance)).all() == [] and len(db.exec(select(Meeting)).all()) == 1  # the meeting stays
 
 
+def test_a_leidinggevende_records_no_appraisal_of_themselves(client, db):
+    people = setting(db)
+    with clock.frozen(datetime.combine(TODAY, time(10), LOCAL_TZ)):
+        token = login(client, db, people["lg"])
+        # Not offered on the page, and refused when sent by hand.
+        offered = [o["value"] for o in page(client.get("/doelen/functioneringsgesprekken")).find(id="person").find_all("option")]
+        assert str(people["lg"].id) not in offered
+        form = {"person": str(people["lg"].id), "held_on": "2027-02-10", "discussed": "ja"}
+        refused = post_form(client, "/doelen/functioneringsgesprekken", form, token)
+        assert refused.status_code == 422
+        assert "uzelf" in page(refused).find(id="person-error").text
+    assert db.exec(select(Appraisal)).all() == []
+
+
 def test_bad_input_on_the_records_pages_is_refused_by_field(client, db):
     people = setting(db)
     with clock.frozen(datetime.combine(TODAY, time(10), LOCAL_TZ)):

@@ -95,7 +95,7 @@ def test_a_question_with_a_bsn_is_refused(client, db):
 
 def test_answered_questions_of_general_interest_go_on_the_next_agenda(db):
     people = teams(db)
-    theme = make_theme(db, slug="beslag", name="Beslag")
+    make_theme(db, slug="beslag", name="Beslag")
     with clock.frozen(NOW - timedelta(days=10)):
         asked = service.ask(db, QuestionIn(text="Telt de vakantietoeslag mee?", theme="beslag"), people["anna"], clock.now())
         private = service.ask(db, QuestionIn(text="Mijn eigen dossiervraag"), people["bram"], clock.now())
@@ -118,8 +118,8 @@ def test_answered_questions_of_general_interest_go_on_the_next_agenda(db):
         assert agenda_service.sections(lines)[0].heading == "Vragen uit het team"
         assert agenda_service.lines(db, agenda_service.assemble(db, other_team, clock.now())) == []
         vak = agenda_service.lines(db, agenda_service.assemble(db, vakoverleg, clock.now()))
-        trend = next(line for line in vak if line.entry.title == "Vragen aan de contactpersonen, per thema")
-        assert trend.entry.text == f"{theme.name}: 1; Zonder thema: 1"
+        # Two people asked: too few for a count per theme (the under-three rule).
+        assert [line for line in vak if line.entry.title == "Vragen aan de contactpersonen, per thema"] == []
 
 
 def test_turning_a_question_into_a_draft_item(client, db):

@@ -1,0 +1,42 @@
+"""Text input refused the same way everywhere: a NUL character.
+
+SQLite would store it and PostgreSQL refuses it with an error, so it is stopped at the input:
+every request body by app.web.middleware.RejectNulMiddleware (a 422 naming the field), and
+what comes in another way (content files, the command line) by the models and services, with
+this one message."""
+
+from collections.abc import Mapping, Sequence
+
+NUL = "\x00"
+NUL_MESSAGE = "Deze tekst bevat een ongeldig teken (NUL). Haal het weg."
+
+
+def has_nul(value: str | None) -> bool:
+    return value is not None and NUL in value
+
+
+def no_nul(value: str) -> str:
+    """For pydantic validators: the value, or a ValueError with the Dutch message."""
+    if has_nul(value):
+        raise ValueError(NUL_MESSAGE)
+    return value
+
+
+def nul_path(data: object, path: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+    """Where in decoded input (JSON values, form fields) the first text with a NUL is:
+    the keys and list positions leading to it; None when there is none."""
+    if isinstance(data, str):
+        return path if NUL in data else None
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            if NUL in str(key):
+                return (*path, str(key).replace(NUL, ""))
+            found = nul_path(value, (*path, str(key)))
+            if found is not None:
+                return found
+    elif isinstance(data, Sequence) and not isinstance(data, bytes | bytearray):
+        for n, value in enumerate(data):
+            found = nul_path(value, (*path, str(n)))
+            if found is not None:
+                return found
+    return None

@@ -1,0 +1,61 @@
+"""A NUL character is refused at the input, with a clear Dutch 4xx naming the field: the same on
+SQLite (which would store it) and PostgreSQL (which would refuse it with an error)."""
+
+from bs4 import BeautifulSoup
+from sqlmodel import select
+
+from app.accounts import service as accounts_service
+from app.accounts.models import ApiToken, LoginAttempt, Role
+from app.meetings.models import Meeting, MeetingStatus
+from app.questions.models import Question
+from tests.factories import browser, login, make_meeting, make_user, post_form
+
+MESSAGE = "ongeldig teken (NUL)"
+
+
+def refused_form(response, field: str) -> None:  # type: ignore[no-untyped-def]
+    assert response.status_code == 422, response.text[:300]
+    text = " ".join(BeautifulSoup(response.text, "html.parser").select_one("main").text.split())
+    assert f"{field}: " in text and MESSAGE in text, text
+
+
+def test_forms_refuse_nul_by_field(client, db):
+    user = make_user(db, Role.kwaliteit)
+    token = login(client, db, user)
+    refused_form(post_form(client, "/account/tokens", {"name": "intra\x00net"}, token), "name")
+    assert db.exec(select(ApiToken)).all() == []
+    team = accounts_service.ensure_team(db, "noord", "Team Noord")
+    meeting = make_meeting(db, team, days_ahead=10)
+    response = post_form(client, f"/werkoverleg/{meeting.id}/afzeggen", {"reason": "ziek\x00"}, token)
+    refused_form(response, "reason")
+    assert db.get(Meeting, meeting.id).status == MeetingStatus.scheduled
+    # Encoded as multipart too.
+    response = client.post("/account/tokens", data={"csrf_token": token}, files={"name": (None, "a\x00b")},
+                           follow_redirects=False)
+    refused_form(response, "name")
+    assert db.exec(select(ApiToken)).all() == []
+
+
+def test_the_login_form_refuses_nul(client, db):
+    token = browser(client)
+    response = post_form(client, "/login", {"email": "a\x00@example.org", "password": "x" * 12}, token)
+    refused_form(response, "email")
+    assert db.exec(select(LoginAttempt)).all() == []
+
+
+def test_the_api_refuses_nul_by_field(client, db):
+    user = make_user(db, Role.contactpersoon)
+    headers = {"Authorization": f"Bearer {accounts_service.create_api_token(db, user)}"}
+    response = client.post("/api/v1/questions", json={"text": "Hoe zit het?", "asker": "a\u0000@example.org"},
+                           headers=headers)
+    assert response.status_code == 422
+    detail = response.json()["detail"][0]
+    assert detail["field"] == "asker" and MESSAGE in detail["message"] and detail["type"] == "nul_character"
+    meeting = make_meeting(db, None, days_ahead=-1)
+    response = client.put(f"/api/v1/meetings/{meeting.id}/attendance", headers=headers,
+                          json={"attendance": [{"email": "x\u0000@example.org", "present": True}]})
+    assert response.status_code == 422 and response.json()["detail"][0]["field"] == "attendance.0.email"
+    assert db.exec(select(Question)).all() == []
+    # A backslash before "u0000" is text, not a NUL.
+    response = client.post("/api/v1/questions", json={"text": "Wat betekent \\u0000?"}, headers=headers)
+    assert response.status_code == 201
