@@ -353,7 +353,7 @@ def start_session(session: Session, settings: Settings, user: User, method: str)
             method=method,
         )
     )
-    session.flush()
+    # No flush: the row is written with the commit, so SQLite's write lock is held only then.
     return token
 
 
