@@ -99,6 +99,7 @@ def create_served_app() -> FastAPI:
     so in tests, which create many applications in one process, it would keep every one alive.
     """
     app = create_app()
+    search_sync.warm_up()
     gc.collect()
     gc.freeze()
     return app

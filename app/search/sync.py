@@ -43,6 +43,18 @@ def get_index() -> SearchIndex:
         return _active
 
 
+def warm_up() -> None:
+    """Open the index and load the Dutch analysis (its word lists take a second or two) before
+    the first search, not during it."""
+    try:
+        index = get_index()
+        index.searcher()
+        for field in ("title", "parts", "spell"):
+            list(index.schema[field].analyzer("schuldhulpverlening beslagvrije voet"))
+    except IndexUnavailable as exc:
+        log.warning("Zoekindex niet geopend bij de start (%s)", exc)
+
+
 def use_index(index: SearchIndex | None) -> None:
     """Point this process at another index (tests, benchmarks)."""
     global _active
