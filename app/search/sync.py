@@ -133,14 +133,20 @@ def _session(bind: Engine | Connection) -> Session:
 
 def drain(bind: Engine | Connection, index: SearchIndex | None = None, wait: float = DRAIN_WAIT) -> int:
     """Bring every waiting change into the index; returns how many rows it took. Never raises:
-    the database is committed, and what is not drained now is drained later."""
+    the database is committed, and what is not drained now is drained later.
+
+    The writer lock is held only while reading and writing the index, never while waiting
+    for the database's write lock (deleting the rows comes after): a drain that held the one
+    while waiting for the other stalled every save for the database's 30-second timeout."""
     index = index or get_index()
     try:
         with index.writing(wait) as locked:
             if not locked:
                 log.warning("Zoekindex bezet; de wijziging volgt bij de volgende verwerking")
                 return 0
-            return _drain_locked(bind, index)
+            taken = _drain_locked(bind, index)
+        _forget(bind, taken)
+        return len(taken)
     except IndexUnavailable as exc:
         log.warning("Zoekindex niet bijgewerkt (%s); herstel volgt bij de start of met reindex", exc)
     except Exception:  # noqa: BLE001 - the database is committed; the outbox keeps the change
@@ -148,32 +154,37 @@ def drain(bind: Engine | Connection, index: SearchIndex | None = None, wait: flo
     return 0
 
 
-def _drain_locked(bind: Engine | Connection, index: SearchIndex) -> int:
-    """drain() for a caller that holds the writer lock."""
-    taken = 0
+def _drain_locked(bind: Engine | Connection, index: SearchIndex) -> list[int]:
+    """drain() for a caller that holds the writer lock: writes what the outbox holds into the
+    index and returns the rows it took, for the caller to delete once it let go of the lock. A
+    row another drain reads before then is written twice, with the same result."""
+    taken: list[int] = []
     while True:
         with _session(bind) as session:
             # The outbox first, the items after: a row seen here belongs to a committed change
             # that the read of the items sees too.
-            rows = list(session.exec(select(SearchOutbox).order_by(col(SearchOutbox.id)).limit(BATCH)))
-            if not rows:
-                return taken
+            last = taken[-1] if taken else 0
+            rows = list(session.exec(
+                select(SearchOutbox).where(col(SearchOutbox.id) > last)
+                .order_by(col(SearchOutbox.id)).limit(BATCH)
+            ))
             current = {r.item.id: r for r in wiki_service.index_rows(session, {r.item_id for r in rows})}
-            upserts: dict[str, Document] = {}
-            deletes: dict[str, int] = {}
-            for row in rows:
-                now = current.get(row.item_id)
-                if now is None or now.item.slug != row.slug:
-                    deletes[row.slug] = 2**31  # deleted or renamed: the old document goes
-                if now is not None:
-                    if now.item.status == ItemStatus.published:
-                        upserts[now.item.slug] = document(now)
-                    else:
-                        deletes[now.item.slug] = now.item.version
-            index.write_unlocked(list(upserts.values()), list(deletes.items()))
-            session.exec(delete(SearchOutbox).where(col(SearchOutbox.id).in_([r.id for r in rows])))  # type: ignore[call-overload]
-            session.commit()
-        taken += len(rows)
+            session.commit()  # let go of the read snapshot before the slow part
+        if not rows:
+            return taken
+        upserts: dict[str, Document] = {}
+        deletes: dict[str, int] = {}
+        for row in rows:
+            now = current.get(row.item_id)
+            if now is None or now.item.slug != row.slug:
+                deletes[row.slug] = 2**31  # deleted or renamed: the old document goes
+            if now is not None:
+                if now.item.status == ItemStatus.published:
+                    upserts[now.item.slug] = document(now)
+                else:
+                    deletes[now.item.slug] = now.item.version
+        index.write_unlocked(list(upserts.values()), list(deletes.items()))
+        taken += [r.id for r in rows]  # type: ignore[misc]
         if len(rows) < BATCH:
             return taken
 
@@ -198,8 +209,11 @@ def _published_rows(engine: Engine) -> tuple[list[wiki_service.IndexRow], list[i
     return rows, queued  # type: ignore[return-value]
 
 
-def _forget(engine: Engine, outbox_ids: list[int]) -> None:
-    with Session(engine) as session:
+def _forget(bind: Engine | Connection, outbox_ids: list[int]) -> None:
+    """Delete outbox rows the index holds now."""
+    if not outbox_ids:
+        return
+    with _session(bind) as session:
         for start in range(0, len(outbox_ids), BATCH):
             chunk = outbox_ids[start:start + BATCH]
             session.exec(delete(SearchOutbox).where(col(SearchOutbox.id).in_(chunk)))  # type: ignore[call-overload]
@@ -208,13 +222,13 @@ def _forget(engine: Engine, outbox_ids: list[int]) -> None:
 
 def _rebuild_locked(
     engine: Engine, index: SearchIndex, progress: Callable[[int, int], None] | None = None
-) -> int:
+) -> tuple[int, list[int]]:
+    """Rebuild; returns the count and the outbox rows it covered, to forget after the lock."""
     rows, queued = _published_rows(engine)
     count = index.rebuild(
         (document(r) for r in rows), (lambda n: progress(n, len(rows))) if progress else None
     )
-    _forget(engine, queued)
-    return count
+    return count, queued
 
 
 def rebuild(engine: Engine, index: SearchIndex, progress: Callable[[int, int], None] | None = None) -> int:
@@ -222,7 +236,9 @@ def rebuild(engine: Engine, index: SearchIndex, progress: Callable[[int, int], N
     # stays in the outbox and is drained into the new index, not into the old one that the
     # swap throws away.
     with index.exclusive():
-        return _rebuild_locked(engine, index, progress)
+        count, queued = _rebuild_locked(engine, index, progress)
+    _forget(engine, queued)
+    return count
 
 
 def ensure(engine: Engine, index: SearchIndex) -> str:
@@ -232,21 +248,28 @@ def ensure(engine: Engine, index: SearchIndex) -> str:
     with index.exclusive():
         problem = index.problem()
         if problem is not None:
-            count = _rebuild_locked(engine, index)
-            return f"Zoekindex opnieuw opgebouwd ({problem}): {count} items."
-        drained = _drain_locked(engine, index)
-        with Session(engine) as session:
-            wanted = wiki_service.published_versions(session)
-            session.commit()
-        indexed = index.versions()
-        stale = {s for s, v in wanted.items() if indexed.get(s) != v}
-        extra = [(s, v) for s, v in indexed.items() if s not in wanted]
-        if not stale and not extra:
-            waited = f" ({drained} wijzigingen uit de wachtrij verwerkt)" if drained else ""
-            return f"Zoekindex is actueel: {len(wanted)} items{waited}."
-        rows, _ = _published_rows(engine)
-        upserts = [document(r) for r in rows if r.item.slug in stale]
-        # Repairs follow the database, whatever version the index holds.
-        index.write_unlocked([], [(slug, 2**31) for slug in stale])
-        index.write_unlocked(upserts, [(slug, 2**31) for slug, _ in extra])
-        return f"Zoekindex bijgewerkt: {len(upserts)} items vernieuwd, {len(extra)} verwijderd."
+            count, queued = _rebuild_locked(engine, index)
+            message = f"Zoekindex opnieuw opgebouwd ({problem}): {count} items."
+        else:
+            queued = _drain_locked(engine, index)
+            message = _repair_locked(engine, index, len(queued))
+    _forget(engine, queued)
+    return message
+
+
+def _repair_locked(engine: Engine, index: SearchIndex, drained: int) -> str:
+    with Session(engine) as session:
+        wanted = wiki_service.published_versions(session)
+        session.commit()
+    indexed = index.versions()
+    stale = {s for s, v in wanted.items() if indexed.get(s) != v}
+    extra = [(s, v) for s, v in indexed.items() if s not in wanted]
+    if not stale and not extra:
+        waited = f" ({drained} wijzigingen uit de wachtrij verwerkt)" if drained else ""
+        return f"Zoekindex is actueel: {len(wanted)} items{waited}."
+    rows, _ = _published_rows(engine)
+    upserts = [document(r) for r in rows if r.item.slug in stale]
+    # Repairs follow the database, whatever version the index holds.
+    index.write_unlocked([], [(slug, 2**31) for slug in stale])
+    index.write_unlocked(upserts, [(slug, 2**31) for slug, _ in extra])
+    return f"Zoekindex bijgewerkt: {len(upserts)} items vernieuwd, {len(extra)} verwijderd."
