@@ -25,6 +25,7 @@ from app.web import errors
 from app.web.brand import router as brand_router
 from app.web.middleware import (
     CsrfCookieAndHeadersMiddleware,
+    DropEmptyQueryParameters,
     LimitBodyMiddleware,
     RejectNulMiddleware,
 )
@@ -68,11 +69,14 @@ def create_app(run_scheduler: bool = True) -> FastAPI:
         redoc_url=None,
     )
     app.state.run_scheduler = run_scheduler
+    # Middleware added later wraps what was added before: the refusals of an oversized body or
+    # a NUL get the security headers too.
     errors.install(app)
     search_sync.install()
-    app.add_middleware(CsrfCookieAndHeadersMiddleware, secure=settings.cookie_secure)
     app.add_middleware(LimitBodyMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RejectNulMiddleware)
+    app.add_middleware(DropEmptyQueryParameters)
+    app.add_middleware(CsrfCookieAndHeadersMiddleware, secure=settings.cookie_secure)
     # The NL Design System style sheets are large and compress about tenfold.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")

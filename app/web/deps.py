@@ -2,27 +2,57 @@
 
 import hashlib
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
-from pydantic import BeforeValidator
+from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
 from app.config import Settings, get_settings
 from app.db import get_session
+from app.errors import InputError
 
 SESSION_COOKIE = "kb_session"
 CSRF_COOKIE = "kb_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 
+RefusalPage = Callable[[InputError], Response]
+
+
+def on_refusal(request: Request, page: RefusalPage) -> None:
+    """Declare how this request's form is shown again if a refusal (an InputError) ends the
+    request: `page(error)` renders it with what was typed and the message next to its field.
+    It runs after the rollback, in the request's session, so it shows what is stored."""
+    request.state.refusal_page = page
+
+
+def _request_session(
+    request: Request, session: Annotated[Session, Depends(get_session, scope="function")]
+) -> Iterator[Session]:
+    """The request's session. A refusal passes through here on its way to the one handler
+    (app/web/errors.py): get_session rolls the transaction back, so nothing of a refused
+    request is committed; a form page is rendered first, after a rollback of its own, while
+    the session is still open."""
+    try:
+        yield session
+    except InputError as refusal:
+        page = getattr(request.state, "refusal_page", None)
+        # A refusal of what was typed shows the form again; one of access (403) or of
+        # something that does not exist (404) is an error page.
+        if page is not None and refusal.status in (409, 422) and not is_api(request):
+            session.rollback()
+            refusal.page = page(refusal)  # type: ignore[attr-defined]
+        raise
+
+
 # scope="function": commit (or roll back) before the response is sent, so a client that was told
 # "saved" and follows the redirect always sees the saved data, and a failed commit is an error.
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SessionDep = Annotated[Session, Depends(_request_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
@@ -82,15 +112,6 @@ def get_current_user(user: OptionalUser) -> User:
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
-
-
-def _empty_is_none(value: object) -> object:
-    return None if value == "" else value
-
-
-# A form sent with GET sends every field, the empty ones as "": for an optional filter
-# ("Iedereen", no date) that means "not given", not invalid input.
-EmptyIsNone = BeforeValidator(_empty_is_none)
 
 
 def RequireRole(*roles: Role) -> Callable[[User], User]:  # noqa: N802 - reads like a type
