@@ -69,8 +69,8 @@ def create_app(run_scheduler: bool = True) -> FastAPI:
         redoc_url=None,
     )
     app.state.run_scheduler = run_scheduler
-    # Middleware added later wraps what was added before: the refusals of an oversized body or
-    # a NUL get the security headers too.
+    # Middleware added later wraps what was added before. The 500 page (errors.install) is
+    # inside the security headers, and so are the refusals of an oversized body or a NUL.
     errors.install(app)
     search_sync.install()
     app.add_middleware(LimitBodyMiddleware, max_bytes=settings.max_body_bytes)

@@ -6,18 +6,22 @@ carries its status, the request's session dependency rolls the transaction back,
 handler below answers. A form page declares how it is shown again (`deps.on_refusal`), so
 what was typed stays on screen with the message next to its field."""
 
+import logging
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import InputError, InvalidFields
 from app.web.deps import CsrfFailed, LoginRequired, is_api
+
+log = logging.getLogger("kennisbank.web")
 
 _MESSAGES = {
     "missing": "Dit veld is verplicht.",
@@ -55,6 +59,10 @@ _MESSAGES = {
     "none_required": "Dit veld kan niet gewijzigd worden.",
 }
 _LOCATIONS = {"body", "query", "path", "header", "cookie", "form"}
+SERVER_ERROR_MESSAGE = (
+    "Er ging aan onze kant iets mis; het is niet aan u. Probeer het over een paar minuten opnieuw. "
+    "Blijft het misgaan, meld dan aan de beheerder wat u deed en hoe laat."
+)
 TITLES = {
     400: "Ongeldige invoer", 403: "Geen toegang", 404: "Niet gevonden", 409: "Intussen gewijzigd",
     413: "Te groot", 422: "Ongeldige invoer", 429: "Even wachten", 500: "Er ging iets mis",
@@ -127,8 +135,56 @@ def refusal_response(request: Request, exc: InputError) -> Response:
     return error_page(request, exc.status, exc.message)
 
 
+def server_error_response(request: Request) -> Response:
+    """A 500 that is still a page of this site (or JSON for the API)."""
+    if is_api(request):
+        return JSONResponse({"detail": SERVER_ERROR_MESSAGE}, status_code=500)
+    try:
+        return error_page(request, 500, SERVER_ERROR_MESSAGE)
+    except Exception:  # noqa: BLE001 - the page itself failed: a plain one, never nothing
+        log.exception("Foutpagina niet getoond")
+        body = (
+            '<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Er ging iets mis'
+            f'</title></head><body><h1>Er ging iets mis</h1><p>{SERVER_ERROR_MESSAGE}</p></body></html>'
+        )
+        return HTMLResponse(body, status_code=500)
+
+
+class ServerErrorPages:
+    """Answer an unexpected exception with a proper 500 page (inside the middleware that adds
+    the security headers, so it has them), log it, and do not re-raise: the server then keeps
+    the connection open for the client's next request. Starlette's own handler re-raises after
+    answering, and the server then drops the keep-alive connection."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("Fout bij %s %s", scope.get("method"), scope.get("path"))
+            if started:  # half an answer cannot be replaced: the server closes the connection
+                raise
+            response = server_error_response(Request(scope, receive))
+            await response(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
-    """The exception handlers."""
+    """The exception handlers, and the 500 page (installed before the security headers'
+    middleware, so inside it)."""
+    app.add_middleware(ServerErrorPages)
 
     @app.exception_handler(InputError)
     async def _refused(request: Request, exc: InputError) -> Response:
