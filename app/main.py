@@ -21,7 +21,7 @@ from app.questions.routes import pages as questions_pages
 from app.search import sync as search_sync
 from app.search.routes import api as search_api_router
 from app.search.routes import pages as search_router
-from app.web import errors
+from app.web import errors, openapi
 from app.web.brand import router as brand_router
 from app.web.middleware import (
     CsrfCookieAndHeadersMiddleware,
@@ -72,6 +72,7 @@ def create_app(run_scheduler: bool = True) -> FastAPI:
     # Middleware added later wraps what was added before. The 500 page (errors.install) is
     # inside the security headers, and so are the refusals of an oversized body or a NUL.
     errors.install(app)
+    openapi.install(app)
     search_sync.install()
     app.add_middleware(LimitBodyMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RejectNulMiddleware)
