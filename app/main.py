@@ -21,10 +21,11 @@ from app.questions.routes import pages as questions_pages
 from app.search import sync as search_sync
 from app.search.routes import api as search_api_router
 from app.search.routes import pages as search_router
-from app.web import errors
+from app.web import errors, openapi
 from app.web.brand import router as brand_router
 from app.web.middleware import (
     CsrfCookieAndHeadersMiddleware,
+    DropEmptyQueryParameters,
     LimitBodyMiddleware,
     RejectNulMiddleware,
 )
@@ -63,13 +64,18 @@ def create_app(run_scheduler: bool = True) -> FastAPI:
         redoc_url=None,
     )
     app.state.run_scheduler = run_scheduler
+    # Middleware added later wraps what was added before. The 500 page (errors.install) is
+    # inside the security headers, and so are the refusals of an oversized body or a NUL.
     errors.install(app)
+    openapi.install(app)
     search_sync.install()
-    # The last added runs first: the body limit, the CSRF cookie and headers, then NUL (which
-    # reads the body, so inside the limit; its error page gets the headers).
+    # The last added runs first: the CSRF cookie and security headers (on every answer, the
+    # refusals below included), then the body limit, then empty query parameters dropped,
+    # then NUL (which reads the body, so inside the limit).
     app.add_middleware(RejectNulMiddleware)
-    app.add_middleware(CsrfCookieAndHeadersMiddleware, secure=settings.cookie_secure)
+    app.add_middleware(DropEmptyQueryParameters)
     app.add_middleware(LimitBodyMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(CsrfCookieAndHeadersMiddleware, secure=settings.cookie_secure)
     # The NL Design System style sheets are large and compress about tenfold.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")

@@ -3,28 +3,27 @@
 Everyone sees the aggregates; a person sees their own progress; Kwaliteit also sees each
 person's; managers never a person's (DESIGN.md, privacy)."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
 
 from app import clock
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, Team, User
+from app.dates import parse_date
 from app.goals import measures, service
 from app.goals.models import GoalPublic, TrendPoint
 from app.web.csvexport import csv_response
-from app.web.deps import CsrfProtected, CurrentUser, EmptyIsNone, SessionDep
-from app.web.errors import field_errors
+from app.web.deps import CsrfProtected, CurrentUser, SessionDep, on_refusal
+from app.web.errors import validated
 from app.web.templating import render
 from app.wiki import service as wiki_service
 from app.wiki.models import MAX_INT
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/goals", tags=["doelen"])
-TeamSlug = Annotated[str | None, EmptyIsNone, Query(max_length=80)]
+TeamSlug = Annotated[str | None, Query(max_length=80)]
 
 
 def _team(session: SessionDep, slug: str | None) -> Team | None:
@@ -129,27 +128,27 @@ def _appraisals(request: Request, session: SessionDep, user: User, *, error: dic
     return render(request, "appraisals.html", context, status_code)
 
 
+def _form_id(text: str) -> int | None:
+    """An id chosen in a form, or None when it cannot be one."""
+    digits = text.strip()
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= 10):
+        return None
+    return int(digits) if 1 <= int(digits) <= MAX_INT else None
+
+
 @pages.post("/doelen/functioneringsgesprekken", dependencies=[CsrfProtected])
 async def save_appraisal(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     form = {k: str(v) for k, v in (await request.form()).items()}
-    try:
-        try:
-            person_id = int(form.get("person", ""))
-        except ValueError:
-            raise service.GoalError("person", "Kies de medewerker.") from None
-        person = accounts_service.get_user(session, person_id) if 1 <= person_id <= MAX_INT else None
-        if person is None:
-            raise service.GoalError("person", "Kies de medewerker.")
-        try:
-            held_on = date.fromisoformat(form.get("held_on", ""))
-        except ValueError:
-            raise service.GoalError("held_on", "Vul de datum van het gesprek in (JJJJ-MM-DD).") from None
-        if form.get("discussed") not in ("ja", "nee"):
-            raise service.GoalError("discussed", "Kies ja of nee.")
-        service.record_appraisal(session, person, held_on, form["discussed"] == "ja", user, clock.today())
-    except service.GoalError as exc:
-        session.rollback()
-        return _appraisals(request, session, user, error={exc.field: exc.message}, typed=form, status_code=422)
+    on_refusal(request, lambda refused: _appraisals(
+        request, session, user, error=refused.errors, typed=form, status_code=refused.status))
+    person_id = _form_id(form.get("person", ""))
+    person = accounts_service.get_user(session, person_id) if person_id else None
+    if person is None:
+        raise service.GoalError("person", "Kies de medewerker.")
+    held_on = parse_date("held_on", form.get("held_on", ""), "Vul de datum van het gesprek in (JJJJ-MM-DD).")
+    if form.get("discussed") not in ("ja", "nee"):
+        raise service.GoalError("discussed", "Kies ja of nee.")
+    service.record_appraisal(session, person, held_on, form["discussed"] == "ja", user, clock.today())
     return RedirectResponse("/doelen/functioneringsgesprekken?opgeslagen=1", status_code=303)
 
 
@@ -158,16 +157,11 @@ async def save_milestone(request: Request, session: SessionDep, user: CurrentUse
     if not service.records_milestones(user):
         raise HTTPException(403, "Alleen het MT of Kwaliteit legt het akkoord vast.")
     form = {k: str(v) for k, v in (await request.form()).items()}
-    try:
-        try:
-            reached = date.fromisoformat(form.get("reached_on", ""))
-        except ValueError:
-            raise service.GoalError("reached_on", "Vul de datum van het akkoord in (JJJJ-MM-DD).") from None
-        service.record_milestone(session, reached, form.get("note", ""), user, clock.today())
-    except service.GoalError as exc:
-        session.rollback()
-        return _dashboard(request, session, user, None, errors={"milestone": {exc.field: exc.message}},
-                          typed={"milestone": form}, status_code=422)
+    on_refusal(request, lambda refused: _dashboard(
+        request, session, user, None, errors={"milestone": refused.errors}, typed={"milestone": form},
+        status_code=refused.status))
+    reached = parse_date("reached_on", form.get("reached_on", ""), "Vul de datum van het akkoord in (JJJJ-MM-DD).")
+    service.record_milestone(session, reached, form.get("note", ""), user, clock.today())
     return RedirectResponse("/doelen?opgeslagen=1#mt-akkoord", status_code=303)
 
 
@@ -201,25 +195,24 @@ async def save_goal(request: Request, session: SessionDep, user: CurrentUser, ke
     if goal is None:
         raise HTTPException(404, "Dit doel bestaat niet.")
     form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+    on_refusal(request, lambda refused: _edit(
+        request, session, user, key, errors=refused.errors, typed=form, status_code=refused.status))
     percent = goal.measure not in ("meetings_held", "milestone")
-    try:
-        raw = form.get("target", "").replace(",", ".").rstrip("%").strip()
-        try:
-            target = float(raw) / 100 if percent and raw else raw
-        except ValueError:
-            raise service.GoalError("target", "Vul een getal in.") from None
-        per_person = form.get("per_person", "").strip() if measures.per_person_key(goal) else ""
-        data = service.GoalEdit.model_validate({"target": target, "start": form.get("start"),
-                                                "horizon_months": form.get("horizon_months"),
-                                                "per_person": per_person or None})
-        service.edit(session, goal, data)
-    except ValidationError as exc:
-        session.rollback()
-        return _edit(request, session, user, key, errors=field_errors(exc), typed=form, status_code=422)
-    except service.GoalError as exc:
-        session.rollback()
-        return _edit(request, session, user, key, errors={exc.field: exc.message}, typed=form, status_code=422)
+    raw = form.get("target", "").replace(",", ".").rstrip("%").strip()
+    target = _number("target", raw) / 100 if percent and raw else raw
+    per_person = form.get("per_person", "").strip() if measures.per_person_key(goal) else ""
+    data = validated(service.GoalEdit, {"target": target, "start": form.get("start"),
+                                        "horizon_months": form.get("horizon_months"),
+                                        "per_person": per_person or None})
+    service.edit(session, goal, data)
     return RedirectResponse(f"/doelen?opgeslagen=1#doel-{goal.key}", status_code=303)
+
+
+def _number(field: str, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise service.GoalError(field, "Vul een getal in.") from None
 
 
 @pages.get("/doelen/opleiding")
@@ -239,13 +232,10 @@ async def save_training(request: Request, session: SessionDep, user: CurrentUser
         raise HTTPException(404, "Dit item bestaat niet.")
     if user.role != Role.kwaliteit:
         raise HTTPException(403, "Alleen Kwaliteit houdt de agenda van Opleiding & Leren bij.")
-    try:
-        if form.get("actie") == "agenderen":
-            service.flag_for_training(session, item.id, user, clock.today())  # type: ignore[arg-type]
-        else:
-            service.set_in_plan(session, item.id, form.get("in_plan") == "ja", user, clock.today())  # type: ignore[arg-type]
-    except service.GoalError as exc:
-        raise HTTPException(422, exc.message) from None
+    if form.get("actie") == "agenderen":
+        service.flag_for_training(session, item.id, user, clock.today())  # type: ignore[arg-type]
+    else:
+        service.set_in_plan(session, item.id, form.get("in_plan") == "ja", user, clock.today())  # type: ignore[arg-type]
     back = form.get("terug") or "/doelen/opleiding"
     return RedirectResponse(back if back.startswith("/") and not back.startswith("//") else "/doelen/opleiding",
                             status_code=303)

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from app.accounts.models import Role, User
+from app.dates import EARLIEST, SaneDate
 from app.db import utcnow
 from app.errors import InputError
 from app.goals import measures
@@ -25,8 +26,6 @@ from app.textinput import NUL_MESSAGE, has_nul
 
 log = logging.getLogger("kennisbank.doelen")
 MT_APPROVAL = "mt_approval"
-# A plan starts in this century: a start far off would break the date arithmetic of every job.
-EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 
 
 class GoalError(InputError):
@@ -93,7 +92,8 @@ class GoalFile(BaseModel):
     params: dict = Field(default_factory=dict)
     target: float = Field(gt=0)
     horizon_months: int = Field(default=6, ge=1, le=60)
-    start: date | None = Field(default=None, ge=EARLIEST, le=LATEST)
+    # A plan starts within the app's date range: a start far off would break every job's arithmetic.
+    start: SaneDate | None = None
 
 
 def load_file(path: Path) -> list[GoalFile]:
@@ -133,7 +133,7 @@ class GoalEdit(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     target: float = Field(gt=0, le=1000)
-    start: date = Field(ge=EARLIEST, le=LATEST)
+    start: SaneDate
     horizon_months: int = Field(ge=1, le=60)
     # For goals about persons: what each person must reach (at least N, or more than N).
     per_person: int | None = Field(default=None, ge=0, le=1000)

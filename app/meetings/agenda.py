@@ -38,8 +38,15 @@ REVIEWS = 15  # the most overdue; the rest is one point that points to the revie
 FIRST_WINDOW = timedelta(days=31)  # a series' first agenda looks back one month
 
 
-class StaleAgenda(Exception):
+class StaleAgenda(MeetingError):
     """The agenda changed since the page was loaded."""
+
+    status = 409
+    kind = "stale_version"
+
+    def __init__(self) -> None:
+        super().__init__("agenda", "Niet opgeslagen: de agenda is intussen gewijzigd. "
+                         "Hieronder staat de nieuwe stand; wat u typte staat nog in het formulier.")
 
 
 # --- assembling ------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """JSON API for meetings under /api/v1/meetings."""
 
-from datetime import date, datetime, time
+from datetime import datetime, time
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from app import clock
 from app.accounts import service as accounts_service
 from app.config import LOCAL_TZ
+from app.dates import SaneDate
 from app.meetings import agenda as agenda_service
 from app.meetings import attendance as attendance_service
 from app.meetings import service
@@ -21,8 +22,7 @@ from app.meetings.models import (
     MeetingPublic,
 )
 from app.meetings.routes import MeetingId, calendar_response, view
-from app.web.deps import CsrfProtected, CurrentUser, EmptyIsNone, SessionDep
-from app.web.errors import api_error
+from app.web.deps import CsrfProtected, CurrentUser, SessionDep
 
 router = APIRouter(prefix="/api/v1/meetings", tags=["werkoverleg"])
 
@@ -48,9 +48,9 @@ def _meeting(session: SessionDep, meeting_id: int) -> Meeting:
 def list_meetings(
     session: SessionDep,
     user: CurrentUser,
-    team: Annotated[str | None, EmptyIsNone, Query(max_length=80, description="slug van het team; 'vakoverleg' voor het vakoverleg")] = None,
-    date_from: Annotated[date | None, EmptyIsNone, Query(alias="from")] = None,
-    date_to: Annotated[date | None, EmptyIsNone, Query(alias="to", description="tot en met")] = None,
+    team: Annotated[str | None, Query(max_length=80, description="slug van het team; 'vakoverleg' voor het vakoverleg")] = None,
+    date_from: Annotated[SaneDate | None, Query(alias="from")] = None,
+    date_to: Annotated[SaneDate | None, Query(alias="to", description="tot en met")] = None,
 ) -> list[MeetingPublic]:
     kind, found = None, None
     if team == "vakoverleg":
@@ -58,10 +58,10 @@ def list_meetings(
     elif team:
         found = accounts_service.get_team_by_slug(session, team)
         if found is None:
-            return api_error(422, "team", f"Het team '{team}' bestaat niet.")  # type: ignore[return-value]
+            raise service.MeetingError("team", f"Het team '{team}' bestaat niet.")
         kind = "werkoverleg"
     if date_from and date_to and date_to < date_from:
-        return api_error(422, "to", "'to' ligt vóór 'from'.")  # type: ignore[return-value]
+        raise service.MeetingError("to", "'to' ligt vóór 'from'.")
     start = datetime.combine(date_from, time.min, LOCAL_TZ) if date_from else None
     end = datetime.combine(date_to, time.max, LOCAL_TZ) if date_to else None
     found_meetings = service.meetings(session, kind=kind, team=found, start=start, end=end, limit=1000)
@@ -110,12 +110,9 @@ def put_attendance(
     for n, row in enumerate(data.attendance):
         person = accounts_service.get_user_by_email(session, row.email)
         if person is None:
-            return api_error(422, f"attendance.{n}.email", f"Er is geen account met e-mailadres {row.email}.")  # type: ignore[return-value]
+            raise service.MeetingError(f"attendance.{n}.email", f"Er is geen account met e-mailadres {row.email}.")
         rows[person.id] = (row.present, row.active)
-    try:
-        attendance_service.record_attendance(session, meeting, rows, data.notes, user, clock.now())  # type: ignore[arg-type]
-    except service.MeetingError as exc:
-        return api_error(422, exc.field, exc.message)  # type: ignore[return-value]
+    attendance_service.record_attendance(session, meeting, rows, data.notes, user, clock.now())  # type: ignore[arg-type]
     people = accounts_service.users_by_id(session, {a.user_id for a in attendance_service.attendance(session, meeting)})
     return [
         AttendancePublic(email=people[a.user_id].email, name=people[a.user_id].name, present=a.present, active=a.active)

@@ -1,23 +1,22 @@
 """Preparing and keeping a meeting: the agenda editor, moving or cancelling, the attendance
 register, and the rules. For the team's contactpersoon, and Kwaliteit."""
 
-from datetime import date, time
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
 
 from app import clock
 from app.accounts import service as accounts_service
 from app.accounts.models import Team, User
+from app.dates import parse_date, parse_time
 from app.meetings import agenda as agenda_service
 from app.meetings import attendance as attendance_service
 from app.meetings import calendar, service
 from app.meetings.models import Agenda, AgendaState, Meeting, MeetingKind
 from app.meetings.routes import MeetingId, common, meeting_or_404, view
-from app.web.deps import CsrfProtected, CurrentUser, SessionDep
-from app.web.errors import field_errors
+from app.web.deps import CsrfProtected, CurrentUser, SessionDep, on_refusal
+from app.web.errors import validated
 from app.web.templating import render
 from app.wiki.models import MAX_INT
 
@@ -95,17 +94,10 @@ def edit_agenda(
     if agenda is None or actie not in ACTIONS:
         raise HTTPException(404, "Deze agenda bestaat (nog) niet.")
     typed = {"actie": actie, "entry": entry, "prompt": prompt, "title": title, "text": text, "reason": reason}
-    try:
-        _apply(session, agenda, user, actie, version, entry, prompt, item, title, text, reason)
-    except agenda_service.StaleAgenda:
-        session.rollback()
-        error = {"field": "agenda", "message": "Niet opgeslagen: de agenda is intussen gewijzigd. "
-                 "Hieronder staat de nieuwe stand; wat u typte staat nog in het formulier."}
-        return _editor(request, session, meeting, error=error, typed=typed, status_code=409)
-    except service.MeetingError as exc:
-        session.rollback()
-        error = {"field": exc.field, "message": exc.message, "actie": actie, "entry": entry}
-        return _editor(request, session, meeting, error=error, typed=typed, status_code=422)
+    on_refusal(request, lambda refused: _editor(
+        request, session, meeting, typed=typed, status_code=refused.status,
+        error={"field": refused.field, "message": refused.message, "actie": actie, "entry": entry}))
+    _apply(session, agenda, user, actie, version, entry, prompt, item, title, text, reason)
     anchor = f"#punt-{entry}" if entry and actie in ("omhoog", "omlaag", "vraag") else ""
     return RedirectResponse(f"/werkoverleg/{meeting.id}/bewerken?opgeslagen=1{anchor}", status_code=303)
 
@@ -145,16 +137,12 @@ def move_meeting(
 ) -> Response:
     meeting = managed(session, user, meeting_id)
     typed = {"day": day, "at": at, "location": location, "note": note, "actie": "verplaatsen"}
-    try:
-        try:
-            parsed_day, parsed_at = date.fromisoformat(day), time.fromisoformat(at)
-        except ValueError:
-            raise service.MeetingError("day", "Vul een datum (JJJJ-MM-DD) en een tijd (UU:MM) in.") from None
-        service.move(session, meeting, parsed_day, parsed_at, location, note, clock.now())
-    except service.MeetingError as exc:
-        session.rollback()
-        error = {"field": exc.field, "message": exc.message, "actie": "verplaatsen"}
-        return _editor(request, session, meeting, error=error, typed=typed, status_code=422)
+    on_refusal(request, lambda refused: _editor(
+        request, session, meeting, typed=typed, status_code=refused.status,
+        error={"field": refused.field, "message": refused.message, "actie": "verplaatsen"}))
+    unclear = "Vul een datum (JJJJ-MM-DD) en een tijd (UU:MM) in."
+    parsed_day, parsed_at = parse_date("day", day, unclear), parse_time("day", at, unclear)
+    service.move(session, meeting, parsed_day, parsed_at, location, note, clock.now())
     return RedirectResponse(f"/werkoverleg/{meeting.id}/bewerken?opgeslagen=1", status_code=303)
 
 
@@ -168,15 +156,13 @@ def cancel_meeting(
     terugzetten: Annotated[bool, Form()] = False,
 ) -> Response:
     meeting = managed(session, user, meeting_id)
-    try:
-        if terugzetten:
-            service.restore(session, meeting, clock.now())
-        else:
-            service.cancel(session, meeting, reason, clock.now())
-    except service.MeetingError as exc:
-        session.rollback()
-        error = {"field": "cancel_reason", "message": exc.message, "actie": "afzeggen"}
-        return _editor(request, session, meeting, error=error, typed={"cancel_reason": reason}, status_code=422)
+    on_refusal(request, lambda refused: _editor(
+        request, session, meeting, typed={"cancel_reason": reason}, status_code=refused.status,
+        error={"field": "cancel_reason", "message": refused.message, "actie": "afzeggen"}))
+    if terugzetten:
+        service.restore(session, meeting, clock.now())
+    else:
+        service.cancel(session, meeting, reason, clock.now())
     return RedirectResponse(f"/werkoverleg/{meeting.id}/bewerken?opgeslagen=1", status_code=303)
 
 
@@ -216,13 +202,11 @@ async def save_attendance(request: Request, session: SessionDep, user: CurrentUs
         key = str(person.id)
         rows[person.id] = (key in present, key in active)
     typed = {"present": present, "active": active, "notes": notes}
-    try:
-        if len(notes) > 20_000:
-            raise service.MeetingError("notes", "De aantekeningen zijn hoogstens 20.000 tekens.")
-        attendance_service.record_attendance(session, meeting, rows, notes, user, clock.now())  # type: ignore[arg-type]
-    except service.MeetingError as exc:
-        session.rollback()
-        return _register(request, session, meeting, error=exc.message, typed=typed, status_code=422)
+    on_refusal(request, lambda refused: _register(
+        request, session, meeting, error=refused.message, typed=typed, status_code=refused.status))
+    if len(notes) > 20_000:
+        raise service.MeetingError("notes", "De aantekeningen zijn hoogstens 20.000 tekens.")
+    attendance_service.record_attendance(session, meeting, rows, notes, user, clock.now())  # type: ignore[arg-type]
     return RedirectResponse(f"/werkoverleg/{meeting.id}?opgeslagen=1", status_code=303)
 
 
@@ -270,14 +254,8 @@ async def save_rule(request: Request, session: SessionDep, user: CurrentUser) ->
         "start_time": form.get("start_time", ""), "duration_minutes": form.get("duration_minutes") or 90,
         "location": form.get("location", ""), "lead_days": form.get("lead_days") or None,
     }
-    try:
-        data = service.RuleIn.model_validate(values)
-        service.set_rule(session, MeetingKind(kind), team, data)
-    except ValidationError as exc:
-        session.rollback()
-        return _rules(request, session, user, errors={key: field_errors(exc)}, typed={key: values}, status_code=422)
-    except service.MeetingError as exc:
-        session.rollback()
-        return _rules(request, session, user, errors={key: {exc.field: exc.message}}, typed={key: values}, status_code=422)
+    on_refusal(request, lambda refused: _rules(
+        request, session, user, errors={key: refused.errors}, typed={key: values}, status_code=refused.status))
+    service.set_rule(session, MeetingKind(kind), team, validated(service.RuleIn, values))
     return RedirectResponse(f"/werkoverleg/regels?opgeslagen={key}#{key}", status_code=303)
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts.models import Role, Team, User
 from app.config import LOCAL_TZ, Settings
+from app.dates import checked
 from app.db import utcnow
 from app.errors import InputError
 from app.meetings import calendar
@@ -249,7 +250,7 @@ def assembly_moment(meeting: Meeting, rule: MeetingRule | None, settings: Settin
 def move(
     session: Session, meeting: Meeting, day: date, at: time, location: str, note: str, now: datetime
 ) -> Meeting:
-    starts = calendar.local_moment(day, at)
+    starts = calendar.local_moment(checked("day", day), at)
     if meeting.status == MeetingStatus.cancelled:
         raise MeetingError("day", "Dit overleg is afgezegd. Zet het eerst terug.")
     if not calendar.is_working_day(day):

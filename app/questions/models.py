@@ -1,7 +1,7 @@
 """Questions to the Contactpersoon Kwaliteit: asked in the app, or logged when asked in person,
 by phone or by mail; answered, and when of general interest discussed in the werkoverleg."""
 
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -9,6 +9,7 @@ from pydantic import Field as PField
 from sqlalchemy import Index, String, Text
 from sqlmodel import Field, SQLModel
 
+from app.dates import SaneDate
 from app.db import utcnow
 from app.textinput import no_nul
 
@@ -68,7 +69,7 @@ class QuestionIn(BaseModel):
     channel: Channel = Channel.app
     asker: str | None = PField(default=None, max_length=254,
                                description="e-mailadres van wie het vroeg; leeg: uzelf")
-    asked_on: date | None = PField(default=None, description="leeg: vandaag")
+    asked_on: SaneDate | None = PField(default=None, description="leeg: vandaag")
 
     @field_validator("text")
     @classmethod

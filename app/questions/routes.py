@@ -4,16 +4,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
 
 from app import clock
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
-from app.privacy import BSN_MESSAGE
 from app.questions import service
 from app.questions.models import CHANNEL_LABELS, AnswerIn, Question, QuestionIn, QuestionPublic
-from app.web.deps import CsrfProtected, CurrentUser, SessionDep
-from app.web.errors import api_error, field_errors
+from app.web.deps import CsrfProtected, CurrentUser, SessionDep, on_refusal
+from app.web.errors import validated
 from app.web.templating import render
 from app.wiki import service as wiki_service
 from app.wiki.models import MAX_INT
@@ -99,14 +97,9 @@ async def ask_page(request: Request, session: SessionDep, user: CurrentUser) -> 
         "channel": typed.get("channel") or "app", "asker": typed.get("asker") or None,
         "asked_on": typed.get("asked_on") or None,
     }
-    try:
-        data = QuestionIn.model_validate(values)
-        service.ask(session, data, user, clock.now())
-    except ValidationError as exc:
-        return _page(request, session, user, errors={"ask": field_errors(exc)}, typed={"ask": typed}, status_code=422)
-    except service.QuestionError as exc:
-        session.rollback()
-        return _page(request, session, user, errors={"ask": {exc.field: exc.message}}, typed={"ask": typed}, status_code=422)
+    on_refusal(request, lambda refused: _page(
+        request, session, user, errors={"ask": refused.errors}, typed={"ask": typed}, status_code=refused.status))
+    service.ask(session, validated(QuestionIn, values), user, clock.now())
     return RedirectResponse("/vragen?verstuurd=1", status_code=303)
 
 
@@ -128,15 +121,10 @@ async def answer_page(request: Request, session: SessionDep, user: CurrentUser, 
     key = f"q{question.id}"
     values = {"answer": typed.get("answer", ""), "general_interest": typed.get("general_interest") == "on",
               "item": typed.get("item") or None}
-    try:
-        service.answer(session, question, AnswerIn.model_validate(values), user, clock.now())
-    except ValidationError as exc:
-        return _page(request, session, user, errors={key: field_errors(exc)}, typed={key: typed},
-                     focus=question, status_code=422)
-    except service.QuestionError as exc:
-        session.rollback()
-        return _page(request, session, user, errors={key: {exc.field: exc.message}}, typed={key: typed},
-                     focus=question, status_code=422)
+    on_refusal(request, lambda refused: _page(
+        request, session, user, errors={key: refused.errors}, typed={key: typed}, focus=question,
+        status_code=refused.status))
+    service.answer(session, question, validated(AnswerIn, values), user, clock.now())
     show = typed.get("toon") if typed.get("toon") in SHOW else "open"
     return RedirectResponse(f"/vragen?toon={show}&beantwoord={question.id}#vraag-{question.id}", status_code=303)
 
@@ -144,15 +132,10 @@ async def answer_page(request: Request, session: SessionDep, user: CurrentUser, 
 @pages.post("/vragen/{question_id}/concept", dependencies=[CsrfProtected])
 def draft_page(request: Request, session: SessionDep, user: CurrentUser, question_id: QuestionId) -> Response:
     question = _question(session, user, question_id)
-    try:
-        item = service.make_draft_item(session, question, user, clock.now())
-    except service.NotAllowed as exc:
-        raise HTTPException(403, str(exc)) from None
-    except service.QuestionError as exc:
-        session.rollback()
-        key = f"q{question.id}"
-        return _page(request, session, user, errors={key: {exc.field: exc.message}}, focus=question,
-                     status_code=422)
+    on_refusal(request, lambda refused: _page(
+        request, session, user, errors={f"q{question.id}": refused.errors}, focus=question,
+        status_code=refused.status))
+    item = service.make_draft_item(session, question, user, clock.now())
     if user.role == Role.kwaliteit:
         return RedirectResponse(f"/items/{item.slug}/bewerken", status_code=303)
     return RedirectResponse(f"/vragen?concept={question.id}#vraag-{question.id}", status_code=303)
@@ -190,24 +173,13 @@ def list_questions(
     dependencies=[CsrfProtected],
 )
 def post_question(session: SessionDep, user: CurrentUser, data: QuestionIn) -> QuestionPublic:
-    try:
-        question = service.ask(session, data, user, clock.now())
-    except service.QuestionError as exc:
-        kind = "bsn" if exc.message == BSN_MESSAGE else "invalid"
-        return api_error(422, exc.field, exc.message, kind)  # type: ignore[return-value]
-    return to_public(session, question)
+    return to_public(session, service.ask(session, data, user, clock.now()))
 
 
 @api.put("/{question_id}/answer", summary="Een vraag beantwoorden (contactpersoon of Kwaliteit)",
          dependencies=[CsrfProtected])
 def put_answer(session: SessionDep, user: CurrentUser, question_id: QuestionId, data: AnswerIn) -> QuestionPublic:
     question = _question(session, user, question_id)
-    try:
-        service.answer(session, question, data, user, clock.now())
-    except service.NotAllowed as exc:
-        raise HTTPException(403, str(exc)) from None
-    except service.QuestionError as exc:
-        kind = "bsn" if exc.message == BSN_MESSAGE else "invalid"
-        return api_error(422, exc.field, exc.message, kind)  # type: ignore[return-value]
+    service.answer(session, question, data, user, clock.now())
     return to_public(session, question)
 

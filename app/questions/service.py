@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, Team, User
 from app.config import LOCAL_TZ
-from app.errors import InputError
+from app.errors import Forbidden, InputError
 from app.privacy import BSN_MESSAGE, find_bsn, shows_figure
 from app.questions.models import AnswerIn, Question, QuestionIn
 from app.wiki import service as wiki_service
@@ -23,8 +23,11 @@ class QuestionError(InputError):
     """Input about questions that is refused."""
 
 
-class NotAllowed(Exception):
+class NotAllowed(Forbidden):
     """This person may not do this with this question."""
+
+    def __init__(self, message: str):
+        super().__init__("question", message)
 
 
 # --- who may do what -------------------------------------------------------------------------
@@ -73,7 +76,7 @@ def ask(session: Session, data: QuestionIn, by: User, now: datetime) -> Question
     if not data.text:
         raise QuestionError("text", "Schrijf uw vraag op.")
     if find_bsn(data.text):
-        raise QuestionError("text", BSN_MESSAGE)
+        raise QuestionError("text", BSN_MESSAGE, kind="bsn")
     asker = by
     if data.asker and data.asker.strip().lower() != by.email:
         if not can_log_for_others(by):
@@ -107,7 +110,7 @@ def answer(session: Session, question: Question, data: AnswerIn, by: User, now: 
     if not data.answer:
         raise QuestionError("answer", "Schrijf een antwoord.")
     if find_bsn(data.answer):
-        raise QuestionError("answer", BSN_MESSAGE)
+        raise QuestionError("answer", BSN_MESSAGE, kind="bsn")
     item_id = None
     if data.item:
         item = wiki_service.get_item(session, data.item, by)

@@ -7,12 +7,12 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Reques
 from fastapi.responses import RedirectResponse, Response
 
 from app.accounts.models import Audience
+from app.dates import SaneDate, checked, parse_date
 from app.search import service
 from app.search.index import SearchIndex
 from app.search.models import SearchResponse, SuggestResponse, SynonymGroup
 from app.search.sync import get_index
-from app.web.deps import CsrfProtected, CurrentUser, Editor, EmptyIsNone, SessionDep
-from app.web.errors import api_error
+from app.web.deps import CsrfProtected, CurrentUser, Editor, SessionDep, on_refusal
 from app.web.templating import render
 from app.wiki import service as wiki_service
 from app.wiki.models import AUDIENCE_LABELS, MAX_INT
@@ -42,9 +42,9 @@ def search_page(
     user: CurrentUser,
     q: QueryText = "",
     thema: Annotated[str | None, Query(max_length=80)] = None,
-    doelgroep: Annotated[Audience | None, EmptyIsNone] = None,
-    van: Annotated[date | None, EmptyIsNone] = None,
-    tot: Annotated[date | None, EmptyIsNone] = None,
+    doelgroep: Audience | None = None,
+    van: SaneDate | None = None,
+    tot: SaneDate | None = None,
     page: Page = 1,
 ) -> Response:
     filters = _filters(thema, doelgroep, van, tot)
@@ -52,28 +52,26 @@ def search_page(
     live = request.headers.get("hx-request") == "true" and not request.headers.get(
         "hx-history-restore-request"
     )
-    error = None
-    try:
-        response = service.search(
-            session, index, q, filters=filters, page=page, viewer=user, log_query=not live
-        )
-    except service.SearchError as exc:
-        error = exc.message
-        response = SearchResponse(query=q, total=0, page=page, per_page=service.PER_PAGE, results=[], suggestion=None)
-    context = {
-        "q": q,
-        "response": response,
-        "error": error,
-        "filters": {"thema": thema or "", "doelgroep": doelgroep.value if doelgroep else "", "van": van or "", "tot": tot or ""},
-        "themes": wiki_service.list_themes(session),
-        "audience_labels": AUDIENCE_LABELS,
-        "pages": max(1, -(-response.total // service.PER_PAGE)),
-        "live": live,
-    }
-    template = "_search_results.html" if live else "search.html"
-    page_response = render(request, template, context, 422 if error else 200)
-    page_response.headers["vary"] = "HX-Request"
-    return page_response
+
+    def shown(response: SearchResponse, error: str | None = None, status_code: int = 200) -> Response:
+        context = {
+            "q": q,
+            "response": response,
+            "error": error,
+            "filters": {"thema": thema or "", "doelgroep": doelgroep.value if doelgroep else "", "van": van or "", "tot": tot or ""},
+            "themes": wiki_service.list_themes(session),
+            "audience_labels": AUDIENCE_LABELS,
+            "pages": max(1, -(-response.total // service.PER_PAGE)),
+            "live": live,
+        }
+        template = "_search_results.html" if live else "search.html"
+        page_response = render(request, template, context, status_code)
+        page_response.headers["vary"] = "HX-Request"
+        return page_response
+
+    nothing = SearchResponse(query=q, total=0, page=page, per_page=service.PER_PAGE, results=[], suggestion=None)
+    on_refusal(request, lambda refused: shown(nothing, refused.message, refused.status))
+    return shown(service.search(session, index, q, filters=filters, page=page, viewer=user, log_query=not live))
 
 
 @api.get("", summary="Zoeken in de Wiki-bibliotheek")
@@ -84,16 +82,13 @@ def search_api(
     q: QueryText,
     theme: Annotated[str | None, Query(max_length=80)] = None,
     audience: Audience | None = None,
-    date_from: Annotated[date | None, Query(alias="from")] = None,
-    date_to: Annotated[date | None, Query(alias="to")] = None,
+    date_from: Annotated[SaneDate | None, Query(alias="from")] = None,
+    date_to: Annotated[SaneDate | None, Query(alias="to")] = None,
     page: Page = 1,
 ) -> SearchResponse:
-    try:
-        return service.search(
-            session, index, q, filters=_filters(theme, audience, date_from, date_to), page=page, viewer=user
-        )
-    except service.SearchError as exc:
-        return api_error(422, exc.field, exc.message)  # type: ignore[return-value]
+    return service.search(
+        session, index, q, filters=_filters(theme, audience, date_from, date_to), page=page, viewer=user
+    )
 
 
 @api.get("/suggest", summary="Suggesties terwijl u typt")
@@ -123,10 +118,9 @@ def save_synonyms(
     group_id: Annotated[int | None, Form(ge=1, le=MAX_INT)] = None,
 ) -> Response:
     group = _group(session, group_id) if group_id else None
-    try:
-        service.save_synonyms(session, terms, group)
-    except service.SearchError as exc:
-        return _synonyms(request, session, {"group_id": group_id, "terms": terms, "message": exc.message})
+    on_refusal(request, lambda refused: _synonyms(
+        request, session, {"group_id": group_id, "terms": terms, "message": refused.message}))
+    service.save_synonyms(session, terms, group)
     return RedirectResponse("/zoeken/synoniemen", status_code=303)
 
 
@@ -153,10 +147,7 @@ def analytics_page(
     maand: Annotated[str | None, Query(pattern=r"^(\d{4}-\d{2})?$")] = None,
 ) -> Response:
     months = service.logged_months(session)
-    try:
-        month = date.fromisoformat(f"{maand}-01") if maand else None
-    except ValueError:
-        raise HTTPException(422, "Kies een bestaande maand (JJJJ-MM).") from None
+    month = checked("maand", parse_date("maand", f"{maand}-01", "Kies een bestaande maand (JJJJ-MM).")) if maand else None
     month = month or (months[0] if months else date.today().replace(day=1))
     top = service.top_queries(session, month)
     empty = service.queries_without_results(session, month)

@@ -3,18 +3,20 @@
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, Response
-from pydantic import BeforeValidator
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
 from app.config import Settings, get_settings
 from app.db import get_session
+from app.errors import InputError
 
 # Cookie names: with secure cookies (the default) the __Host- prefix, which a browser accepts only
 # from this host over https, for path /, without Domain: a neighbouring subdomain or a plain-http
@@ -38,9 +40,38 @@ def csrf_cookie_name(settings: Settings | None = None) -> str:
     return _cookie_name(CSRF_COOKIE, settings)
 
 
+RefusalPage = Callable[[InputError], Response]
+
+
+def on_refusal(request: Request, page: RefusalPage) -> None:
+    """Declare how this request's form is shown again if a refusal (an InputError) ends the
+    request: `page(error)` renders it with what was typed and the message next to its field.
+    It runs after the rollback, in the request's session, so it shows what is stored."""
+    request.state.refusal_page = page
+
+
+def _request_session(
+    request: Request, session: Annotated[Session, Depends(get_session, scope="function")]
+) -> Iterator[Session]:
+    """The request's session. A refusal passes through here on its way to the one handler
+    (app/web/errors.py): get_session rolls the transaction back, so nothing of a refused
+    request is committed; a form page is rendered first, after a rollback of its own, while
+    the session is still open."""
+    try:
+        yield session
+    except InputError as refusal:
+        page = getattr(request.state, "refusal_page", None)
+        # A refusal of what was typed shows the form again; one of access (403) or of
+        # something that does not exist (404) is an error page.
+        if page is not None and refusal.status in (409, 422) and not is_api(request):
+            session.rollback()
+            refusal.page = page(refusal)  # type: ignore[attr-defined]
+        raise
+
+
 # scope="function": commit (or roll back) before the response is sent, so a client that was told
 # "saved" and follows the redirect always sees the saved data, and a failed commit is an error.
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SessionDep = Annotated[Session, Depends(_request_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
@@ -95,22 +126,21 @@ def get_optional_user(request: Request, session: SessionDep) -> User | None:
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 
 
-def get_current_user(user: OptionalUser) -> User:
+# For the OpenAPI document only (get_optional_user reads the token): the API's operations say
+# that they need `Authorization: Bearer <token>`.
+api_token = HTTPBearer(auto_error=False, scheme_name="API-token",
+                       description="Persoonlijk API-token: `kennisbank token create EMAIL` of *Mijn account*.")
+
+
+def get_current_user(
+    user: OptionalUser, _documented: Annotated[HTTPAuthorizationCredentials | None, Depends(api_token)]
+) -> User:
     if user is None:
         raise LoginRequired
     return user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
-
-
-def _empty_is_none(value: object) -> object:
-    return None if value == "" else value
-
-
-# A form sent with GET sends every field, the empty ones as "": for an optional filter
-# ("Iedereen", no date) that means "not given", not invalid input.
-EmptyIsNone = BeforeValidator(_empty_is_none)
 
 
 def RequireRole(*roles: Role) -> Callable[[User], User]:  # noqa: N802 - reads like a type

@@ -182,6 +182,23 @@ async def _refuse_nul(scope: Scope, receive: Receive, send: Send, path: tuple[st
     await response(scope, receive, send)
 
 
+class DropEmptyQueryParameters:
+    """An empty query parameter means "not given", for every route. A form sent with GET sends
+    its empty fields too (`?team=` for "Alle teams", `?van=` for no date): left out here, before
+    any route sees them, an optional filter takes its default and a required one is missing."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        query = scope.get("query_string", b"") if scope["type"] == "http" else b""
+        if query:
+            kept = [part for part in query.split(b"&") if part.partition(b"=")[2]]
+            if len(kept) != query.count(b"&") + 1:
+                scope = {**scope, "query_string": b"&".join(kept)}
+        await self.app(scope, receive, send)
+
+
 class CsrfCookieAndHeadersMiddleware:
     """Give every browser a random pre-session CSRF cookie, and every response the security
     headers."""

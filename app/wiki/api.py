@@ -3,11 +3,9 @@
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
-from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app.web.deps import CsrfProtected, CurrentUser, Editor, SessionDep
-from app.web.errors import api_error
 from app.wiki import service
 from app.wiki.markdown import render as render_markdown
 from app.wiki.models import (
@@ -60,10 +58,7 @@ def list_items(
     if theme is not None:
         found_theme = service.get_theme(session, theme)
         if found_theme is None:
-            raise HTTPException(
-                422, [{"field": "theme", "message": f"Het thema '{theme}' bestaat niet.",
-                       "type": "unknown_theme", "loc": ["query", "theme"]}]
-            )
+            raise service.WikiError("theme", f"Het thema '{theme}' bestaat niet.", kind="unknown_theme")
     items, total = service.list_items(
         session, viewer=user, theme=found_theme, page=page, per_page=per_page
     )
@@ -86,11 +81,7 @@ def get_item(session: SessionDep, user: CurrentUser, slug: str) -> ItemPublic:
     "/items", status_code=201, summary="Nieuw item (rol kwaliteit)", dependencies=[CsrfProtected]
 )
 def create_item(session: SessionDep, user: Editor, data: ItemIn) -> ItemPublic:
-    try:
-        item = service.create_item(session, data, user)
-    except service.WikiError as exc:
-        return api_error(422, exc.field, exc.message)  # type: ignore[return-value]
-    return to_public(item, data.theme)
+    return to_public(service.create_item(session, data, user), data.theme)
 
 
 @router.put(
@@ -103,28 +94,5 @@ def update_item(session: SessionDep, user: Editor, slug: str, data: ItemUpdateIn
     item = service.get_item(session, slug, user)
     if item is None:
         raise HTTPException(404, "Dit item bestaat niet.")
-    try:
-        service.update_item(session, item, data, user)
-    except service.WikiError as exc:
-        return api_error(422, exc.field, exc.message)  # type: ignore[return-value]
-    except service.StaleVersion as stale:
-        latest = stale.latest
-        return JSONResponse(  # type: ignore[return-value]
-            {
-                "detail": [
-                    {
-                        "field": "version",
-                        "type": "stale_version",
-                        "loc": ["body", "version"],
-                        "message": (
-                            f"Dit item is intussen gewijzigd (nu versie {stale.current.version}"
-                            + (f", door {latest.author_name}" if latest else "")
-                            + "). Haal de nieuwe versie op en voeg uw wijziging daarin toe."
-                        ),
-                    }
-                ],
-                "current_version": stale.current.version,
-            },
-            status_code=409,
-        )
+    service.update_item(session, item, data, user)
     return to_public(item, data.theme)

@@ -3,9 +3,7 @@
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import ValidationError
-
-from app.web.errors import field_errors
+from app.web.errors import validated
 from app.wiki.models import (
     CONTENT_FIELDS,
     Item,
@@ -46,17 +44,15 @@ def values_from_item(item: Item, theme: Theme) -> dict[str, str]:
     return values
 
 
-def parse(values: dict[str, str], *, update: bool) -> tuple[ItemIn | None, dict[str, str]]:
+def parse(values: dict[str, str], *, update: bool) -> ItemIn:
+    """The form's values as an ItemIn (ItemUpdateIn when `update`); refused by field."""
     data: dict[str, Any] = {k: v for k, v in values.items() if k != "version"}
     for name in _DATES:
         data[name] = data[name] or None
     data["tags"] = [t.strip() for t in values["tags"].split(",") if t.strip()]
     data["status"] = data["status"] or ItemStatus.draft
     data["audience"] = data["audience"] or "beide"
-    try:
-        if update:
-            data["version"] = values["version"]
-            return ItemUpdateIn.model_validate(data), {}
-        return ItemIn.model_validate(data), {}
-    except ValidationError as exc:
-        return None, field_errors(exc)
+    if update:
+        data["version"] = values["version"]
+        return validated(ItemUpdateIn, data)
+    return validated(ItemIn, data)

@@ -3,15 +3,15 @@
 Included before the reading routes, so /items/nieuw and /themas/nieuw win over /{slug}.
 """
 
-from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
 
-from app.web.deps import CsrfProtected, Editor, SessionDep
-from app.web.errors import field_errors
+from app.dates import SaneDate
+from app.errors import InputError
+from app.web.deps import CsrfProtected, Editor, SessionDep, on_refusal
+from app.web.errors import error_page, validated
 from app.web.templating import render
 from app.wiki import forms, service
 from app.wiki.diff import diff_versions
@@ -36,11 +36,8 @@ def _theme_values(form) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return {name: str(form.get(name) or "") for name in ("name", "description", "icon", "position")}
 
 
-def _parse_theme(values: dict[str, str]) -> tuple[ThemeIn | None, dict[str, str]]:
-    try:
-        return ThemeIn.model_validate({**values, "position": values["position"] or 0}), {}
-    except ValidationError as exc:
-        return None, field_errors(exc)
+def _parse_theme(values: dict[str, str]) -> ThemeIn:
+    return validated(ThemeIn, {**values, "position": values["position"] or 0})
 
 
 @router.get("/themas/nieuw")
@@ -52,15 +49,9 @@ def new_theme_page(request: Request, user: Editor) -> Response:
 @router.post("/themas/nieuw", dependencies=[CsrfProtected])
 async def create_theme(request: Request, session: SessionDep, user: Editor) -> Response:
     values = _theme_values(await request.form())
-    data, errors = _parse_theme(values)
-    if data is not None:
-        try:
-            theme = service.create_theme(session, data)
-        except service.WikiError as exc:
-            errors = {exc.field: exc.message}
-        else:
-            return RedirectResponse(f"/themas/{theme.slug}", status_code=303)
-    return _theme_form(request, None, values, errors, 422)
+    on_refusal(request, lambda refused: _theme_form(request, None, values, refused.errors, refused.status))
+    theme = service.create_theme(session, _parse_theme(values))
+    return RedirectResponse(f"/themas/{theme.slug}", status_code=303)
 
 
 @router.get("/themas/{slug}/bewerken")
@@ -75,10 +66,8 @@ def edit_theme_page(request: Request, session: SessionDep, user: Editor, slug: s
 async def update_theme(request: Request, session: SessionDep, user: Editor, slug: str) -> Response:
     theme = theme_or_404(session, slug)
     values = _theme_values(await request.form())
-    data, errors = _parse_theme(values)
-    if data is None:
-        return _theme_form(request, theme, values, errors, 422)
-    service.update_theme(session, theme, data)
+    on_refusal(request, lambda refused: _theme_form(request, theme, values, refused.errors, refused.status))
+    service.update_theme(session, theme, _parse_theme(values))
     return RedirectResponse(f"/themas/{theme.slug}", status_code=303)
 
 
@@ -114,15 +103,10 @@ def new_item_page(
 @router.post("/items/nieuw", dependencies=[CsrfProtected])
 async def create_item(request: Request, session: SessionDep, user: Editor) -> Response:
     values = forms.form_values(await request.form())
-    data, errors = forms.parse(values, update=False)
-    if data is not None:
-        try:
-            item = service.create_item(session, data, user)
-        except service.WikiError as exc:
-            errors = {exc.field: exc.message}
-        else:
-            return RedirectResponse(f"/items/{item.slug}?opgeslagen=1", status_code=303)
-    return _editor(request, session, item=None, values=values, errors=errors, status_code=422)
+    on_refusal(request, lambda refused: _editor(
+        request, session, item=None, values=values, errors=refused.errors, status_code=refused.status))
+    item = service.create_item(session, forms.parse(values, update=False), user)
+    return RedirectResponse(f"/items/{item.slug}?opgeslagen=1", status_code=303)
 
 
 @router.get("/items/{slug}/bewerken")
@@ -136,17 +120,16 @@ def edit_item_page(request: Request, session: SessionDep, user: Editor, slug: st
 async def update_item(request: Request, session: SessionDep, user: Editor, slug: str) -> Response:
     item = item_or_404(session, slug, user)
     values = forms.form_values(await request.form())
-    data, errors = forms.parse(values, update=True)
-    if data is not None:
-        try:
-            service.update_item(session, item, data, user)  # type: ignore[arg-type]
-        except service.WikiError as exc:
-            errors = {exc.field: exc.message}
-        except service.StaleVersion as stale:
-            return _conflict(request, session, item, values, stale)
-        else:
-            return RedirectResponse(f"/items/{item.slug}?opgeslagen=1", status_code=303)
-    return _editor(request, session, item=item, values=values, errors=errors, status_code=422)
+
+    def refused_page(refused: InputError) -> Response:
+        if isinstance(refused, service.StaleVersion):
+            return _conflict(request, session, item, values, refused)
+        return _editor(request, session, item=item, values=values, errors=refused.errors,
+                       status_code=refused.status)
+
+    on_refusal(request, refused_page)
+    service.update_item(session, item, forms.parse(values, update=True), user)  # type: ignore[arg-type]
+    return RedirectResponse(f"/items/{item.slug}?opgeslagen=1", status_code=303)
 
 
 def _conflict(
@@ -158,11 +141,10 @@ def _conflict(
 ) -> Response:
     """Keep what this editor typed, show what the other saved, and let them save on top."""
     stored = stale.current
-    mine, _ = forms.parse({**values, "version": str(stored.version)}, update=True)
-    differences = []
-    if mine is not None:
-        mine_content = ItemContent(**mine.model_dump(include=set(ItemContent.model_fields)))
-        differences = diff_versions(stored, mine_content)
+    # What was typed passed validation before the version was found stale.
+    mine = forms.parse({**values, "version": str(stored.version)}, update=True)
+    mine_content = ItemContent(**mine.model_dump(include=set(ItemContent.model_fields)))
+    differences = diff_versions(stored, mine_content)
     conflict = {
         "latest": stale.latest,
         "based_on": values.get("version"),
@@ -177,6 +159,7 @@ def _conflict(
 
 @router.post("/items/{slug}/status", dependencies=[CsrfProtected])
 def change_status(
+    request: Request,
     session: SessionDep,
     user: Editor,
     slug: str,
@@ -184,10 +167,8 @@ def change_status(
     version: Annotated[int, Form(ge=1, le=MAX_INT)],
 ) -> Response:
     item = item_or_404(session, slug, user)
-    try:
-        service.change_status(session, item, status, user, version)
-    except service.StaleVersion:
-        return RedirectResponse(f"/items/{slug}?verouderd=1", status_code=303)
+    on_refusal(request, lambda refused: _stale_or_error(request, slug, refused))
+    service.change_status(session, item, status, user, version)
     return RedirectResponse(f"/items/{slug}?opgeslagen=1", status_code=303)
 
 
@@ -198,17 +179,20 @@ def check_item(
     user: Editor,
     slug: str,
     version: Annotated[int, Form(ge=1, le=MAX_INT)],
-    next_review: Annotated[date | None, Form()] = None,
+    next_review: Annotated[SaneDate | None, Form()] = None,
     note: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
     item = item_or_404(session, slug, user)
-    try:
-        service.mark_checked(session, item, user, version, next_review, note)
-    except service.StaleVersion:
-        return RedirectResponse(f"/items/{slug}?verouderd=1", status_code=303)
-    except service.WikiError as exc:
-        raise HTTPException(422, exc.message) from exc
+    on_refusal(request, lambda refused: _stale_or_error(request, slug, refused))
+    service.mark_checked(session, item, user, version, next_review, note)
     return RedirectResponse(f"/items/{slug}?opgeslagen=1", status_code=303)
+
+
+def _stale_or_error(request: Request, slug: str, refused: InputError) -> Response:
+    """The item page's buttons: someone else saved first, so show the item again as it is now."""
+    if isinstance(refused, service.StaleVersion):
+        return RedirectResponse(f"/items/{slug}?verouderd=1", status_code=303)
+    return error_page(request, refused.status, refused.message)
 
 
 @router.get("/controle")
@@ -259,11 +243,9 @@ def review_theme(
     reason: Annotated[str, Form(max_length=250)] = "",
 ) -> Response:
     found = service.get_theme(session, theme)
-    try:
-        if found is None:
-            raise service.WikiError("theme", "Kies een bestaand thema.")
-        count = service.request_theme_review(session, found, user, reason)
-    except service.WikiError as exc:
-        form = {"theme": theme, "reason": reason}
-        return _review(request, session, form=form, error=exc.message)
+    on_refusal(request, lambda refused: _review(
+        request, session, form={"theme": theme, "reason": reason}, error=refused.message))
+    if found is None:
+        raise service.WikiError("theme", "Kies een bestaand thema.")
+    count = service.request_theme_review(session, found, user, reason)
     return RedirectResponse(f"/controle?klaar={count}", status_code=303)

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.accounts.models import Audience
+from app.dates import SaneDate
 from app.db import utcnow
 from app.textinput import no_nul
 
@@ -134,9 +135,9 @@ class ItemIn(BaseModel):
     tags: list[str] = PField(default_factory=list, max_length=20)
     source_name: str = PField(default="", max_length=200)
     source_url: str = PField(default="", max_length=500)
-    valid_from: date | None = None
-    valid_until: date | None = None
-    review_date: date | None = None
+    valid_from: SaneDate | None = None
+    valid_until: SaneDate | None = None
+    review_date: SaneDate | None = None
     status: ItemStatus = ItemStatus.draft
     slug: str | None = PField(default=None, max_length=120, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
     note: str = PField(default="", max_length=300)

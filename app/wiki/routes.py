@@ -16,7 +16,7 @@ from app.meetings.models import MeetingKind
 from app.usage import service as usage_service
 from app.usage.models import UsageKind
 from app.web.brand import current_brand
-from app.web.deps import CurrentUser, EmptyIsNone, SessionDep
+from app.web.deps import CurrentUser, SessionDep
 from app.web.templating import nl_date, render
 from app.wiki import poster, service
 from app.wiki.diff import diff_versions
@@ -122,7 +122,7 @@ def theme_page(
     user: CurrentUser,
     slug: str,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-    doelgroep: Annotated[Audience | None, EmptyIsNone] = None,
+    doelgroep: Audience | None = None,
 ) -> Response:
     theme = theme_or_404(session, slug)
     window = news_window(session, user)

@@ -13,8 +13,9 @@ from sqlalchemy import case, func, or_, update
 from sqlmodel import Session, col, select
 
 from app.accounts.models import Audience, Role, User
+from app.dates import checked
 from app.db import utcnow
-from app.errors import InputError
+from app.errors import Conflict, InputError
 from app.privacy import BSN_MESSAGE, find_bsn
 from app.wiki.models import (
     CONTENT_FIELDS,
@@ -39,13 +40,24 @@ class WikiError(InputError):
     """Input the wiki refuses."""
 
 
-class StaleVersion(Exception):
+class StaleVersion(Conflict):
     """The save was based on an older version; `current` is what is stored now."""
 
+    kind = "stale_version"
+
     def __init__(self, current: Item, latest: Revision | None):
-        super().__init__("stale version")
+        super().__init__(
+            "version",
+            f"Dit item is intussen gewijzigd (nu versie {current.version}"
+            + (f", door {latest.author_name}" if latest else "")
+            + "). Haal de nieuwe versie op en voeg uw wijziging daarin toe.",
+        )
         self.current = current
         self.latest = latest
+        self.current_version = current.version
+
+    def body(self) -> dict:
+        return {**super().body(), "current_version": self.current_version}
 
 
 # --- who may see what ------------------------------------------------------------------------
@@ -508,7 +520,7 @@ def mark_checked(
 ) -> Item:
     """Record that `user` confirmed the item is still correct, and set the next review date."""
     today = utcnow().date()
-    next_review = next_review or today + timedelta(days=REVIEW_AFTER_DAYS)
+    next_review = checked("next_review", next_review or today + timedelta(days=REVIEW_AFTER_DAYS))
     if next_review <= today:
         raise WikiError("next_review", "De volgende controledatum ligt in de toekomst.")
     _bump_version(session, item, based_on)

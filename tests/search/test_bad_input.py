@@ -1,0 +1,46 @@
+"""Plain input on the search page and API never makes a 500 (issue #11)."""
+
+import pytest
+from bs4 import BeautifulSoup
+
+from app.accounts import service as accounts_service
+from app.accounts.models import Role
+from app.dates import DATE_RANGE_MESSAGE
+from tests.factories import login, make_item, make_theme, make_user
+
+
+@pytest.fixture
+def reader(client, db, search_index):  # type: ignore[no-untyped-def]
+    make_item(db, make_theme(db, slug="beslag"), title="De beslagvrije voet")
+    user = make_user(db, Role.medewerker)
+    return {"Authorization": f"Bearer {accounts_service.create_api_token(db, user)}"}, user
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31", "1999-12-31"])
+def test_year_one_and_other_dates_outside_the_range_are_a_422_on_the_page(client, db, reader, value):
+    login(client, db, reader[1])
+    for params in (f"van={value}", f"tot={value}", f"q=beslag&van={value}", f"q=beslag&tot={value}"):
+        response = client.get(f"/zoeken?{params}")
+        assert response.status_code == 422, params
+        page = BeautifulSoup(response.text, "html.parser")
+        assert page.h1.text == "Ongeldige invoer"
+        assert DATE_RANGE_MESSAGE in page.select_one("[role=alert]").text
+        assert ("van" if "van" in params else "tot") in page.select_one("[role=alert]").text
+
+
+@pytest.mark.parametrize("param", ["from", "to"])
+def test_year_one_is_a_422_in_the_api(client, db, reader, param):
+    response = client.get(f"/api/v1/search?q=beslag&{param}=0001-01-01", headers=reader[0])
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == param
+    assert response.json()["detail"][0]["message"] == DATE_RANGE_MESSAGE
+
+
+def test_the_range_itself_searches(client, db, reader):
+    response = client.get("/api/v1/search?q=beslag&from=2000-01-01&to=2100-12-31", headers=reader[0])
+    assert response.status_code == 200 and response.json()["total"] == 1
+
+
+def test_empty_parameters_mean_not_given(client, db, reader):
+    response = client.get("/api/v1/search?q=beslag&theme=&audience=&from=&to=", headers=reader[0])
+    assert response.status_code == 200 and response.json()["total"] == 1
