@@ -18,10 +18,9 @@ from app.meetings.manage import router as meetings_manage
 from app.meetings.routes import router as meetings_pages
 from app.questions.routes import pages as questions_pages
 from app.search.routes import pages as search_pages
-from app.web.deps import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
+from app.web.deps import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, csrf_token_for_session
 from app.wiki.manage import router as wiki_manage
 from app.wiki.routes import router as wiki_pages
-from tests.factories import csrf_token
 from tests.web import fuzzing
 
 EXAMPLES = int(os.environ.get("KENNISBANK_FUZZ_EXAMPLES", "10"))
@@ -43,7 +42,7 @@ def test_no_page_input_makes_a_server_error(app, db, search_index):  # type: ign
     user = fuzzing.small_library(db)[Role.kwaliteit]
     session = accounts_service.start_session(db, get_settings(), user, method="password")
     db.commit()
-    headers = {"cookie": f"{SESSION_COOKIE}={session}; {CSRF_COOKIE}=fuzz", CSRF_HEADER: csrf_token("fuzz")}
+    headers = {"cookie": f"{SESSION_COOKIE}={session}; {CSRF_COOKIE}=fuzz", CSRF_HEADER: csrf_token_for_session(session)}
     document = pages_document()
     schema = schemathesis.openapi.from_dict(document, config=fuzzing.config(headers, EXAMPLES, ("not_a_server_error",)))
     schema.app = app
