@@ -25,14 +25,21 @@ os.environ.pop("KENNISBANK_DATABASE_URL", None)
 
 import psycopg  # noqa: E402
 import pytest  # noqa: E402
+from argon2 import PasswordHasher  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from app import migrate  # noqa: E402
+from app.accounts import service as _accounts_service  # noqa: E402
 from app.db import WRITE_LOCK_UPFRONT, get_session, make_engine  # noqa: E402
 from app.main import create_app  # noqa: E402
+
+# Hash passwords cheaply in this process: argon2's real cost (64 MiB, three passes) is there to
+# slow an attacker, and would make every login of the suite wait. Processes that tests start
+# (live servers, the CLI) keep the real cost.
+_accounts_service._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PG_URL = os.environ.get("KENNISBANK_TEST_POSTGRES_URL", DEFAULT_PG)

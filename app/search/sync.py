@@ -83,9 +83,9 @@ def document(row: wiki_service.IndexRow) -> Document:
 
 # --- transaction hooks -----------------------------------------------------------------------
 
-# How long a request waits for the index's writer lock after its commit; past that its rows
-# wait for the next drain (the rebuild that holds the lock takes them in, too).
-DRAIN_WAIT = 10.0
+# How long a request waits for the index's writer lock after its commit (a rebuild holds it
+# throughout); past that its rows wait for the next drain, at the latest the planner's minute.
+DRAIN_WAIT = 60.0
 BATCH = 500
 
 

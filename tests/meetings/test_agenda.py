@@ -72,6 +72,7 @@ def test_the_vakoverleg_also_gets_review_dates_and_searches_that_found_nothing(d
         make_item(db, theme, title="Verouderd", review_date="2027-01-01")
         for _ in range(3):
             search_service._log_query(db, "voedselbank", 0)  # noqa: SLF001 - the analytics' own writer
+        db.commit()  # the query log is written with the searches' commit
     with clock.frozen(MONDAY):
         meeting = make_meeting(db, None, days_ahead=3)
         agenda = agenda_service.assemble(db, meeting, clock.now())
