@@ -1,7 +1,7 @@
 """Engine, naming convention and the one transaction boundary of a request."""
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from functools import lru_cache
 
@@ -93,6 +93,15 @@ def _enable_sqlite_transactions(engine: Engine) -> None:
     @event.listens_for(engine, "rollback")
     def _on_end(connection: Connection) -> None:
         connection.info.pop(_WRITING, None)
+
+
+def read_savepoint(session: Session) -> AbstractContextManager[object]:
+    """Guard reads that may fail, so the transaction goes on after them: PostgreSQL needs a
+    savepoint for that (a failed statement aborts the transaction), SQLite does not, and there
+    a savepoint would take the write lock for as long as the reads take."""
+    if session.get_bind().dialect.name == "postgresql":
+        return session.begin_nested()
+    return nullcontext()
 
 
 # --- writes that wait for the commit ----------------------------------------------------------

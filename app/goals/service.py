@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts.models import Role, User
 from app.dates import EARLIEST, SaneDate
-from app.db import utcnow
+from app.db import read_savepoint, utcnow
 from app.errors import InputError
 from app.goals import measures
 from app.goals.models import Appraisal, Goal, GoalSnapshot, Measure, Milestone, TrainingFlag
@@ -222,14 +222,15 @@ def snapshot_missing(session: Session, today: date) -> bool:
 def snapshot(session: Session, today: date) -> int:
     """Today's value of every goal, replacing an earlier one of today: safe to run twice."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    done = 0
+    computed = []
     for goal in list_goals(session):
         try:
-            with session.begin_nested():
-                result = measures.compute(session, goal, today)
+            with read_savepoint(session):
+                computed.append((goal, measures.compute(session, goal, today)))
         except Exception:  # one goal that cannot be computed does not stop the others
             log.exception("Doel %s niet berekend", goal.key)
-            continue
+    # Every figure first, the writes after: on SQLite the write lock is held only for these.
+    for goal, result in computed:
         statement = insert(GoalSnapshot).values(
             goal_id=goal.id, day=today, value=result.value, population=result.population
         )
@@ -237,8 +238,7 @@ def snapshot(session: Session, today: date) -> int:
             index_elements=["goal_id", "day"],
             set_={"value": result.value, "population": result.population},
         ))
-        done += 1
-    return done
+    return len(computed)
 
 
 def summary(session: Session, today: date) -> str:

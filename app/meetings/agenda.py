@@ -145,12 +145,14 @@ def assemble(
         return None
     since = _previous_cutoff(session, meeting) or min(meeting.starts_at, now) - FIRST_WINDOW
     cutoff = now
+    # What goes on the agenda first, the writes after: on SQLite the savepoint takes the write
+    # lock, held only while the agenda is stored.
+    rows = _entries(session, meeting, since, cutoff)
     try:
         with session.begin_nested():
             agenda = Agenda(meeting_id=meeting.id, since=since, cutoff=cutoff, assembled_at=now)  # type: ignore[arg-type]
             session.add(agenda)
             session.flush()
-            rows = _entries(session, meeting, since, cutoff)
             if rows:  # one executemany (an agenda of a big library holds hundreds of rows)
                 session.connection().execute(
                     insert(AgendaEntry.__table__), [{**r, "agenda_id": agenda.id} for r in rows]  # type: ignore[attr-defined]
