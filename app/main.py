@@ -60,7 +60,7 @@ def create_app(run_scheduler: bool = True) -> FastAPI:
         description=API_DESCRIPTION,
         version="1.0",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # our own page: app/web/openapi.py
         redoc_url=None,
     )
     app.state.run_scheduler = run_scheduler

@@ -38,6 +38,10 @@ FILES: list[tuple[str, str, Path]] = [
     ("chart.js", "LICENSE.md", Path("chartjs/LICENSE.md")),
     ("@tabler/icons", "LICENSE", Path("tabler-icons/LICENSE")),
     ("@fontsource/noto-sans", "LICENSE", Path("fonts/LICENSE")),
+    ("swagger-ui-dist", "swagger-ui-bundle.js", Path("swagger-ui/swagger-ui-bundle.js")),
+    ("swagger-ui-dist", "swagger-ui.css", Path("swagger-ui/swagger-ui.css")),
+    ("swagger-ui-dist", "LICENSE", Path("swagger-ui/LICENSE")),
+    ("swagger-ui-dist", "NOTICE", Path("swagger-ui/NOTICE")),
 ]
 # The example theme's typefaces: Noto Sans for text (regular, italic, bold), Noto Serif for
 # headings (bold); Latin and Latin Extended (Dutch, and names from elsewhere in Europe).

@@ -222,9 +222,9 @@ class CsrfCookieAndHeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for key, value in _SECURITY_HEADERS:
-                    # The OpenAPI page loads Swagger UI from its CDN: no CSP there.
-                    if key == b"content-security-policy" and scope["path"].startswith("/docs"):
-                        continue
+                    # Swagger UI on the API documentation page sets inline styles.
+                    if key == b"content-security-policy" and scope["path"] == "/docs":
+                        value = value.replace(b"style-src 'self'", b"style-src 'self' 'unsafe-inline'")
                     if key.decode() not in headers:
                         headers.append(key.decode(), value.decode())
                 # A route that renewed the cookie (login, logout) has set it already.

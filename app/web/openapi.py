@@ -4,7 +4,9 @@ of FastAPI's default validation error."""
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 REF = "#/components/schemas/"
@@ -43,7 +45,24 @@ def _json(name: str, description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": {"$ref": REF + name}}}}
 
 
+def docs_page() -> HTMLResponse:
+    """Swagger UI from static/vendor: the service needs no internet, and the page no inline
+    script (FastAPI's own page loads Swagger UI from a CDN and starts it inline)."""
+    page = get_swagger_ui_html(
+        openapi_url="/openapi.json", title="Wiki-bibliotheek · API",
+        swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+        swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+        swagger_favicon_url="/static/img/favicon.svg",
+    )
+    body = page.body.decode()
+    start = body.index("<script>", body.index("swagger-ui-bundle.js"))
+    end = body.index("</script>", start) + len("</script>")
+    body = body[:start] + '<script src="/static/js/swagger-init.js"></script>' + body[end:]
+    return HTMLResponse(body.replace("<html>", '<html lang="nl">', 1))
+
+
 def install(app: FastAPI) -> None:
+    app.add_api_route("/docs", docs_page, include_in_schema=False, methods=["GET"])
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
