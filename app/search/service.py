@@ -249,10 +249,18 @@ def suggest(session: Session, index: SearchIndex, text: str, limit: int = 8) -> 
         return SuggestResponse(items=[], terms=[])
     last = words[-1]
     reader = searcher.reader()
-    terms = sorted(
+    candidates = sorted(
         (t.decode() if isinstance(t, bytes) else t for t in reader.expand_prefix("spell", last)),
         key=lambda t: -reader.doc_frequency("spell", t),
-    )[:limit]
+    )
+    # The term list keeps the words of replaced versions until their segment is merged: offer a
+    # word only while a current document holds it.
+    terms = []
+    for term in candidates[: limit * 4]:
+        if len(terms) == limit:
+            break
+        if searcher.search(wq.Term("spell", term), limit=1).scored_length():
+            terms.append(term)
     must = [wq.Or([wq.Prefix("spell", last), wq.Prefix("parts", last)])]
     # Earlier words count only when the spelling field can hold them (3+ letters, no digits).
     must += [wq.Term("spell", w) for w in words[:-1] if len(w) >= 3 and w.isalpha() and w not in STOP_WORDS]

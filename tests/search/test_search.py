@@ -421,3 +421,25 @@ def test_five_edits_through_the_api_leave_one_hit_with_the_new_title(client, db,
         assert f"woordtitel{n}" in next(r["title"] for r in found["results"] if r["slug"] == "intake-checklist")
         for old in range(n):
             assert client.get("/api/v1/search", params={"q": f"woordtitel{old}"}, headers=auth).json()["total"] == 0
+
+
+def test_suggestions_forget_the_words_of_an_old_title(client, db, search_index):
+    theme = make_theme(db)
+    editor = make_user(db, Role.kwaliteit)
+    item = make_item(db, theme, editor, title="Routekaart voor de intake", summary="Kort.", body="Tekst.")
+    db.commit()
+    auth = {"Authorization": f"Bearer {accounts_service.create_api_token(db, editor)}"}
+    db.commit()
+    assert "routekaart" in client.get("/api/v1/search/suggest", params={"q": "routek"}, headers=auth).json()["terms"]
+    from app.wiki.models import ItemUpdateIn
+
+    data = ItemUpdateIn.model_validate({
+        "title": "Stappenplan voor de intake", "summary": "Kort.", "body": "Tekst.",
+        "dossier_meaning": "Controleer dit in het dossier.", "theme": theme.slug, "status": "published",
+        "version": item.version,
+    })
+    wiki_service.update_item(db, item, data, editor)
+    db.commit()
+    suggested = client.get("/api/v1/search/suggest", params={"q": "routek"}, headers=auth).json()
+    assert suggested == {"items": [], "terms": []}
+    assert "stappenplan" in client.get("/api/v1/search/suggest", params={"q": "stappen"}, headers=auth).json()["terms"]
