@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.accounts.models import Audience
 from app.dates import SaneDate, checked, parse_date
+from app.errors import InputError
 from app.search import service
 from app.search.index import SearchIndex
 from app.search.models import SearchResponse, SuggestResponse, SynonymGroup
@@ -43,17 +44,18 @@ def search_page(
     q: QueryText = "",
     thema: Annotated[str | None, Query(max_length=80)] = None,
     doelgroep: Audience | None = None,
-    van: SaneDate | None = None,
-    tot: SaneDate | None = None,
+    van: Annotated[str | None, Query(max_length=40)] = None,
+    tot: Annotated[str | None, Query(max_length=40)] = None,
     page: Page = 1,
 ) -> Response:
-    filters = _filters(thema, doelgroep, van, tot)
     # Results while typing (htmx) only replace the results; a history restore wants the page.
     live = request.headers.get("hx-request") == "true" and not request.headers.get(
         "hx-history-restore-request"
     )
 
     def shown(response: SearchResponse, error: str | None = None, status_code: int = 200) -> Response:
+        if live:
+            status_code = 200  # htmx replaces the results only with a 2xx: show the message too
         context = {
             "q": q,
             "response": response,
@@ -70,7 +72,19 @@ def search_page(
         return page_response
 
     nothing = SearchResponse(query=q, total=0, page=page, per_page=service.PER_PAGE, results=[], suggestion=None)
-    on_refusal(request, lambda refused: shown(nothing, refused.message, refused.status))
+    labels = {"van": "Gepubliceerd vanaf", "tot": "Gepubliceerd tot en met"}
+
+    def refused_page(refused: InputError) -> Response:
+        label = labels.get(refused.field)
+        return shown(nothing, f"{label}: {refused.message}" if label else refused.message, refused.status)
+
+    # A date typed in the filter is checked here, so a refusal shows this page, with what was typed.
+    on_refusal(request, refused_page)
+    filters = _filters(
+        thema, doelgroep,
+        checked("van", parse_date("van", van)) if van else None,
+        checked("tot", parse_date("tot", tot)) if tot else None,
+    )
     return shown(service.search(session, index, q, filters=filters, page=page, viewer=user, log_query=not live))
 
 

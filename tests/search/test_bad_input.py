@@ -23,9 +23,23 @@ def test_year_one_and_other_dates_outside_the_range_are_a_422_on_the_page(client
         response = client.get(f"/zoeken?{params}")
         assert response.status_code == 422, params
         page = BeautifulSoup(response.text, "html.parser")
-        assert page.h1.text == "Ongeldige invoer"
-        assert DATE_RANGE_MESSAGE in page.select_one("[role=alert]").text
-        assert ("van" if "van" in params else "tot") in page.select_one("[role=alert]").text
+        # The search page itself, with the message and the typed date kept in its field.
+        assert page.h1.text == "Zoeken"
+        alert = page.select_one("[role=alert]").text
+        assert DATE_RANGE_MESSAGE in alert
+        field = "van" if "van" in params else "tot"
+        assert ("Gepubliceerd vanaf" if field == "van" else "Gepubliceerd tot en met") in alert
+        assert page.find(id=field)["value"] == value
+        assert page.find(id="q")["value"] == ("beslag" if "q=" in params else "")
+
+
+def test_a_refused_date_while_typing_shows_its_message_in_the_results(client, db, reader):
+    login(client, db, reader[1])
+    response = client.get("/zoeken?q=beslag&van=0001-01-01", headers={"HX-Request": "true"})
+    assert response.status_code == 200  # htmx swaps only a 2xx into the page
+    fragment = BeautifulSoup(response.text, "html.parser")
+    assert fragment.find("html") is None
+    assert DATE_RANGE_MESSAGE in fragment.select_one("[role=alert]").text
 
 
 @pytest.mark.parametrize("param", ["from", "to"])
