@@ -80,7 +80,7 @@ def login(
         )
     except service.LoginThrottled:
         context["error"] = (
-            "Te veel mislukte pogingen vanaf dit adres. Probeer het over "
+            "Te veel mislukte pogingen voor dit account vanaf dit adres. Probeer het over "
             f"{settings.login_window_minutes} minuten opnieuw, of vraag de beheerder om hulp."
         )
         return render(request, "login.html", context, 429)

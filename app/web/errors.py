@@ -74,6 +74,8 @@ def dutch_message(error: dict[str, Any]) -> str:
     ctx = error.get("ctx") or {}
     if kind == "value_error":
         return str(ctx.get("error", error.get("msg", ""))).removeprefix("Value error, ")
+    if "expected" in ctx:  # pydantic lists the choices in English: "'a', 'b' or 'c'"
+        ctx = {**ctx, "expected": str(ctx["expected"]).replace(" or ", " of ")}
     template = _MESSAGES.get(kind)
     if template is None:
         return str(error.get("msg", "Ongeldige waarde."))

@@ -118,7 +118,7 @@ def test_reader_cannot_write(client, db, reader_headers):
         ({"summary": "x" * 301}, "summary", "300 tekens"),
         ({"theme": "bestaat-niet"}, "theme", "bestaat niet"),
         ({"valid_from": "morgen"}, "valid_from", "JJJJ-MM-DD"),
-        ({"audience": "iedereen"}, "audience", "Kies een van"),
+        ({"audience": "iedereen"}, "audience", "Kies een van: 'klantbegeleider', 'schuldregelaar' of 'beide'."),
         ({"tags": "geen lijst"}, "tags", "lijst"),
         ({"title": 12}, "title", "tekst"),
         ({"source_url": "javascript:alert(1)"}, "source_url", "http"),
