@@ -92,6 +92,13 @@ _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 _NUL_SPELLINGS = (b"\x00", b"%00", b"\\u0000")
 
 
+_NUL_PAGE = """<!doctype html>
+<html lang="nl"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Ongeldig adres · Wiki-bibliotheek</title></head>
+<body><main><h1>Ongeldig adres</h1><p>{message} Ga terug, of begin op de <a href="/">startpagina</a>.</p></main></body></html>
+"""
+
+
 class RejectNulMiddleware:
     """A NUL character is never valid input: SQLite would store it, PostgreSQL refuses it with
     an error. Refused here, before anything reaches the database, the same on both: in the path
@@ -108,12 +115,16 @@ class RejectNulMiddleware:
         raw = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
         if b"%00" in raw or b"\x00" in raw or "\x00" in scope.get("path", ""):
             field = "query" if b"%00" in scope.get("query_string", b"") else "path"
-            body = json.dumps({"detail": [{
-                "field": field, "type": "nul_character", "loc": [field],
-                "message": "Het adres bevat een ongeldig teken (NUL).",
-            }]}).encode()
-            await send({"type": "http.response.start", "status": 400,
-                        "headers": [(b"content-type", b"application/json")]})
+            message = "Het adres bevat een ongeldig teken (NUL)."
+            if scope.get("path", "").startswith("/api/"):
+                body = json.dumps({"detail": [{
+                    "field": field, "type": "nul_character", "loc": [field], "message": message,
+                }]}).encode()
+                kind = b"application/json"
+            else:  # a person typed or followed it: a page, not JSON
+                body = _NUL_PAGE.format(message=message).encode()
+                kind = b"text/html; charset=utf-8"
+            await send({"type": "http.response.start", "status": 400, "headers": [(b"content-type", kind)]})
             await send({"type": "http.response.body", "body": body})
             return
         if scope["method"] not in _BODY_METHODS:

@@ -59,3 +59,13 @@ def test_the_api_refuses_nul_by_field(client, db):
     # A backslash before "u0000" is text, not a NUL.
     response = client.post("/api/v1/questions", json={"text": "Wat betekent \\u0000?"}, headers=headers)
     assert response.status_code == 201
+
+
+def test_a_nul_in_a_page_address_gets_a_page_and_in_the_api_json(client, db):
+    page = client.get("/zoeken?q=%00")
+    assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+    document = BeautifulSoup(page.text, "html.parser")
+    assert document.h1.text == "Ongeldig adres" and document.find("a", href="/") is not None
+    assert page.headers["x-content-type-options"] == "nosniff"  # the security headers too
+    api = client.get("/api/v1/search?q=%00")
+    assert api.status_code == 400 and api.json()["detail"][0]["field"] == "query"
