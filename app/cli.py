@@ -94,10 +94,17 @@ def serve(
     uvicorn.run(
         # The factory freezes what it loaded out of the garbage collector's way, in each worker.
         "app.main:create_served_app", factory=True, host=host, port=port, workers=workers,
-        proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
+        **proxy_options(settings),
         # No access log: it would tie every search (in the query string) to an address and time.
         access_log=False,
     )
+
+
+def proxy_options(settings) -> dict:  # type: ignore[no-untyped-def]
+    """uvicorn's handling of X-Forwarded-For: only from the configured proxies. With none,
+    none at all (uvicorn itself would otherwise trust 127.0.0.1, that is anyone on the host)."""
+    proxies = settings.forwarded_allow_ips.strip()
+    return {"proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or None}
 
 
 @app.command("migrate")

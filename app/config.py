@@ -42,8 +42,10 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(default=15, ge=1)
     login_max_delay_seconds: float = Field(default=3.0, ge=0, le=30)
     # Addresses of reverse proxies whose X-Forwarded-For is believed (the client's address is
-    # what login throttling counts per). "*" only when nothing else can reach the service.
-    forwarded_allow_ips: str = "127.0.0.1"
+    # what login throttling counts per); empty: none, the header is ignored. Not 127.0.0.1 by
+    # default: anyone on the host could then name any address. "*" only when nothing else can
+    # reach the service.
+    forwarded_allow_ips: str = ""
     max_body_bytes: int = 1_000_000
     municipality_name: str = "Gemeente Voorbeeldstad"
     # The look (huisstijl): "voorbeeld" (NL Design System's example theme), "denhaag", or the

@@ -40,3 +40,29 @@ def test_commit_happens_before_the_response_is_sent(app, db):
         )
     assert response.status_code == 201
     assert events[-2:] == ["commit", "response"]
+
+
+def test_no_route_that_uses_the_database_runs_on_the_event_loop():
+    """A blocking database call inside an `async def` route stops every request of the process;
+    on PostgreSQL two saves of one row at once then waited for each other for ever (the one
+    holding the row lock needed the loop the other held). Such routes are plain `def`."""
+    import inspect
+
+    from fastapi.routing import APIRoute
+
+    from app.db import get_session
+    from app.main import create_app
+
+    def uses_session(dependant) -> bool:  # type: ignore[no-untyped-def]
+        return any(d.call is get_session or uses_session(d) for d in dependant.dependencies)
+
+    def routes(found):  # type: ignore[no-untyped-def]
+        for route in found:
+            if isinstance(route, APIRoute):
+                yield route
+            elif hasattr(route, "original_router"):  # FastAPI keeps included routers nested
+                yield from routes(route.original_router.routes)
+
+    checked = [r for r in routes(create_app().routes) if uses_session(r.dependant)]
+    on_the_loop = [f"{sorted(r.methods)[0]} {r.path}" for r in checked if inspect.iscoroutinefunction(r.endpoint)]
+    assert len(checked) > 50 and on_the_loop == []

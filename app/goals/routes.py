@@ -15,7 +15,7 @@ from app.dates import parse_date
 from app.goals import measures, service
 from app.goals.models import GoalPublic, TrendPoint
 from app.web.csvexport import csv_response
-from app.web.deps import CsrfProtected, CurrentUser, SessionDep, on_refusal
+from app.web.deps import CsrfProtected, CurrentUser, PostedForm, SessionDep, on_refusal
 from app.web.errors import validated
 from app.web.templating import render
 from app.wiki import service as wiki_service
@@ -137,8 +137,8 @@ def _form_id(text: str) -> int | None:
 
 
 @pages.post("/doelen/functioneringsgesprekken", dependencies=[CsrfProtected])
-async def save_appraisal(request: Request, session: SessionDep, user: CurrentUser) -> Response:
-    form = {k: str(v) for k, v in (await request.form()).items()}
+def save_appraisal(request: Request, session: SessionDep, user: CurrentUser, posted: PostedForm) -> Response:
+    form = {k: str(v) for k, v in posted.items()}
     on_refusal(request, lambda refused: _appraisals(
         request, session, user, error=refused.errors, typed=form, status_code=refused.status))
     person_id = _form_id(form.get("person", ""))
@@ -153,10 +153,10 @@ async def save_appraisal(request: Request, session: SessionDep, user: CurrentUse
 
 
 @pages.post("/doelen/mt-akkoord", dependencies=[CsrfProtected])
-async def save_milestone(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+def save_milestone(request: Request, session: SessionDep, user: CurrentUser, posted: PostedForm) -> Response:
     if not service.records_milestones(user):
         raise HTTPException(403, "Alleen het MT of Kwaliteit legt het akkoord vast.")
-    form = {k: str(v) for k, v in (await request.form()).items()}
+    form = {k: str(v) for k, v in posted.items()}
     on_refusal(request, lambda refused: _dashboard(
         request, session, user, None, errors={"milestone": refused.errors}, typed={"milestone": form},
         status_code=refused.status))
@@ -188,13 +188,13 @@ def _edit(request: Request, session: SessionDep, user: User, key: str, *, errors
 
 
 @pages.post("/doelen/{key}/bewerken", dependencies=[CsrfProtected])
-async def save_goal(request: Request, session: SessionDep, user: CurrentUser, key: Annotated[str, Path(max_length=60)]) -> Response:
+def save_goal(request: Request, session: SessionDep, user: CurrentUser, key: Annotated[str, Path(max_length=60)], posted: PostedForm) -> Response:
     if not service.edits_goals(user):
         raise HTTPException(403, "Alleen Kwaliteit past de doelen aan.")
     goal = service.get_goal(session, key)
     if goal is None:
         raise HTTPException(404, "Dit doel bestaat niet.")
-    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+    form = {k: str(v) for k, v in posted.items() if k != "csrf_token"}
     on_refusal(request, lambda refused: _edit(
         request, session, user, key, errors=refused.errors, typed=form, status_code=refused.status))
     percent = goal.measure not in ("meetings_held", "milestone")
@@ -225,8 +225,8 @@ def training_page(request: Request, session: SessionDep, user: CurrentUser) -> R
 
 
 @pages.post("/doelen/opleiding", dependencies=[CsrfProtected])
-async def save_training(request: Request, session: SessionDep, user: CurrentUser) -> Response:
-    form = {k: str(v) for k, v in (await request.form()).items()}
+def save_training(request: Request, session: SessionDep, user: CurrentUser, posted: PostedForm) -> Response:
+    form = {k: str(v) for k, v in posted.items()}
     item = wiki_service.get_item(session, form.get("item", ""), user)
     if item is None:
         raise HTTPException(404, "Dit item bestaat niet.")

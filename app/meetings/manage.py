@@ -15,7 +15,7 @@ from app.meetings import attendance as attendance_service
 from app.meetings import calendar, service
 from app.meetings.models import Agenda, AgendaState, Meeting, MeetingKind
 from app.meetings.routes import MeetingId, common, meeting_or_404, view
-from app.web.deps import CsrfProtected, CurrentUser, SessionDep, on_refusal
+from app.web.deps import CsrfProtected, CurrentUser, PostedForm, SessionDep, on_refusal
 from app.web.errors import validated
 from app.web.templating import render
 from app.wiki.models import MAX_INT
@@ -191,9 +191,9 @@ def attendance_page(request: Request, session: SessionDep, user: CurrentUser, me
 
 
 @router.post("/werkoverleg/{meeting_id}/aanwezigheid", dependencies=[CsrfProtected])
-async def save_attendance(request: Request, session: SessionDep, user: CurrentUser, meeting_id: MeetingId) -> Response:
+def save_attendance(request: Request, session: SessionDep, user: CurrentUser, meeting_id: MeetingId, posted: PostedForm) -> Response:
     meeting = managed(session, user, meeting_id)
-    form = await request.form()
+    form = posted
     present = {str(v) for v in form.getlist("aanwezig")}
     active = {str(v) for v in form.getlist("actief")}
     notes = str(form.get("notes") or "")
@@ -238,8 +238,8 @@ def rules_page(request: Request, session: SessionDep, user: CurrentUser) -> Resp
 
 
 @router.post("/werkoverleg/regels", dependencies=[CsrfProtected])
-async def save_rule(request: Request, session: SessionDep, user: CurrentUser) -> Response:
-    form = {k: str(v) for k, v in (await request.form()).items()}
+def save_rule(request: Request, session: SessionDep, user: CurrentUser, posted: PostedForm) -> Response:
+    form = {k: str(v) for k, v in posted.items()}
     kind = form.get("kind", "")
     if kind not in (MeetingKind.werkoverleg, MeetingKind.vakoverleg):
         raise HTTPException(422, "Kies werkoverleg of vakoverleg.")

@@ -10,7 +10,7 @@ from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
 from app.questions import service
 from app.questions.models import CHANNEL_LABELS, AnswerIn, Question, QuestionIn, QuestionPublic
-from app.web.deps import CsrfProtected, CurrentUser, SessionDep, on_refusal
+from app.web.deps import CsrfProtected, CurrentUser, PostedForm, SessionDep, on_refusal
 from app.web.errors import validated
 from app.web.templating import render
 from app.wiki import service as wiki_service
@@ -90,8 +90,8 @@ def _form(form) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 
 @pages.post("/vragen", dependencies=[CsrfProtected])
-async def ask_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
-    typed = _form(await request.form())
+def ask_page(request: Request, session: SessionDep, user: CurrentUser, posted: PostedForm) -> Response:
+    typed = _form(posted)
     values = {
         "text": typed.get("text", ""), "theme": typed.get("theme") or None,
         "channel": typed.get("channel") or "app", "asker": typed.get("asker") or None,
@@ -113,11 +113,11 @@ def _question(session: SessionDep, user: User, question_id: int) -> Question:
 
 
 @pages.post("/vragen/{question_id}/antwoord", dependencies=[CsrfProtected])
-async def answer_page(request: Request, session: SessionDep, user: CurrentUser, question_id: QuestionId) -> Response:
+def answer_page(request: Request, session: SessionDep, user: CurrentUser, question_id: QuestionId, posted: PostedForm) -> Response:
     question = _question(session, user, question_id)
     if not service.can_answer(user, question):
         raise HTTPException(403, "Alleen de contactpersoon van het team of Kwaliteit beantwoordt deze vraag.")
-    typed = _form(await request.form())
+    typed = _form(posted)
     key = f"q{question.id}"
     values = {"answer": typed.get("answer", ""), "general_interest": typed.get("general_interest") == "on",
               "item": typed.get("item") or None}

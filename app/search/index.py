@@ -47,7 +47,7 @@ WRITE_TIMEOUT = 60.0  # seconds a writer waits for another process's lock
 # much larger ones inside that save's commit: the publish p95 of 250-450 ms. We merge only
 # small segments, once there are several; `optimize()` (nightly, search/jobs.py) merges all.
 SMALL_SEGMENT = 64
-SMALL_SEGMENTS_BEFORE_MERGE = 8
+SMALL_SEGMENTS_BEFORE_MERGE = 24
 VERSION_FILE = "kennisbank-schema.json"
 
 

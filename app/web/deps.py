@@ -11,6 +11,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
@@ -245,3 +246,14 @@ class CsrfFailed(Exception):
 
 
 CsrfProtected = Depends(verify_csrf)
+
+
+async def read_form(request: Request) -> FormData:
+    """The posted form, read on the event loop, so that a route that posts can be a plain
+    `def` whose database work runs in a worker thread. (A blocking database call inside an
+    `async def` route stops every request of the process: on PostgreSQL two saves of one row
+    at once waited for each other for ever, the second holding the loop the first needed.)"""
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(read_form)]

@@ -14,11 +14,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import InputError, InvalidFields
+from app.errors import Conflict, InputError, InvalidFields
 from app.web.deps import CsrfFailed, LoginRequired, is_api
 
 log = logging.getLogger("kennisbank.web")
@@ -223,6 +223,14 @@ def install(app: FastAPI) -> None:
         # Input the database refuses (e.g. a NUL character on PostgreSQL): a 422, not a 500.
         message = "Deze invoer bevat tekens die niet opgeslagen kunnen worden. Pas de tekst aan."
         return refusal_response(request, InputError("body", message, kind="invalid_characters"))
+
+    @app.exception_handler(IntegrityError)
+    async def _race(request: Request, exc: IntegrityError) -> Response:
+        # Two saves of the same new thing at once (a double click, two colleagues): the database's
+        # unique key let one through and rolled the other back. A 409, not a 500.
+        message = ("Iemand anders sloeg tegelijk hetzelfde op, en uw opslag is daarom niet bewaard. "
+                   "Laad de pagina opnieuw en kijk of het er al staat.")
+        return refusal_response(request, Conflict("body", message, kind="conflict"))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.dates import SaneDate
 from app.errors import InputError
-from app.web.deps import CsrfProtected, Editor, SessionDep, on_refusal
+from app.web.deps import CsrfProtected, Editor, PostedForm, SessionDep, on_refusal
 from app.web.errors import error_page, validated
 from app.web.templating import render
 from app.wiki import forms, service
@@ -47,8 +47,8 @@ def new_theme_page(request: Request, user: Editor) -> Response:
 
 
 @router.post("/themas/nieuw", dependencies=[CsrfProtected])
-async def create_theme(request: Request, session: SessionDep, user: Editor) -> Response:
-    values = _theme_values(await request.form())
+def create_theme(request: Request, session: SessionDep, user: Editor, posted: PostedForm) -> Response:
+    values = _theme_values(posted)
     on_refusal(request, lambda refused: _theme_form(request, None, values, refused.errors, refused.status))
     theme = service.create_theme(session, _parse_theme(values))
     return RedirectResponse(f"/themas/{theme.slug}", status_code=303)
@@ -63,9 +63,9 @@ def edit_theme_page(request: Request, session: SessionDep, user: Editor, slug: s
 
 
 @router.post("/themas/{slug}/bewerken", dependencies=[CsrfProtected])
-async def update_theme(request: Request, session: SessionDep, user: Editor, slug: str) -> Response:
+def update_theme(request: Request, session: SessionDep, user: Editor, slug: str, posted: PostedForm) -> Response:
     theme = theme_or_404(session, slug)
-    values = _theme_values(await request.form())
+    values = _theme_values(posted)
     on_refusal(request, lambda refused: _theme_form(request, theme, values, refused.errors, refused.status))
     service.update_theme(session, theme, _parse_theme(values))
     return RedirectResponse(f"/themas/{theme.slug}", status_code=303)
@@ -101,8 +101,8 @@ def new_item_page(
 
 
 @router.post("/items/nieuw", dependencies=[CsrfProtected])
-async def create_item(request: Request, session: SessionDep, user: Editor) -> Response:
-    values = forms.form_values(await request.form())
+def create_item(request: Request, session: SessionDep, user: Editor, posted: PostedForm) -> Response:
+    values = forms.form_values(posted)
     on_refusal(request, lambda refused: _editor(
         request, session, item=None, values=values, errors=refused.errors, status_code=refused.status))
     item = service.create_item(session, forms.parse(values, update=False), user)
@@ -117,9 +117,9 @@ def edit_item_page(request: Request, session: SessionDep, user: Editor, slug: st
 
 
 @router.post("/items/{slug}/bewerken", dependencies=[CsrfProtected])
-async def update_item(request: Request, session: SessionDep, user: Editor, slug: str) -> Response:
+def update_item(request: Request, session: SessionDep, user: Editor, slug: str, posted: PostedForm) -> Response:
     item = item_or_404(session, slug, user)
-    values = forms.form_values(await request.form())
+    values = forms.form_values(posted)
 
     def refused_page(refused: InputError) -> Response:
         if isinstance(refused, service.StaleVersion):
@@ -223,8 +223,8 @@ def _review(
 
 
 @router.post("/controle/gecontroleerd", dependencies=[CsrfProtected])
-async def check_many(request: Request, session: SessionDep, user: Editor) -> Response:
-    form = await request.form()
+def check_many(request: Request, session: SessionDep, user: Editor, posted: PostedForm) -> Response:
+    form = posted
     done = 0
     for slug in form.getlist("item"):
         item = service.get_item(session, str(slug), user)

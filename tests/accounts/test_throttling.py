@@ -280,3 +280,15 @@ def test_expired_sessions_and_old_attempts_are_pruned(db):
     service.prune_expired(db, get_settings())
     assert len(db.exec(select(WebSession)).all()) == 1
     assert len(db.exec(select(LoginAttempt)).all()) == 1
+
+
+def test_served_processes_believe_x_forwarded_for_only_from_configured_proxies(monkeypatch):
+    """By default no proxy: uvicorn would otherwise trust 127.0.0.1, so anyone on the host could
+    name any address, lock colleagues out and guess without limit."""
+    from app.cli import proxy_options
+    from app.config import Settings
+
+    monkeypatch.delenv("KENNISBANK_FORWARDED_ALLOW_IPS", raising=False)
+    assert proxy_options(Settings())["proxy_headers"] is False
+    monkeypatch.setenv("KENNISBANK_FORWARDED_ALLOW_IPS", "10.0.0.5")
+    assert proxy_options(Settings()) == {"proxy_headers": True, "forwarded_allow_ips": "10.0.0.5"}

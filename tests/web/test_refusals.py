@@ -117,3 +117,25 @@ def test_domain_errors_answer_with_their_own_status():
     assert agenda_service.StaleAgenda().status == 409
     assert NotAllowed("Nee.").status == 403 and NotAllowed("Nee.").body() == {"detail": "Nee."}
     assert issubclass(StaleVersion, InputError) and StaleVersion.status == 409
+
+
+def test_a_unique_key_race_is_a_409_and_not_a_500(client, db, monkeypatch):
+    """Two saves of the same new item at once: the database lets one through. The other, which
+    checked the slug before the first committed, must get a clear 409."""
+    from app.accounts import service as accounts_service
+    from app.accounts.models import Role
+    from app.wiki import service as wiki_service
+    from tests.factories import make_item, make_theme, make_user
+
+    theme = make_theme(db)
+    editor = make_user(db, Role.kwaliteit)
+    make_item(db, theme, editor, title="Dubbel", slug="dubbel")
+    auth = {"Authorization": f"Bearer {accounts_service.create_api_token(db, editor)}"}
+    db.commit()
+    # As if the other save had not committed yet when this one looked for a free slug.
+    monkeypatch.setattr(wiki_service, "_unique_slug", lambda session, wanted: wanted)
+    response = client.post("/api/v1/items", headers=auth, json={
+        "title": "Dubbel", "summary": "S.", "dossier_meaning": "D.", "theme": theme.slug})
+    assert response.status_code == 409, response.text
+    assert response.json()["detail"][0]["type"] == "conflict"
+    assert "tegelijk" in response.json()["detail"][0]["message"]
