@@ -31,6 +31,7 @@ TEAM_RULE = {Role.beheerder, Role.contactpersoon}
 ANSWER = {Role.kwaliteit, Role.contactpersoon}  # the asker's contactpersoon, and Kwaliteit
 
 POLICY: dict[tuple[str, str], object] = {
+    ("GET", "/docs"): PUBLIC,  # the API documentation (Swagger UI, vendored)
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,
     ("POST", "/logout"): PUBLIC,

@@ -120,7 +120,7 @@ def _appraisals(request: Request, session: SessionDep, user: User, *, error: dic
         raise HTTPException(403, "Alleen een leidinggevende legt functioneringsgesprekken vast.")
     team = accounts_service.get_team(session, user.team_id) if user.team_id else None
     people = [p for p in (accounts_service.team_members(session, team) if team else
-              accounts_service.active_users(session, roles=[Role.medewerker, Role.contactpersoon])) if p.id != user.id]
+              accounts_service.active_users(session, roles=list(service.APPRAISED_ROLES))) if p.id != user.id]
     records = service.appraisals_by(session, user)
     names = {p.id: p.name for p in accounts_service.users_by_id(session, {r.user_id for r in records}).values()}
     context = {"people": people, "records": records, "names": names | {p.id: p.name for p in people},

@@ -368,11 +368,17 @@ def my_progress(session: Session, user: User, today: date) -> list[Progress]:
 # --- the records only the goals need -----------------------------------------------------------
 
 
+APPRAISED_ROLES = (Role.medewerker, Role.contactpersoon)
+
+
 def record_appraisal(session: Session, person: User, held_on: date, discussed: bool, by: User, today: date) -> Appraisal:
     if not records_appraisals(by):
         raise GoalError("person", "Alleen een leidinggevende legt functioneringsgesprekken vast.")
     if person.id == by.id:
         raise GoalError("person", "Een gesprek over uzelf legt een andere leidinggevende vast.")
+    if person.role not in APPRAISED_ROLES or not person.is_active:
+        # The goal counts the gesprekken of medewerkers and contactpersonen, as the page offers.
+        raise GoalError("person", "Kies een medewerker of contactpersoon.")
     if by.team_id is not None and person.team_id != by.team_id:
         raise GoalError("person", "Deze medewerker hoort niet bij uw team.")
     if held_on > today:

@@ -202,6 +202,24 @@ def test_a_leidinggevende_records_no_appraisal_of_themselves(client, db):
     assert db.exec(select(Appraisal)).all() == []
 
 
+def test_a_leidinggevende_without_a_team_records_appraisals_only_of_medewerkers(client, db):
+    """The attacker pass: a lead without a team could record gesprekken of management, Kwaliteit
+    or the beheerder by a hand-made POST, and they counted in the organisation's figure."""
+    people = setting(db)
+    lead = make_user(db, Role.leidinggevende, name="Zonder team")
+    with clock.frozen(datetime.combine(TODAY, time(10), LOCAL_TZ)):
+        token = login(client, db, lead)
+        for other in (people["mt"], people["kw"]):
+            form = {"person": str(other.id), "held_on": "2027-02-10", "discussed": "ja"}
+            refused = post_form(client, "/doelen/functioneringsgesprekken", form, token)
+            assert refused.status_code == 422
+            assert page(refused).find(id="person-error").text == "Kies een medewerker of contactpersoon."
+        allowed = post_form(client, "/doelen/functioneringsgesprekken",
+                            {"person": str(people["Anna"].id), "held_on": "2027-02-10", "discussed": "ja"}, token)
+        assert allowed.status_code == 303
+    assert [a.user_id for a in db.exec(select(Appraisal)).all()] == [people["Anna"].id]
+
+
 def test_bad_input_on_the_records_pages_is_refused_by_field(client, db):
     people = setting(db)
     with clock.frozen(datetime.combine(TODAY, time(10), LOCAL_TZ)):
