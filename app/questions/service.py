@@ -12,7 +12,7 @@ from app.accounts.models import Role, Team, User
 from app.config import LOCAL_TZ
 from app.errors import Forbidden, InputError
 from app.privacy import BSN_MESSAGE, find_bsn, shows_figure
-from app.questions.models import AnswerIn, Question, QuestionIn
+from app.questions.models import AnswerIn, Channel, Question, QuestionIn
 from app.wiki import service as wiki_service
 from app.wiki.models import ItemIn, Theme
 
@@ -87,6 +87,13 @@ def ask(session: Session, data: QuestionIn, by: User, now: datetime) -> Question
         if by.role == Role.contactpersoon and found.team_id != by.team_id:
             raise QuestionError("asker", "Deze collega hoort niet bij uw team.")
         asker = found
+    if not can_log_for_others(by):
+        # Asked in the app, now: only who logs a question asked elsewhere says when and how
+        # (the goals count questions by date).
+        if data.channel != Channel.app:
+            raise QuestionError("channel", "Een vraag die u hier stelt, stelt u in de Wiki-bibliotheek.")
+        if data.asked_on is not None and data.asked_on != now.astimezone(LOCAL_TZ).date():
+            raise QuestionError("asked_on", "Een vraag die u hier stelt, stelt u vandaag.")
     asked_at = now
     if data.asked_on is not None:
         if data.asked_on > now.astimezone(LOCAL_TZ).date():

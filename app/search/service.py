@@ -32,7 +32,8 @@ PER_PAGE = 10
 # Analytics show a query only when it was searched at least this often in the month: a query
 # typed once may name a resident or point to the one colleague who typed it.
 MIN_SHOWN = 2
-_LONG_NUMBER = re.compile(r"\d{5,}")
+# Five digits or more, also in groups (a BSN typed as 111 222 333, 111.222.333 or 111-222-333).
+_LONG_NUMBER = re.compile(r"\d(?:[ .\-_/,]?\d){4,}")
 
 
 class SearchError(InputError):

@@ -157,7 +157,8 @@ class RejectNulMiddleware:
 async def _nul_field(scope: Scope, receive: Receive, body: bytes) -> tuple[str, ...] | None:
     """The field of a form or JSON body that holds a NUL, as a path; None if none does."""
     content_type = dict(scope.get("headers", [])).get(b"content-type", b"").decode("latin-1").lower()
-    if content_type.startswith("application/json") or content_type.endswith("+json"):
+    media_type = content_type.split(";", 1)[0].strip()  # the JSON types FastAPI reads, with parameters
+    if media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json")):
         try:
             return nul_path(json.loads(body))
         except ValueError:

@@ -4,6 +4,7 @@ agenda when of general interest, turned into a draft item; and who sees which.""
 from datetime import datetime, timedelta
 
 from bs4 import BeautifulSoup
+from sqlmodel import select
 
 from app import clock
 from app.accounts import service as accounts_service
@@ -204,3 +205,20 @@ def test_a_question_logged_long_after_it_was_asked_is_refused(db):
             assert exc.field == "asked_on"
         else:
             raise AssertionError("a date a year back was accepted")
+
+
+def test_a_medewerker_cannot_backdate_a_question_or_name_another_channel(client, db):
+    """The attacker pass: a medewerker could post asked_on and channel by hand and move their
+    own questions back in time (the goals count questions by date)."""
+    from app.questions.models import Question as QuestionRow
+
+    asker = make_user(db, Role.medewerker)
+    headers = {"Authorization": f"Bearer {accounts_service.create_api_token(db, asker)}"}
+    db.commit()
+    backdated = client.post("/api/v1/questions", headers=headers,
+                            json={"text": "Een vraag.", "asked_on": (clock.today() - timedelta(days=30)).isoformat()})
+    assert backdated.status_code == 422 and backdated.json()["detail"][0]["field"] == "asked_on"
+    phoned = client.post("/api/v1/questions", headers=headers, json={"text": "Een vraag.", "channel": "telefoon"})
+    assert phoned.status_code == 422 and phoned.json()["detail"][0]["field"] == "channel"
+    assert db.exec(select(QuestionRow)).all() == []
+    assert client.post("/api/v1/questions", headers=headers, json={"text": "Een vraag."}).status_code == 201

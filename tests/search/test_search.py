@@ -133,12 +133,15 @@ def test_query_log_has_no_person_and_counts_empty_searches(db, search_index, lib
     find(db, search_index, "qqqqq", viewer=user)
     find(db, search_index, "jansen", viewer=user)  # once: could point to a resident
     find(db, search_index, "bsn 123456782", viewer=user)
+    find(db, search_index, "bsn 111 222 333", viewer=user)
+    find(db, search_index, "nummer 111.222-333", viewer=user)
     db.commit()  # the log and the usage day are written with the request's commit
     month = utcnow().date().replace(day=1)
     assert [(q.query, q.count) for q in search_service.top_queries(db, month)] == [("bvv", 2), ("qqqqq", 2)]
     assert [(q.query, q.count) for q in search_service.queries_without_results(db, month)] == [("qqqqq", 2)]
     logged = {row.query for row in db.exec(select(SearchLog))}
     assert "bsn #########" in logged and not any("123456782" in q for q in logged)
+    assert not any(d in q for q in logged for d in ("111", "222", "333")), logged
     assert set(SearchLog.model_fields) == {"id", "month", "query", "searches", "without_results"}
     # The search counts as consulting the library, once per day.
     assert [(u.kind, u.day) for u in usage_service.days_used(db, user)] == [("search", utcnow().date())]

@@ -1,6 +1,7 @@
 """A NUL character is refused at the input, with a clear Dutch 4xx naming the field: the same on
 SQLite (which would store it) and PostgreSQL (which would refuse it with an error)."""
 
+import pytest
 from bs4 import BeautifulSoup
 from sqlmodel import select
 
@@ -69,3 +70,16 @@ def test_a_nul_in_a_page_address_gets_a_page_and_in_the_api_json(client, db):
     assert page.headers["x-content-type-options"] == "nosniff"  # the security headers too
     api = client.get("/api/v1/search?q=%00")
     assert api.status_code == 400 and api.json()["detail"][0]["field"] == "query"
+
+
+@pytest.mark.parametrize("content_type", ["application/vnd.api+json; charset=utf-8", "application/json; charset=utf-8"])
+def test_a_json_type_with_parameters_is_checked_for_nul_too(client, db, content_type):
+    """The attacker pass: `application/vnd.api+json; charset=utf-8` passed the check, and the
+    two databases then answered differently."""
+    user = make_user(db, Role.contactpersoon)
+    headers = {"Authorization": f"Bearer {accounts_service.create_api_token(db, user)}", "content-type": content_type}
+    response = client.post("/api/v1/questions", content=b'{"text": "vraag", "asker": "a\\u0000b@example.org"}',
+                           headers=headers)
+    assert response.status_code == 422
+    detail = response.json()["detail"][0]
+    assert detail["field"] == "asker" and detail["type"] == "nul_character"
