@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, event
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -19,7 +19,7 @@ from app.accounts import routes as account_routes
 from app.accounts import service
 from app.accounts.models import LoginAttempt
 from app.config import get_settings
-from app.db import get_session
+from app.db import get_session, make_engine
 from app.main import create_app
 from tests.conftest import BACKENDS, new_database
 from tests.factories import PASSWORD, browser, make_user, post_form
@@ -99,34 +99,14 @@ def test_a_shared_address_with_many_failures_does_not_block_a_correct_password(d
     assert attempt(db, "gok0@example.org", PASSWORD, "10.4.0.2") is not None
 
 
-def deferred_sqlite(path: Path) -> Engine:
-    """SQLite as it runs with deferred transactions: a transaction takes the write lock only
-    at its first write (what app/db.py moves to; the login path must be right under both)."""
-    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False, "timeout": 30})
-
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-        dbapi_connection.isolation_level = None
-        dbapi_connection.execute("PRAGMA foreign_keys=ON")
-        dbapi_connection.execute("PRAGMA journal_mode=WAL")
-        dbapi_connection.execute("PRAGMA busy_timeout=30000")
-
-    @event.listens_for(engine, "begin")
-    def _begin(connection):  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN")
-
-    return engine
-
-
 def race_engine(kind: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    if kind == "sqlite-deferred":
-        engine = deferred_sqlite(tmp_path / "kb.db")
-        return engine, engine.dispose
+    # The app's own engines: on SQLite deferred transactions that take the write lock at the
+    # first write (app/db.py), which the login path must be right under.
     engine, _, cleanup = new_database(kind)
     return engine, cleanup
 
 
-@pytest.mark.parametrize("kind", [*BACKENDS, "sqlite-deferred"])
+@pytest.mark.parametrize("kind", BACKENDS)
 def test_parallel_guesses_cannot_pass_the_count(kind, tmp_path):
     engine, cleanup = race_engine(kind, tmp_path)
     try:
@@ -184,7 +164,7 @@ class RecordingHasher:
 @pytest.fixture
 def deferred_app(tmp_path) -> Iterator[tuple[TestClient, Engine, Path]]:
     path = tmp_path / "kb.db"
-    engine = deferred_sqlite(path)
+    engine = make_engine(f"sqlite:///{path}")  # deferred transactions, as the service runs
     migrate.upgrade(engine)
     application = create_app()
 
