@@ -203,40 +203,36 @@ def _search_database(session: Session, text: str, filters: Filters, page: int) -
 _repairing = threading.Lock()
 
 
-def _drain_later() -> None:
-    """Drain the outbox in the background, one thread at a time; searches go on meanwhile."""
+def _in_background(name: str, job) -> None:  # type: ignore[no-untyped-def]
+    """Run `job(engine)` in a thread, one such job at a time; searches go on meanwhile."""
     if not _repairing.acquire(blocking=False):
         return
 
     def work() -> None:
         from app.db import get_engine
-        from app.search import sync
 
         try:
-            sync.drain(get_engine())
-        finally:
-            _repairing.release()
-
-    threading.Thread(target=work, name="zoekindex-wachtrij", daemon=True).start()
-
-
-def _repair_later(index: SearchIndex) -> None:
-    """Rebuild a broken index in the background; searches use the database meanwhile."""
-    if not _repairing.acquire(blocking=False):
-        return
-
-    def work() -> None:
-        from app.db import get_engine
-        from app.search import sync
-
-        try:
-            log.warning(sync.ensure(get_engine(), index))
+            job(get_engine())
         except Exception:  # noqa: BLE001
             log.exception("Herstel van de zoekindex mislukt")
         finally:
             _repairing.release()
 
-    threading.Thread(target=work, name="zoekindex-herstel", daemon=True).start()
+    threading.Thread(target=work, name=name, daemon=True).start()
+
+
+def _drain_later() -> None:
+    """Take in what the outbox holds (a hit was behind the database)."""
+    from app.search import sync
+
+    _in_background("zoekindex-wachtrij", sync.drain)
+
+
+def _repair_later(index: SearchIndex) -> None:
+    """Rebuild a broken index; searches use the database meanwhile."""
+    from app.search import sync
+
+    _in_background("zoekindex-herstel", lambda engine: log.warning(sync.ensure(engine, index)))
 
 
 def suggest(session: Session, index: SearchIndex, text: str, limit: int = 8) -> SuggestResponse:
