@@ -119,7 +119,11 @@ def _rarity(reader: IndexReader | None) -> Callable[[str], bool]:
 
 
 def parser(schema: Schema) -> MultifieldParser:
-    qp = MultifieldParser(SEARCH_FIELDS, schema, group=OrGroup.factory(0.9))
+    # A plain OR: BM25F's sum already ranks a document with more of the words higher. Not
+    # OrGroup.factory(0.9): its coordination bonus multiplies by (terms - 1) / terms, counted
+    # per segment after Whoosh drops the terms a segment lacks, so wherever one term was left
+    # every score was 0 and hits came in index order (tests/search/test_overlay.py).
+    qp = MultifieldParser(SEARCH_FIELDS, schema, group=OrGroup)
     # Plain words, "phrases" and what we add ourselves (OR, AND, parentheses). No field:,
     # wildcards, [ranges] (a scan of all terms), ^boosts or 'quotes' (auto's). Users' own
     # operators are lower-cased by normalise() and so are ordinary words.

@@ -2,17 +2,20 @@
 
 A transaction that changes items (the wiki marks them in session.info) also writes a row per
 item into `search_outbox`, so the database never holds a change the index cannot learn of.
-Once the commit has succeeded, and before the response is sent, the request drains the
-outbox: it takes the index's writer lock, reads every waiting row, writes the items as the
-database holds them now in one index commit, and deletes those rows. Saves that arrive
-together share one commit; a save that finds its rows already taken by another writer is
-done at once. A drain that could not run (a full disk, a lock held by a rebuild) leaves its
-rows for the next drain, for the start of the service, or for `kennisbank reindex`. Search
-shows only what the database holds.
+Once the commit has succeeded the request wakes this process's drainer thread and answers: a
+save never waits for the index. The drainer takes the index's writer lock (one writer across
+threads and processes), reads every waiting row, writes the items as the database holds them
+now in one index commit, and deletes those rows. Saves that arrive together share one commit.
+Until a row is gone, searches take that item from the database instead of from the index
+(app/search/overlay.py), so a search right after a save's answer finds the change, in every
+process. A drain that could not run (a full disk, a lock held by a rebuild) leaves its rows
+for the next drain, the planner's minute, the start of the service or `kennisbank reindex`.
 """
 
+import atexit
 import html
 import logging
+import os
 import threading
 from collections.abc import Callable
 
@@ -105,7 +108,13 @@ def _after_commit(session: OrmSession) -> None:
     if session.in_nested_transaction():
         return
     if session.info.pop(_PENDING, False):
-        drain(session.get_bind())
+        bind = session.get_bind()
+        if isinstance(bind, Engine):
+            drainer.wake(bind)
+        else:
+            # A session inside a connection's transaction (the tests' rolled-back one): no
+            # other connection can see its rows, so drain on that connection, now.
+            drain(bind)
 
 
 def _after_rollback(session: OrmSession) -> None:
@@ -187,6 +196,58 @@ def _drain_locked(bind: Engine | Connection, index: SearchIndex) -> list[int]:
         taken += [r.id for r in rows]  # type: ignore[misc]
         if len(rows) < BATCH:
             return taken
+
+
+class Drainer:
+    """This process's background drain: one thread, woken after each commit that wrote outbox
+    rows. Wakes that arrive while it drains are served by one more drain, not one each."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._asked = 0  # wakes so far
+        self._done = 0  # wakes the finished drains covered
+        self._engine: Engine | None = None
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def wake(self, engine: Engine) -> None:
+        with self._cond:
+            self._engine = engine
+            self._asked += 1
+            if self._thread is None or not self._thread.is_alive() or self._pid != os.getpid():
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._run, name="zoekindex-drain", daemon=True)
+                self._thread.start()
+                # A command that saves and ends (an import, the demo) leaves nothing behind.
+                atexit.register(self.wait_idle, 30.0)
+            self._cond.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while self._done == self._asked:
+                    self._cond.wait()
+                target, engine = self._asked, self._engine
+            try:
+                drain(engine)  # type: ignore[arg-type]
+            finally:
+                with self._cond:
+                    self._done = target
+                    self._cond.notify_all()
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Wait until every wake so far has been drained (tests, benchmarks, shutting down)."""
+        with self._cond:
+            target = self._asked
+            return self._cond.wait_for(lambda: self._done >= target, timeout)
+
+
+drainer = Drainer()
+
+
+def pending_changes(session: Session, limit: int) -> list[SearchOutbox]:
+    """The outbox as this session sees it, oldest first, at most `limit` rows."""
+    return list(session.exec(select(SearchOutbox).order_by(col(SearchOutbox.id)).limit(limit)))
 
 
 def pending(bind: Engine | Connection) -> int:

@@ -2,7 +2,8 @@
 
 Reads one JSON command a line from stdin and answers one JSON line: {"op": "search", "q": ...}
 searches every page as the API does; {"op": "save", ...} saves an item as an editor would
-(app.search.sync drains the outbox after the commit). It uses the data folder and database of
+(app.search.sync's drainer takes it into the index in the background); {"op": "idle"} waits
+for that drainer. It uses the data folder and database of
 its environment (KENNISBANK_DATA_DIR, KENNISBANK_DATABASE_URL), as a second worker would.
 """
 
@@ -20,7 +21,9 @@ def main() -> None:
     engine = get_engine()
     for line in sys.stdin:
         command = json.loads(line)
-        if command["op"] == "search":
+        if command["op"] == "idle":
+            answer = {"idle": sync.drainer.wait_idle(30)}
+        elif command["op"] == "search":
             answer = model_ops.search_all_pages(engine, sync.get_index(), command["q"])
         else:
             with session_scope() as session:

@@ -1,0 +1,165 @@
+"""A save answers before the index holds it: searches take waiting items from the database.
+
+The index is held by the test (as a long rebuild would hold it), so the drainer cannot take the
+changes in; every search must still be exact. Then the drainer catches up."""
+
+import pytest
+from sqlmodel import Session, select
+
+from app import migrate
+from app.accounts import service as accounts_service
+from app.search import overlay, sync
+from app.search import service as search_service
+from app.search.index import SearchIndex
+from app.wiki import service as wiki_service
+from app.wiki.models import Item, ItemIn, ItemUpdateIn
+from tests.conftest import BACKENDS, new_database
+
+EDITOR = "overlay@example.org"
+
+
+@pytest.fixture(params=BACKENDS)
+def library(request, tmp_path):  # type: ignore[no-untyped-def]
+    engine, _, cleanup = new_database(request.param)
+    migrate.upgrade(engine)
+    with Session(engine) as session:
+        wiki_service.upsert_theme(session, slug="thema", name="Thema")
+        wiki_service.upsert_theme(session, slug="ander", name="Ander thema")
+        accounts_service.create_user(session, email=EDITOR, name="Redacteur", role="kwaliteit")
+        session.commit()
+    index = SearchIndex(tmp_path / "zoekindex")
+    index.create_empty()
+    sync.install()
+    sync.use_index(index)
+    yield engine, index
+    assert sync.drainer.wait_idle(30)
+    sync.use_index(None)
+    cleanup()  # type: ignore[operator]
+
+
+def save(engine, slug: str | None = None, **fields) -> str:  # type: ignore[no-untyped-def]
+    """Create (slug None) or edit an item in a transaction of its own, as a request does."""
+    with Session(engine) as session:
+        editor = accounts_service.get_user_by_email(session, EDITOR)
+        data = {"summary": "Samenvatting.", "body": "Tekst.", "dossier_meaning": "Zie tekst.",
+                "theme": "thema", "status": "published", **fields}
+        if slug is None:
+            item = wiki_service.create_item(session, ItemIn.model_validate(data), editor)
+        else:
+            item = session.exec(select(Item).where(Item.slug == slug)).one()
+            data = {"title": item.title, "summary": item.summary, "body": item.body, **fields}
+            data.setdefault("theme", "thema")
+            wiki_service.update_item(
+                session, item, ItemUpdateIn.model_validate({
+                    "dossier_meaning": "Zie tekst.", "status": item.status, **data,
+                    "version": item.version,
+                }), editor,
+            )
+        session.commit()
+        return item.slug
+
+
+def find(engine, index, text: str, **filters):  # type: ignore[no-untyped-def]
+    """Every page of a search: (total, [(slug, title)] in order)."""
+    hits, page = [], 1
+    while True:
+        with Session(engine) as session:
+            response = search_service.search(
+                session, index, text, page=page, log_query=False,
+                filters=search_service.Filters(**filters),
+            )
+            session.commit()
+        hits += [(r.slug, r.title) for r in response.results]
+        if not response.results or page * response.per_page >= response.total:
+            return response.total, hits
+        page += 1
+
+
+def test_a_save_is_found_at_once_while_the_index_is_held(library):
+    engine, index = library
+    kept = [save(engine, title=f"Quapto {n}") for n in range(12)]
+    edited = save(engine, title="Blorf oud", summary="Over blorf.")
+    assert sync.drainer.wait_idle(30) and sync.pending(engine) == 0
+
+    with index.exclusive():  # the drainer cannot write while this is held
+        save(engine, edited, title="Snizzel nieuw", summary="Over snizzel en quapto.")
+        new = [save(engine, title=f"Quapto nieuw {n}") for n in range(3)]
+        archived = save(engine, kept[0], status="archived")
+        assert sync.pending(engine) == 5
+
+        assert find(engine, index, "blorf") == (0, [])
+        assert find(engine, index, "snizzel") == (1, [(edited, "Snizzel nieuw")])
+        total, hits = find(engine, index, "quapto")
+        slugs = [s for s, _ in hits]
+        assert total == len(hits) == 11 + 3 + 1
+        assert sorted(slugs) == sorted(set(kept[1:] + new + [edited]))  # each once, over 2 pages
+        assert archived not in slugs
+        waiting_order = slugs
+        # Filters apply to the waiting items too.
+        assert find(engine, index, "snizzel", theme="ander") == (0, [])
+
+    assert sync.drainer.wait_idle(30)
+    assert sync.pending(engine) == 0
+    assert find(engine, index, "blorf") == (0, [])
+    assert find(engine, index, "snizzel") == (1, [(edited, "Snizzel nieuw")])
+    total, hits = find(engine, index, "quapto")
+    assert total == 15
+    # Scores compare across the index and the waiting items: once they are all in the index,
+    # the order is the same.
+    assert [s for s, _ in hits] == waiting_order
+
+
+def test_a_rare_word_ranks_first_in_an_index_of_several_segments(library):
+    """Whoosh's OR with a coordination bonus scored 0 in a segment that held one of the query's
+    terms: the hits came in index order, whatever they matched."""
+    engine, index = library
+    for n in range(8):
+        save(engine, title=f"Quapto {n}")
+    rare = save(engine, title="Zwurk quapto")
+    assert sync.drainer.wait_idle(30) and index.segment_count() > 1
+    with Session(engine) as session:
+        response = search_service.search(session, index, "quapto zwurk", log_query=False)
+    assert response.results[0].slug == rare
+    assert all(r.score > 0 for r in response.results)
+
+
+def test_waiting_items_are_scored_with_the_whole_library(library):
+    """A rare word counts for more than a common one, also when only a waiting item holds it."""
+    engine, index = library
+    for n in range(8):
+        save(engine, title=f"Quapto {n}")
+    assert sync.drainer.wait_idle(30)
+    with index.exclusive():
+        rare = save(engine, title="Zwurk")
+        total, hits = find(engine, index, "quapto zwurk")
+    assert total == 9 and hits[0][0] == rare
+    assert sync.drainer.wait_idle(30)
+    assert find(engine, index, "quapto zwurk")[1][0][0] == rare
+
+
+def test_a_word_only_a_waiting_item_holds_is_not_taken_for_a_typo(library):
+    engine, index = library
+    save(engine, title="Vrimpel")
+    assert sync.drainer.wait_idle(30)
+    with index.exclusive():
+        slug = save(engine, title="Vrimpelt")
+        with Session(engine) as session:
+            response = search_service.search(session, index, "vrimpelt", log_query=False)
+        assert [r.slug for r in response.results] == [slug]
+        assert response.suggestion is None
+
+
+def test_far_behind_the_search_uses_the_database(library, monkeypatch):
+    engine, index = library
+    monkeypatch.setattr(overlay, "MAX_PENDING", 1)
+    with index.exclusive():
+        first = save(engine, title="Droxta een")
+        second = save(engine, title="Droxta twee")
+        with Session(engine) as session:
+            response = search_service.search(session, index, "droxta", log_query=False)
+        assert response.degraded
+        assert sorted(r.slug for r in response.results) == sorted([first, second])
+    assert sync.drainer.wait_idle(30)
+    with Session(engine) as session:
+        response = search_service.search(session, index, "droxta", log_query=False)
+    assert not response.degraded and response.total == 2
