@@ -163,3 +163,35 @@ def test_far_behind_the_search_uses_the_database(library, monkeypatch):
     with Session(engine) as session:
         response = search_service.search(session, index, "droxta", log_query=False)
     assert not response.degraded and response.total == 2
+
+
+def test_the_memory_index_writes_no_files(library, tmp_path, monkeypatch):
+    """Whoosh's RamStorage put its temporary files in one shared folder of the system's
+    temporary directory: searches at once, in threads or processes, deleted each other's files
+    (500s under load)."""
+    import tempfile
+    import threading
+
+    engine, index = library
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    failures = []
+
+    def search_while_waiting(word: str) -> None:
+        try:
+            assert find(engine, index, word)[0] == 1
+        except Exception as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    with index.exclusive():
+        words = ["blorf", "snizzel", "quapto", "vrimpel", "droxta", "zwurk"]
+        for word in words:
+            save(engine, title=word.capitalize())
+        threads = [threading.Thread(target=search_while_waiting, args=(w,)) for w in words * 3]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert not failures
+    assert list(scratch.iterdir()) == []
