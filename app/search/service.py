@@ -65,6 +65,17 @@ class Filters:
             end = datetime.combine(self.date_to, time.max, LOCAL_TZ).astimezone(UTC)
         return start, end
 
+    def admits(self, item: overlay.Analysed) -> bool:
+        """What query() asks of the index, for an item the index does not hold yet."""
+        start, end = self.bounds()
+        published = item.published
+        return (
+            (not self.theme or item.theme == self.theme)
+            and (not self.audience or self.audience in item.audiences)
+            and (start is None or published >= start.replace(tzinfo=None))
+            and (end is None or published <= end.replace(tzinfo=None))
+        )
+
     def query(self) -> wq.Query | None:
         parts: list[wq.Query] = []
         if self.theme:
@@ -129,7 +140,7 @@ def _search_index(
     response = _run(session, index, searcher, waiting, text, groups, filters, page)
     protected = {fold(w) for g in groups for t in g for w in t.split()}
     if waiting is not None:
-        protected |= waiting.spelling()
+        protected |= waiting.knows(search_query.normalise(text).replace('"', " ").split())
     suggestion = search_query.correct(searcher.reader(), text, protected)
     response.suggestion = suggestion
     if response.total == 0 and suggestion:
@@ -146,30 +157,28 @@ def _run(session, index, searcher, waiting, text, groups, filters, page) -> Sear
     limit = page * PER_PAGE
     # optimize=False: Whoosh's block-quality skipping made our multi-field OR queries slower,
     # not faster (p95 at 10,000 items: about 90-120 ms with it, 38 ms without; same top 10).
-    options = {"limit": limit, "filter": filters.query(), "terms": True, "optimize": False}
-    parts = [searcher.search(parsed, mask=waiting.mask if waiting else None, **options)]
-    memory = waiting.searcher(searcher) if waiting is not None else None
-    try:
-        if memory is not None:
-            parts.append(memory.search(parsed, **options))
-        for results in parts:
-            # A fresh formatter per search: Whoosh's keeps state between calls.
-            results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
-            results.formatter = HtmlFormatter(tagname="mark", between=" … ")
-        total = sum(len(results) for results in parts)
-        ranked = sorted((hit for results in parts for hit in results), key=lambda hit: -hit.score)
-        hits = ranked[limit - PER_PAGE:limit]
-        rows = wiki_service.published_by_slugs(session, [h["slug"] for h in hits])
-        found, behind = [], False
-        for hit in hits:
-            row = rows.get(hit["slug"])
-            # What we show always comes from the database; the index only chose the hits.
-            behind = behind or row is None or row.item.version != hit["version"]
-            if row is not None:
-                found.append(_hit(hit, row))
-    finally:
-        if memory is not None:
-            memory.close()
+    results = searcher.search(
+        parsed, limit=limit, filter=filters.query(), mask=waiting.mask if waiting else None,
+        terms=True, optimize=False,
+    )
+    # A fresh formatter per search: Whoosh's keeps state between calls.
+    results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
+    results.formatter = HtmlFormatter(tagname="mark", between=" … ")
+    total, ranked = len(results), list(results)
+    if waiting is not None:
+        options = {"schema": index.schema, "fragmenter": results.fragmenter, "formatter": results.formatter}
+        extra = waiting.search(parsed, filters.admits, searcher, options)
+        total += len(extra)
+        ranked = sorted(ranked + extra, key=lambda hit: -hit.score)  # stable: the index's order first
+    hits = ranked[limit - PER_PAGE:limit]
+    rows = wiki_service.published_by_slugs(session, [h["slug"] for h in hits])
+    found, behind = [], False
+    for hit in hits:
+        row = rows.get(hit["slug"])
+        # What we show always comes from the database; the index only chose the hits.
+        behind = behind or row is None or row.item.version != hit["version"]
+        if row is not None:
+            found.append(_hit(hit, row))
     if behind:
         # A change the index holds and this session's snapshot does not yet, or a drain that
         # failed: take in what the outbox holds, outside this request.

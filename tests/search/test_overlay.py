@@ -195,3 +195,54 @@ def test_the_memory_index_writes_no_files(library, tmp_path, monkeypatch):
             thread.join()
     assert not failures
     assert list(scratch.iterdir()) == []
+
+
+QUERIES = [
+    "beslagvrije voet", '"beslagvrije voet"', "bvv", "schuldhulpverlening", "intake gesprek",
+    "toeslagen terugvorderen", "hersteloperatie", "wsnp-verzoek", "budgetbeheer", "schone lei",
+    "kwijtschelding gemeentelijke belastingen", "vroegsignalering", "huurachterstand", "de",
+]
+
+
+def test_the_starter_library_answers_the_same_while_waiting_as_after(library):
+    """Every waiting item evaluated here as the index would: the same hits, totals, order and
+    snippets as once the index holds them, for phrases, synonyms, compounds and filters."""
+    from app.config import PROJECT_ROOT
+    from app.wiki import loader
+
+    engine, index = library
+    with Session(engine) as session:
+        loader.import_folder(session, PROJECT_ROOT / "content")
+        search_service.seed_synonyms(session, [["bvv", "beslagvrije voet"], ["wsnp", "wet schuldsanering natuurlijke personen"]])
+        session.commit()
+        slugs = [i.slug for i in session.exec(select(Item).where(Item.status == "published"))]
+    assert sync.drainer.wait_idle(60) and sync.pending(engine) == 0
+
+    def answers():  # type: ignore[no-untyped-def]
+        out = {}
+        for text in QUERIES:
+            for filters in ({}, {"audience": "schuldregelaar"}):
+                with Session(engine) as session:
+                    response = search_service.search(
+                        session, index, text, log_query=False, filters=search_service.Filters(**filters)
+                    )
+                    session.commit()
+                out[(text, tuple(filters.items()))] = (
+                    response.total, [(r.slug, r.snippet) for r in response.results],
+                    [r.score for r in response.results],
+                )
+        return out
+
+    with index.exclusive():
+        for slug in slugs[: overlay.MAX_PENDING]:  # a new version, the same text
+            save(engine, slug)
+        assert sync.pending(engine) == min(len(slugs), overlay.MAX_PENDING)
+        waiting = answers()
+    assert sync.drainer.wait_idle(60) and sync.pending(engine) == 0
+    after = answers()
+    assert any(total for total, _, _ in after.values())
+    for key in after:
+        total, hits, scores = after[key]
+        assert waiting[key][:2] == (total, hits), key
+        # The index counts replaced versions until a merge; the overlay counts the database's.
+        assert waiting[key][2] == pytest.approx(scores, rel=0.02), key
