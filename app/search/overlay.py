@@ -90,6 +90,9 @@ class MemoryHit(dict):
         self._matched = matched
         self._options = options
 
+    def matched_terms(self) -> set[tuple[str, bytes]]:
+        return {(name, word.encode()) for name, word in self._matched}
+
     def highlights(self, fieldname: str, text: str, top: int = 3) -> str:
         terms = {word for name, word in self._matched if name == fieldname}
         if not terms:

@@ -3,6 +3,7 @@
 import logging
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
@@ -189,18 +190,38 @@ def _run(session, index, searcher, waiting, text, groups, filters, page) -> Sear
     )
 
 
-def _hit(hit, row: wiki_service.IndexRow) -> SearchHit:  # type: ignore[no-untyped-def]
-    item = row.item
+_snippets: OrderedDict[tuple, str] = OrderedDict()
+_snippets_lock = threading.Lock()
+SNIPPETS = 2_000  # kept per process; the same item found by the same words has the same one
+
+
+def _snippet(hit, item) -> str:  # type: ignore[no-untyped-def]
+    """The highlighted fragment for a hit. Highlighting analyses the item's whole text again
+    (a third of a search's time): keep what was made for the same words and version."""
+    key = (item.id, item.version, frozenset(hit.matched_terms()))
+    with _snippets_lock:
+        if key in _snippets:
+            _snippets.move_to_end(key)
+            return _snippets[key]
     snippet = (
         hit.highlights("summary", text=item.summary, top=1)
         or hit.highlights("body", text=plain_text(item.body), top=2)
         or hit.highlights("title", text=item.title, top=1)
     )
     snippet = nh3.clean(snippet, tags={"mark"}, attributes={}) if snippet else nh3.clean(item.summary, tags=set())
+    with _snippets_lock:
+        _snippets[key] = snippet
+        while len(_snippets) > SNIPPETS:
+            _snippets.popitem(last=False)
+    return snippet
+
+
+def _hit(hit, row: wiki_service.IndexRow) -> SearchHit:  # type: ignore[no-untyped-def]
+    item = row.item
     return SearchHit(
         slug=item.slug, title=item.title, summary=item.summary, theme=row.theme_slug,
         theme_name=row.theme_name, audience=item.audience, published_at=item.published_at,
-        snippet=snippet, score=round(float(hit.score or 0), 4),
+        snippet=_snippet(hit, item), score=round(float(hit.score or 0), 4),
     )
 
 

@@ -144,9 +144,10 @@ def drain(bind: Engine | Connection, index: SearchIndex | None = None, wait: flo
     """Bring every waiting change into the index; returns how many rows it took. Never raises:
     the database is committed, and what is not drained now is drained later.
 
-    The writer lock is held only while reading and writing the index, never while waiting
-    for the database's write lock (deleting the rows comes after): a drain that held the one
-    while waiting for the other stalled every save for the database's 30-second timeout."""
+    The rows are deleted before the writer lock is let go: a drain of another process that
+    read them in between would write them all again, and under load a backlog grew that way
+    (each drain rewrote every row not yet deleted). Holding the lock while waiting for the
+    database's write lock only delays other drains: no request waits for this lock."""
     index = index or get_index()
     try:
         with index.writing(wait) as locked:
@@ -154,7 +155,7 @@ def drain(bind: Engine | Connection, index: SearchIndex | None = None, wait: flo
                 log.warning("Zoekindex bezet; de wijziging volgt bij de volgende verwerking")
                 return 0
             taken = _drain_locked(bind, index)
-        _forget(bind, taken)
+            _forget(bind, taken)
         return len(taken)
     except IndexUnavailable as exc:
         log.warning("Zoekindex niet bijgewerkt (%s); herstel volgt bij de start of met reindex", exc)
@@ -165,8 +166,7 @@ def drain(bind: Engine | Connection, index: SearchIndex | None = None, wait: flo
 
 def _drain_locked(bind: Engine | Connection, index: SearchIndex) -> list[int]:
     """drain() for a caller that holds the writer lock: writes what the outbox holds into the
-    index and returns the rows it took, for the caller to delete once it let go of the lock. A
-    row another drain reads before then is written twice, with the same result."""
+    index and returns the rows it took, for the caller to delete."""
     taken: list[int] = []
     while True:
         with _session(bind) as session:
