@@ -173,9 +173,14 @@ def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def search_index(tmp_path):  # type: ignore[no-untyped-def]
     """A fresh, empty index that this process writes to and searches, for one test."""
-    from app.search import sync
+    from app.search import overlay, sync
+    from app.search import service as search_service
     from app.search.index import SearchIndex
 
+    # Item ids and versions repeat between the tests' databases: start without what another
+    # test analysed or highlighted.
+    overlay._cache.clear()
+    search_service._snippets.clear()
     index = SearchIndex(tmp_path / "zoekindex")
     index.create_empty()
     sync.install()

@@ -45,7 +45,11 @@ B, K1 = 0.75, 1.2  # Whoosh's BM25F defaults, as the index scores
 
 
 class TooFarBehind(Exception):
-    """The outbox holds more than the overlay takes on, or a query it cannot evaluate."""
+    """The outbox holds more than the overlay takes on."""
+
+
+class Unsupported(Exception):
+    """A query of a kind the overlay cannot evaluate."""
 
 
 @dataclass
@@ -90,8 +94,8 @@ class MemoryHit(dict):
         self._matched = matched
         self._options = options
 
-    def matched_terms(self) -> set[tuple[str, bytes]]:
-        return {(name, word.encode()) for name, word in self._matched}
+    def highlight_terms(self) -> set[tuple[str, str]]:
+        return set(self._matched)
 
     def highlights(self, fieldname: str, text: str, top: int = 3) -> str:
         terms = {word for name, word in self._matched if name == fieldname}
@@ -154,12 +158,15 @@ class _Evaluation:
             scores = [s for s in (self.evaluate(q) for q in node.subqueries) if s is not None]
             score = sum(scores) if scores else None
         elif type(node) is wq.And:
+            before = set(self.matched)
             scores = [self.evaluate(q) for q in node.subqueries]
             score = None if any(s is None for s in scores) or not scores else sum(scores)  # type: ignore[arg-type]
+            if score is None:
+                self.matched = before  # a failed AND marks none of its words, as in Whoosh
         elif isinstance(node, wq.NullQuery.__class__):
             score = None
         else:
-            raise TooFarBehind(f"zoekvraag van het type {type(node).__name__}")
+            raise Unsupported(f"zoekvraag van het type {type(node).__name__}")
         return None if score is None else score * node.boost
 
 

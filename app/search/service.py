@@ -125,7 +125,10 @@ def search(
         response = _search_database(session, text, filters, page)
     except overlay.TooFarBehind as exc:
         log.warning("Zoekindex loopt achter (%s); eenvoudig zoeken in de database", exc)
-        _drain_later()
+        _drain_later(session)
+        response = _search_database(session, text, filters, page)
+    except overlay.Unsupported as exc:
+        log.warning("Zoekvraag niet na te gaan op wachtende items (%s); eenvoudig zoeken in de database", exc)
         response = _search_database(session, text, filters, page)
     if page == 1 and log_query:
         _log_query(session, text, response.total)
@@ -141,7 +144,7 @@ def _search_index(
     response = _run(session, index, searcher, waiting, text, groups, filters, page)
     protected = {fold(w) for g in groups for t in g for w in t.split()}
     if waiting is not None:
-        protected |= waiting.knows(search_query.normalise(text).replace('"', " ").split())
+        protected |= waiting.knows(re.findall(r"\w+", search_query.normalise(text)))
     suggestion = search_query.correct(searcher.reader(), text, protected)
     response.suggestion = suggestion
     if response.total == 0 and suggestion:
@@ -183,7 +186,7 @@ def _run(session, index, searcher, waiting, text, groups, filters, page) -> Sear
     if behind:
         # A change the index holds and this session's snapshot does not yet, or a drain that
         # failed: take in what the outbox holds, outside this request.
-        _drain_later()
+        _drain_later(session)
     return SearchResponse(
         query=text, total=total, page=page, per_page=PER_PAGE,
         results=found, suggestion=None,
@@ -198,7 +201,10 @@ SNIPPETS = 2_000  # kept per process; the same item found by the same words has 
 def _snippet(hit, item) -> str:  # type: ignore[no-untyped-def]
     """The highlighted fragment for a hit. Highlighting analyses the item's whole text again
     (a third of a search's time): keep what was made for the same words and version."""
-    key = (item.id, item.version, frozenset(hit.matched_terms()))
+    # What the highlighter uses: the item's text, and the words it marks (Whoosh takes those of
+    # the whole result set; a waiting item's own).
+    used = hit.highlight_terms() if isinstance(hit, overlay.MemoryHit) else hit.results.matched_terms()
+    key = (hash((item.title, item.summary, item.body)), frozenset(used))
     with _snippets_lock:
         if key in _snippets:
             _snippets.move_to_end(key)
@@ -249,38 +255,43 @@ def _search_database(session: Session, text: str, filters: Filters, page: int) -
 
 
 _repairing = threading.Lock()
+_draining = threading.Lock()
 
 
-def _in_background(name: str, job) -> None:  # type: ignore[no-untyped-def]
-    """Run `job(engine)` in a thread, one such job at a time; searches go on meanwhile."""
-    if not _repairing.acquire(blocking=False):
+def _in_background(name: str, job, guard: threading.Lock, engine=None) -> None:  # type: ignore[no-untyped-def]
+    """Run `job(engine)` in a thread, one such job of a kind at a time; searches go on meanwhile."""
+    if not guard.acquire(blocking=False):
         return
 
     def work() -> None:
         from app.db import get_engine
 
         try:
-            job(get_engine())
+            job(engine or get_engine())
         except Exception:  # noqa: BLE001
             log.exception("Herstel van de zoekindex mislukt")
         finally:
-            _repairing.release()
+            guard.release()
 
     threading.Thread(target=work, name=name, daemon=True).start()
 
 
-def _drain_later() -> None:
-    """Take in what the outbox holds (a hit was behind the database)."""
+def _drain_later(session: Session) -> None:
+    """Take in what the outbox of this session's database holds (a hit was behind it)."""
+    from sqlalchemy.engine import Engine
+
     from app.search import sync
 
-    _in_background("zoekindex-wachtrij", sync.drain)
+    bind = session.get_bind()
+    if isinstance(bind, Engine):  # a test's connection drains at its own commits
+        _in_background("zoekindex-wachtrij", sync.drain, _draining, bind)
 
 
 def _repair_later(index: SearchIndex) -> None:
     """Rebuild a broken index; searches use the database meanwhile."""
     from app.search import sync
 
-    _in_background("zoekindex-herstel", lambda engine: log.warning(sync.ensure(engine, index)))
+    _in_background("zoekindex-herstel", lambda engine: log.warning(sync.ensure(engine, index)), _repairing)
 
 
 def suggest(session: Session, index: SearchIndex, text: str, limit: int = 8) -> SuggestResponse:

@@ -219,7 +219,7 @@ class Drainer:
                 self._thread = threading.Thread(target=self._run, name="zoekindex-drain", daemon=True)
                 self._thread.start()
                 # A command that saves and ends (an import, the demo) leaves nothing behind.
-                atexit.register(self.wait_idle, 30.0)
+                atexit.register(self.wait_idle, DRAIN_WAIT + 30.0)
             self._cond.notify_all()
 
     def _run(self) -> None:
@@ -243,6 +243,18 @@ class Drainer:
 
 
 drainer = Drainer()
+
+
+def _after_fork_in_child() -> None:
+    # A forked child (not uvicorn's workers: they are spawned) inherits locks that another
+    # thread may have held at the fork: start with fresh ones.
+    global drainer, _active, _lock
+    drainer = Drainer()
+    _active = None
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def pending_changes(session: Session, limit: int) -> list[SearchOutbox]:

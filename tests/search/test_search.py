@@ -104,7 +104,7 @@ def test_index_follows_every_save_archived_items_leave(db, search_index, library
 
 def test_a_stale_index_never_shows_what_the_database_does_not(db, search_index, library, monkeypatch):
     repairs = []
-    monkeypatch.setattr(search_service, "_drain_later", lambda: repairs.append(search_index))
+    monkeypatch.setattr(search_service, "_drain_later", lambda session: repairs.append(search_index))
     item, edited = library["lei"], library["bvv"]
     # Simulate an index that missed two updates: an archive and an edit, in the database only.
     item.status = ItemStatus.archived
