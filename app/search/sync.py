@@ -249,6 +249,7 @@ def _after_fork_in_child() -> None:
     # A forked child (not uvicorn's workers: they are spawned) inherits locks that another
     # thread may have held at the fork: start with fresh ones.
     global drainer, _active, _lock
+    drainer._done = drainer._asked  # its thread did not come along: nothing to wait for at exit
     drainer = Drainer()
     _active = None
     _lock = threading.Lock()
