@@ -124,6 +124,16 @@ def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     cleanup()  # type: ignore[operator]
 
 
+@pytest.fixture(params=BACKENDS, scope="module")
+def real_engine(request):  # type: ignore[no-untyped-def]
+    """A migrated database of each backend that tests commit to, for one module (not rolled
+    back: for what needs real commits, such as a transaction that fails)."""
+    engine, _, cleanup = new_database(request.param)
+    migrate.upgrade(engine)
+    yield engine
+    cleanup()  # type: ignore[operator]
+
+
 @pytest.fixture
 def fresh_database(request: pytest.FixtureRequest) -> Iterator[tuple[Engine, str]]:
     """An empty, unmigrated database of the backend named by the test's `backend` param."""

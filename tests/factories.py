@@ -1,8 +1,12 @@
 """Small factories for test data, and helpers to act as a logged-in browser."""
 
 import itertools
+import subprocess
+import time
+from collections.abc import Callable
 from datetime import timedelta
 
+import httpx
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -95,3 +99,20 @@ def login(client: TestClient, db: Session, user: User) -> str:
 
 def post_form(client: TestClient, url: str, data: dict, token: str, **kw):  # type: ignore[no-untyped-def]
     return client.post(url, data={**data, "csrf_token": token}, follow_redirects=False, **kw)
+
+
+def wait_until_healthy(
+    base: str, process: subprocess.Popen, output: Callable[[], str], timeout: float = 90
+) -> None:
+    """Poll a started service's /api/v1/health until it answers 200. If the process stops or
+    the time runs out, fail with what `output()` gives (the service's log)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{base}/api/v1/health", timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the service did not start:\n{output()}")
+        time.sleep(0.25)

@@ -5,7 +5,6 @@ import re
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -19,6 +18,7 @@ from app.search.index import SearchIndex
 from app.wiki import service as wiki_service
 from app.wiki.models import Item, ItemCheck, ItemIn, ItemUpdateIn, Revision, Theme
 from tests.conftest import BACKENDS, new_database
+from tests.factories import wait_until_healthy
 
 CONTENT = PROJECT_ROOT / "content"
 
@@ -196,14 +196,7 @@ def test_serve_on_the_embedded_default_loads_starter_content_and_demo_accounts(t
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(120):
-            try:
-                if httpx.get(f"{base}/api/v1/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.25)
-        else:
-            pytest.fail("service did not start")
+        wait_until_healthy(base, process, lambda: process.stdout.read() if process.poll() is not None else "")  # type: ignore[union-attr]
         assert (tmp_path / "data" / "kennisbank.db").exists()
         for role in ("medewerker", "contactpersoon", "kwaliteit", "leidinggevende", "management", "beheerder"):
             with httpx.Client(base_url=base) as browser:

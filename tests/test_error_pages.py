@@ -7,22 +7,12 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 import app.db
-from app import migrate
 from app.accounts.models import Role
 from app.main import create_app
-from tests.conftest import BACKENDS, new_database
 from tests.factories import login, make_item, make_theme, make_user, post_form
 
 # Pages and texts: SQL does not decide them, so SQLite is enough.
 pytestmark = pytest.mark.any_database
-
-
-@pytest.fixture(params=BACKENDS, scope="module")
-def real_engine(request):  # type: ignore[no-untyped-def]
-    engine, _, cleanup = new_database(request.param)
-    migrate.upgrade(engine)
-    yield engine
-    cleanup()  # type: ignore[operator]
 
 
 @pytest.fixture

@@ -11,16 +11,15 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
 
 from app.config import PROJECT_ROOT
+from tests.factories import wait_until_healthy
 
 CHROMIUM = os.environ.get("KENNISBANK_TEST_CHROMIUM", "/usr/bin/chromium")
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
@@ -103,16 +102,7 @@ def _serve(prepare: tuple[str, ...] | None = None) -> Iterator[LiveServer]:
                 [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
                 cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the service did not start:\n{log.read_text()}")
-            time.sleep(0.25)
+        wait_until_healthy(url, server, log.read_text)
         yield LiveServer(url, data_dir, env, log)
     finally:
         if server is not None:

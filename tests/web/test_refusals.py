@@ -10,7 +10,6 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 import app.db
-from app import migrate
 from app.accounts import service as accounts_service
 from app.accounts.models import Role
 from app.errors import InputError
@@ -18,16 +17,7 @@ from app.main import create_app
 from app.web.deps import CsrfProtected, Editor, SessionDep, on_refusal
 from app.web.templating import render
 from app.wiki.models import Theme
-from tests.conftest import BACKENDS, new_database
 from tests.factories import login, make_user, post_form
-
-
-@pytest.fixture(params=BACKENDS, scope="module")
-def real_engine(request):  # type: ignore[no-untyped-def]
-    engine, _, cleanup = new_database(request.param)
-    migrate.upgrade(engine)
-    yield engine
-    cleanup()  # type: ignore[operator]
 
 
 def half_work_routes(application):  # type: ignore[no-untyped-def]

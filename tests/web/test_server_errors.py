@@ -5,7 +5,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
@@ -17,7 +16,7 @@ from app.config import PROJECT_ROOT
 from app.web.errors import SERVER_ERROR_MESSAGE
 from app.web.middleware import _SECURITY_HEADERS
 from tests.conftest import new_database
-from tests.factories import login, make_user
+from tests.factories import login, make_user, wait_until_healthy
 from tests.web.failing_app import add_failing_routes
 
 SECURITY_HEADERS = [key.decode() for key, _ in _SECURITY_HEADERS]
@@ -78,16 +77,8 @@ def server(tmp_path):  # type: ignore[no-untyped-def]
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{base}/api/v1/health", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, process.stdout.read()  # type: ignore[union-attr]
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
+        # Its output is read only once it stopped: a pipe of a running process would block.
+        wait_until_healthy(base, process, lambda: process.stdout.read() if process.poll() is not None else "")  # type: ignore[union-attr]
         yield base, process
     finally:
         process.terminate()
