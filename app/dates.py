@@ -5,11 +5,12 @@ A date far from now breaks the date arithmetic (time zones, durations, "working 
 stored, it would break every page that shows it later. Everything the kennisbank records or
 plans lies well within this century."""
 
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Annotated
 
 from pydantic import AfterValidator
 
+from app.config import LOCAL_TZ
 from app.errors import InputError
 
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
@@ -52,3 +53,19 @@ def parse_time(field: str, text: str, message: str = "Vul een tijd in als UU:MM.
         return time.fromisoformat(text.strip())
     except ValueError:
         raise InputError(field, message) from None
+
+
+# --- dates for people: "1 juni 2027", everywhere ---------------------------------------------
+
+MONTHS = (
+    "januari", "februari", "maart", "april", "mei", "juni",
+    "juli", "augustus", "september", "oktober", "november", "december",
+)
+
+
+def nl_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(LOCAL_TZ)
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from app import clock
 from app.accounts import service as accounts_service
 from app.config import LOCAL_TZ
+from app.goals import library
 from app.goals.models import Appraisal, Goal, Measure, Milestone, TrainingFlag
 from app.meetings import attendance as attendance_service
 from app.meetings import service as meetings_service
@@ -73,6 +74,7 @@ class PersonCount:
     required: int  # what the goal asks of this person by the deadline (pro rata)
     met: bool
     on_pace: bool
+    joined: date | None = None  # when this person's period began (later than the start: pro rata)
 
 
 @dataclass
@@ -85,6 +87,8 @@ class Result:
     # team (None: people without a team). The privacy rule for small groups reads these.
     people: int = 0
     team_people: dict[int | None, int] = field(default_factory=dict)
+    # For the library goal: its parts, each met or not (app/goals/library.py).
+    parts: list[library.Part] = field(default_factory=list)
 
 
 def day_start(day: date) -> datetime:
@@ -150,7 +154,7 @@ def _persons(session: Session, goal: Goal, today: date, team_id: int | None) -> 
         count = counts.get(person.id, 0)  # type: ignore[call-overload]
         on_pace = count >= math.ceil(required * elapsed)
         persons.append(PersonCount(person.id, person.name, person.team_id, count, required,  # type: ignore[arg-type]
-                                   count >= required, on_pace))
+                                   count >= required, on_pace, joined))
     n = len(persons)
     value = sum(p.met for p in persons) / n if n else 0.0
     pace = sum(p.on_pace for p in persons) / n if n else 0.0
@@ -208,12 +212,25 @@ def _milestone(session: Session, goal: Goal, today: date) -> Result:
     return Result(value, 1, value)
 
 
+def _moment(goal: Goal, today: date) -> datetime:
+    """Up to when a figure of `today` counts: now, or the end of that day if it is past."""
+    return min(clock.now(), day_start(window_end(goal, today)))
+
+
 def _library(session: Session, goal: Goal, today: date) -> Result:
-    published = wiki_service.count_published(session)
+    """library_fresh, for plans that still use it: the share of the items published at the
+    moment whose review date has not passed."""
+    moment = _moment(goal, today)
+    published = wiki_service.count_published(session, moment)
     if published == 0 or published < int(goal.params.get("min_items", 1)):
         return Result(0.0, published, 0.0)  # not yet filled
-    value = wiki_service.count_current(session, today) / published
+    value = wiki_service.count_current(session, today, moment) / published
     return Result(value, published, value)
+
+
+def _library_parts(session: Session, goal: Goal, today: date) -> Result:
+    judged = library.judge(session, goal.params, goal.start, deadline(goal), today, _moment(goal, today))
+    return Result(judged.value, len(judged.parts), judged.on_pace, parts=judged.parts)
 
 
 def compute(session: Session, goal: Goal, today: date, team_id: int | None = None) -> Result:
@@ -228,6 +245,8 @@ def compute(session: Session, goal: Goal, today: date, team_id: int | None = Non
         return _milestone(session, goal, today)
     if measure == Measure.library_fresh:
         return _library(session, goal, today)
+    if measure == Measure.library_built_current:
+        return _library_parts(session, goal, today)
     raise ValueError(f"unknown measure {measure!r}")
 
 

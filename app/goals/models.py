@@ -19,7 +19,9 @@ class Measure(StrEnum):
     meetings_held = "meetings_held"  # number of meetings of a kind that took place
     share_of_records = "share_of_records"  # percentage of records with a yes (appraisals, training)
     milestone = "milestone"  # reached: a dated decision
-    library_fresh = "library_fresh"  # share of published items within their review date
+    library_fresh = "library_fresh"  # share of published items within their review date (older plans)
+    # the plan's "gebouwd, ingericht en geactualiseerd": four parts (app/goals/library.py)
+    library_built_current = "library_built_current"
 
 
 class Goal(SQLModel, table=True):
@@ -109,4 +111,10 @@ class GoalPublic(BaseModel):
     deadline: date
     due: bool  # the deadline has come
     on_track: bool
+    # The verdict the pages show: gehaald, niet-gehaald, op-schema, loopt-achter, nog-niets.
+    status: str
+    status_label: str
+    figure: str  # the value as the pages say it: "3 van 6", "75% (doel 80%)"
+    explanation: str  # what the figure is made of
+    day: date  # the day the figures are of
     trend: list[TrendPoint]

@@ -58,6 +58,8 @@ def _dashboard(request: Request, session: SessionDep, user: User, team: Team | N
         "edits_goals": service.edits_goals(user),
         "milestone": service.get_milestone(session),
         "describe": service.describe,
+        "members_text": service.members_text,
+        "person_status": service.person_status,
         "sources": {v.goal.key: service.sources(v.goal, user) for v in views},
         "per_team": measures.per_team_possible,
         "today": today,
@@ -89,8 +91,10 @@ def dashboard_csv(session: SessionDep, user: CurrentUser, team: TeamSlug = None)
                 continue
             rows.append([goal.key, goal.group, row_team.slug if row_team else (chosen.slug if chosen else "alle"),
                          f"{row.value:.3f}", f"{goal.target:g}", f"{row.achieved:.3f}", row.population,
-                         row.deadline.isoformat(), "ja" if row.on_track else "nee"])
-    header = ["doel", "groep", "team", "waarde", "doel_waarde", "behaald_aandeel", "aantal", "deadline", "op_schema"]
+                         row.deadline.isoformat(), "ja" if row.on_track else "nee", row.status.key,
+                         today.isoformat()])
+    header = ["doel", "groep", "team", "waarde", "doel_waarde", "behaald_aandeel", "aantal", "deadline", "op_schema",
+              "stand", "datum"]
     return csv_response(header, rows, f"doelen-{today.isoformat()}.csv")
 
 
@@ -257,6 +261,8 @@ def list_goals(session: SessionDep, user: CurrentUser, team: TeamSlug = None) ->
             key=goal.key, group=goal.group, text=goal.text, how=goal.how, measure=goal.measure,
             value=shown.value, target=goal.target, achieved=shown.achieved, population=shown.population,
             start=goal.start, deadline=shown.deadline, due=shown.due, on_track=shown.on_track,
+            status=shown.status.key, status_label=shown.status.label, figure=shown.figure,
+            explanation=shown.explanation, day=shown.day,
             trend=[TrendPoint(day=s.day, value=s.value) for s in shown.trend],
         ))
     return out
@@ -270,5 +276,5 @@ def person_api(session: SessionDep, user: CurrentUser, person_id: Annotated[int,
     if person is None:
         raise HTTPException(404, "Deze persoon bestaat niet.")
     return [{"goal": p.goal.key, "count": p.mine.count, "required": p.mine.required, "met": p.mine.met,
-             "on_pace": p.mine.on_pace, "due": p.due} for p in service.my_progress(session, person, clock.today())]
+             "on_pace": p.mine.on_pace, "due": p.due, "status": p.status.key} for p in service.my_progress(session, person, clock.today())]
 

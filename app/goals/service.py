@@ -16,7 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from app.accounts.models import Role, User
-from app.dates import EARLIEST, SaneDate
+from app.dates import EARLIEST, SaneDate, nl_date
 from app.db import read_savepoint, utcnow
 from app.errors import InputError
 from app.goals import measures
@@ -69,7 +69,7 @@ def sources(goal: Goal, viewer: User) -> list[tuple[str, str]]:
             links.append(("/doelen/functioneringsgesprekken", "de gesprekken die u vastlegde"))
         if goal.params.get("records") == "training" and sees_persons(viewer):
             links.append(("/doelen/opleiding", "de agenda van Opleiding & Leren"))
-    elif goal.measure == Measure.library_fresh:
+    elif goal.measure in (Measure.library_fresh, Measure.library_built_current):
         links.append(("/themas", "de thema's en hun items"))
         if viewer.role == Role.kwaliteit:
             links.append(("/controle", "de controlelijst"))
@@ -174,6 +174,31 @@ class Point:
     value: float
 
 
+@dataclass(frozen=True)
+class Status:
+    """How a goal or a person stands, in one word for people, and the badge's tone."""
+
+    key: str  # gehaald, niet-gehaald, op-schema, loopt-achter, nog-niets
+    label: str
+    tone: str
+
+
+GEHAALD = Status("gehaald", "Gehaald", "success")
+NIET_GEHAALD = Status("niet-gehaald", "Niet gehaald", "danger")
+OP_SCHEMA = Status("op-schema", "Op schema", "active")
+LOOPT_ACHTER = Status("loopt-achter", "Loopt achter", "warning")
+NOG_NIETS = Status("nog-niets", "Nog niets om te tellen", "neutral")
+
+
+def person_status(person: measures.PersonCount, due: bool) -> Status:
+    """True for this person: after the deadline only gehaald or niet gehaald."""
+    if person.met:
+        return GEHAALD
+    if due:
+        return NIET_GEHAALD
+    return OP_SCHEMA if person.on_pace else LOOPT_ACHTER
+
+
 @dataclass
 class GoalView:
     goal: Goal
@@ -185,8 +210,52 @@ class GoalView:
     on_track: bool
     trend: list[Point]
     result: measures.Result
+    day: date  # the day these figures are of
     # The figure would point at fewer than three persons: shown to Kwaliteit only (DESIGN.md).
     hidden: bool = False
+
+    @property
+    def empty(self) -> bool:
+        """A goal about persons or records with no one or nothing in it yet."""
+        return self.population == 0 and (
+            self.goal.measure in measures.PERSON_MEASURES or self.goal.measure == Measure.share_of_records)
+
+    @property
+    def status(self) -> Status:
+        """One verdict for every viewer and every page (the dashboard, the agenda, the CSV)."""
+        if self.achieved >= 1:
+            return GEHAALD
+        if self.due:
+            return NIET_GEHAALD
+        if self.empty:
+            return NOG_NIETS
+        return OP_SCHEMA if self.on_track else LOOPT_ACHTER
+
+    @property
+    def figure(self) -> str:
+        return describe(self.goal, self.value)
+
+    @property
+    def explanation(self) -> str:
+        """What the figure is made of, for people: "3 van 12 personen gehaald, 9 liggen op
+        schema", "8 gesprekken vastgelegd", "3 van 4 onderdelen"."""
+        result, goal = self.result, self.goal
+        if goal.measure in measures.PERSON_MEASURES:
+            n = len(result.persons)
+            if n == 0:
+                return "Nog niemand in deze groep."
+            met = sum(p.met for p in result.persons)
+            text = f"{met} van {n} {'persoon' if n == 1 else 'personen'} gehaald"
+            if not self.due:
+                pace = sum(p.on_pace and not p.met for p in result.persons)
+                text += f"; nog niet gehaald maar op schema: {pace}"
+            return text + "."
+        if goal.measure == Measure.share_of_records:
+            kind = "gesprekken" if goal.params.get("records") == "appraisals" else "items"
+            return f"{self.population} {kind} vastgelegd." if self.population else f"Nog geen {kind} vastgelegd."
+        if goal.measure == Measure.library_built_current:
+            return "; ".join(f"{p.label}: {'ja' if p.met else 'nee'} ({p.detail})" for p in result.parts) + "."
+        return ""
 
 
 def view(session: Session, goal: Goal, today: date, team_id: int | None = None, trend: bool = True) -> GoalView:
@@ -198,7 +267,7 @@ def view(session: Session, goal: Goal, today: date, team_id: int | None = None, 
     return GoalView(
         goal=goal, value=result.value, population=result.population, achieved=achieved,
         deadline=end, due=due, on_track=on_track,
-        trend=snapshots(session, goal) if trend and team_id is None else [], result=result,
+        trend=snapshots(session, goal) if trend and team_id is None else [], result=result, day=today,
     )
 
 
@@ -242,26 +311,53 @@ def snapshot(session: Session, today: date) -> int:
 
 
 def summary(session: Session, today: date) -> str:
-    """One line per goal, for the vakoverleg's agenda: "Vakoverleggen: 3 van 6 (op schema)".
-    Anyone may read an agenda: figures about fewer than three persons are left out."""
+    """One line per goal, for the vakoverleg's agenda: the goal as the plan words it, then the
+    figure and verdict of /doelen ("… zes vakoverleggen … : 3 van 6 (op schema)"), from the same
+    views. Anyone may read an agenda: figures about fewer than three persons are left out."""
     lines = []
     for shown in board(session, None, today, trend=False):
-        goal = shown.goal
-        if shown.hidden:
-            lines.append(f"{goal.group}: te weinig mensen om een cijfer te tonen")
-            continue
-        state = "gehaald" if shown.achieved >= 1 else ("op schema" if shown.on_track else "loopt achter")
-        lines.append(f"{goal.group}: {describe(goal, shown.value)} ({state})")
+        said = shown.goal.text.strip().rstrip(".")
+        if shown.empty:
+            lines.append(f"{said}: {NOG_NIETS.label.lower()}")
+        elif shown.hidden:
+            lines.append(f"{said}: te weinig mensen om een cijfer te tonen")
+        else:
+            lines.append(f"{said}: {shown.figure} ({shown.status.label.lower()})")
     return "\n".join(lines)
 
 
 def describe(goal: Goal, value: float) -> str:
-    """A goal's value for people: "3 van 6", "75% (doel 80%)", "akkoord"."""
+    """A goal's value for people: "3 van 6", "75% (doel 80%)", "3 van 4 onderdelen", "akkoord"."""
     if goal.measure == Measure.meetings_held:
         return f"{value:.0f} van {goal.target:.0f}"
     if goal.measure == Measure.milestone:
         return "akkoord" if value >= 1 else "nog geen akkoord"
+    if goal.measure == Measure.library_built_current:
+        return f"{round(value * 4)} van 4 onderdelen"
     return f"{value * 100:.0f}% (doel {goal.target * 100:.0f}%)"
+
+
+def members_text(goal: Goal) -> str:
+    """Who a goal about persons counts, said explicitly: "Telt mee: medewerkers met de functie
+    klantbegeleider (niet de contactpersonen Kwaliteit)"."""
+    if goal.measure not in measures.PERSON_MEASURES:
+        return ""
+    group = goal.params.get("group", {})
+    roles = [ROLE_PLURALS.get(r, r) for r in group.get("roles") or []] or ["iedereen"]
+    text = "Telt mee: " + " en ".join(roles)
+    functions = group.get("functions") or []
+    if functions:
+        text += " met de functie " + " of ".join(functions)
+    if Role.contactpersoon not in (group.get("roles") or []) and group.get("roles"):
+        text += " (niet de contactpersonen Kwaliteit)"
+    return text + "."
+
+
+ROLE_PLURALS = {
+    Role.medewerker: "medewerkers", Role.contactpersoon: "contactpersonen Kwaliteit",
+    Role.kwaliteit: "kwaliteitsmedewerkers", Role.leidinggevende: "leidinggevenden",
+    Role.management: "leden van het MT", Role.beheerder: "beheerders",
+}
 
 
 def suppressed_teams(counts: dict[int | None, int]) -> set[int | None]:
@@ -333,12 +429,18 @@ class Progress:
 
     @property
     def asked(self) -> str:
-        """What is asked of this person: "minstens 5", or "meer dan 1" (pro rata: a number)."""
-        if self.mine.required != measures.wanted(self.goal):
-            return f"minstens {self.mine.required} (naar rato: later begonnen)"
+        """What is asked of this person: "minstens 5", or "meer dan 1"; for someone who began
+        after the start, in proportion, saying so."""
+        late = self.mine.joined is not None and self.mine.joined > self.goal.start
+        if late and self.mine.required != measures.wanted(self.goal):
+            return f"minstens {self.mine.required} (naar rato: u begon op {nl_date(self.mine.joined)})"
         if self.goal.measure == Measure.share_of_persons:
             return f"meer dan {self.mine.required - 1}"
         return f"minstens {self.mine.required}"
+
+    @property
+    def status(self) -> Status:
+        return person_status(self.mine, self.due)
 
 
 def progress_in(views: list[GoalView], user: User, today: date) -> list[Progress]:

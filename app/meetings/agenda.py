@@ -8,6 +8,7 @@ from sqlalchemy import func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app import clock
 from app.accounts import service as accounts_service
 from app.accounts.models import Audience, User
 from app.config import LOCAL_TZ, Settings
@@ -110,7 +111,7 @@ def _entries(session: Session, meeting: Meeting, since: datetime, cutoff: dateti
                             text="; ".join(f"{c.theme}: {c.count}" for c in trend),
                             prompt="Welke vragen komen steeds terug? Verdient een thema een nieuw item?"))
         if progress := goals_service.summary(session, cutoff.astimezone(LOCAL_TZ).date()):
-            rows.append(row(EntryKind.point, title="Stand van de implementatiedoelen", text=progress,
+            rows.append(row(EntryKind.goals, title=GOALS_TITLE, text=progress,
                             prompt="Welke doelen lopen achter, en wat doen we daaraan?"))
     for position, values in enumerate(rows, start=1):
         values["position"] = position
@@ -193,6 +194,14 @@ class Line:
     entry: AgendaEntry
     item: Item | None
     theme: Theme | None
+    # The goals' point: the figures of /doelen, computed when the agenda is read (for a meeting
+    # still to come today's, for a held one those of its day), and the day they are of.
+    text: str | None = None
+    as_of: date | None = None
+
+    @property
+    def shown_text(self) -> str:
+        return self.entry.text if self.text is None else self.text
 
 
 @dataclass
@@ -208,7 +217,9 @@ SECTION_HEADINGS = {
     EntryKind.review: "Controledatum verstreken",
     EntryKind.search_gap: "Gezocht zonder resultaat",
     EntryKind.point: "Overige punten",
+    EntryKind.goals: "Implementatiedoelen",
 }
+GOALS_TITLE = "Stand van de implementatiedoelen"
 
 
 def entries(session: Session, agenda: Agenda) -> list[AgendaEntry]:
@@ -224,9 +235,17 @@ def lines(session: Session, agenda: Agenda) -> list[Line]:
     items = wiki_service.items_by_id(session, {e.item_id for e in found if e.item_id})  # type: ignore[misc]
     themes = wiki_service.themes_by_id(session)
     out = []
+    goals: tuple[str, date] | None = None
     for entry in found:
         item = items.get(entry.item_id) if entry.item_id else None
-        out.append(Line(entry, item, themes.get(item.theme_id) if item else None))
+        line = Line(entry, item, themes.get(item.theme_id) if item else None)
+        if entry.kind == EntryKind.goals:
+            if goals is None:
+                meeting = session.get(Meeting, agenda.meeting_id)
+                day = min(clock.today(), meeting.starts_at.astimezone(LOCAL_TZ).date()) if meeting else clock.today()
+                goals = (goals_service.summary(session, day), day)
+            line.text, line.as_of = goals
+        out.append(line)
     return out
 
 

@@ -33,6 +33,7 @@ class EntryKind(StrEnum):
     search_gap = "search_gap"  # a query that found nothing (vakoverleg)
     point = "point"  # a free point the contactpersoon added
     question = "question"  # an answered question of general interest
+    goals = "goals"  # the implementation goals (vakoverleg): shown as /doelen has them, dated
 
 
 KIND_LABELS = {MeetingKind.werkoverleg: "Werkoverleg", MeetingKind.vakoverleg: "Vakoverleg"}

@@ -10,26 +10,13 @@ from starlette.responses import HTMLResponse
 
 from app.accounts.models import ROLE_LABELS
 from app.config import LOCAL_TZ, get_settings
+from app.dates import nl_date
 from app.search.analysis import best_split
 from app.web.brand import current_brand
 from app.web.deps import CSRF_FIELD, csrf_token_for
 from app.web.icons import icon
 
 APP_DIR = Path(__file__).resolve().parent.parent
-MONTHS = (
-    "januari", "februari", "maart", "april", "mei", "juni",
-    "juli", "augustus", "september", "oktober", "november", "december",
-)
-
-
-def nl_date(value: date | datetime | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        value = value.astimezone(LOCAL_TZ)
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
-
-
 SHORT_MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
 

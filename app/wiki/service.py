@@ -13,10 +13,11 @@ from sqlalchemy import case, func, or_, update
 from sqlmodel import Session, col, select
 
 from app.accounts.models import Audience, Role, User
-from app.dates import checked
+from app.dates import checked, nl_date
 from app.db import utcnow
 from app.errors import Conflict, InputError
 from app.privacy import BSN_MESSAGE, find_bsn
+from app.wiki import history
 from app.wiki.models import (
     CONTENT_FIELDS,
     Item,
@@ -539,7 +540,7 @@ def mark_checked(
         )
     )
     session.flush()
-    text = f"Gecontroleerd; volgende controle {next_review:%d-%m-%Y}"
+    text = f"Gecontroleerd; volgende controle {nl_date(next_review)}"
     _snapshot(session, item, user, f"{text}. {note}".strip() if note else text)
     return item
 
@@ -605,17 +606,20 @@ def published_versions(session: Session) -> dict[str, int]:
     return dict(rows.all())
 
 
-def count_current(session: Session, today: date) -> int:
-    """Published items whose review date has not passed."""
+def count_current(session: Session, today: date, moment: datetime | None = None) -> int:
+    """Published items whose review date has not passed (of those published at `moment`)."""
     return session.exec(
         select(func.count()).select_from(Item)
-        .where(Item.status == ItemStatus.published, col(Item.review_date) >= today)
+        .where(history.published_at(moment) if moment else Item.status == ItemStatus.published,
+               col(Item.review_date) >= today)
     ).one()
 
 
-def count_published(session: Session) -> int:
+def count_published(session: Session, moment: datetime | None = None) -> int:
+    """Items published now, or at `moment`."""
     return session.exec(
-        select(func.count()).select_from(Item).where(Item.status == ItemStatus.published)
+        select(func.count()).select_from(Item)
+        .where(history.published_at(moment) if moment else Item.status == ItemStatus.published)
     ).one()
 
 

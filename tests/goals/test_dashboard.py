@@ -98,7 +98,8 @@ def test_api_and_csv_follow_the_same_rules(client, db):
         assert rows[0][:4] == ["doel", "groep", "team", "waarde"]
         werk = [r for r in rows if r[0] == "klantbegeleiders_werkoverleg"]
         assert [r[2] for r in werk] == ["alle", "noord"]
-        assert float(werk[0][3]) == 0.0 and werk[0][6] == "4"
+        # Anna, Bram and Cor: Carla is a klantbegeleider too, but as contactpersoon she has goals of her own.
+        assert float(werk[0][3]) == 0.0 and werk[0][6] == "3"
         assert not any(r[0] == "contactpersoon_werkoverleg" for r in rows)  # one person: not for managers
         assert client.get("/doelen?team=nergens").status_code == 404
 
@@ -237,3 +238,49 @@ def test_bad_input_on_the_records_pages_is_refused_by_field(client, db):
         far = post_form(client, url, {"target": "6", "start": "9999-12-01", "horizon_months": "6"}, token)
         assert far.status_code == 422 and page(far).find(id="start-error") is not None
         assert client.get("/doelen").status_code == 200 and service.get_goal(db, "vakoverleggen").start == START
+
+
+def test_the_words_are_true_for_each_goal_and_each_person(client, db):
+    """The wording the first walk-through found wrong: "0% Op schema" without saying why,
+    "naar rato" for people who began at the start, "loopt achter" after the deadline, and an
+    empty goal that read differently for Kwaliteit than for others."""
+    people = setting(db)
+    late = make_user(db, Role.medewerker, team_slug="noord", function="klantbegeleider", name="Dina")
+    late.created_at = datetime.combine(START + timedelta(days=90), time(9), LOCAL_TZ)
+    db.add(late)
+    db.flush()
+    early_day = START + timedelta(days=100)
+    with clock.frozen(datetime.combine(early_day, time(10), LOCAL_TZ)):
+        login(client, db, people["kw"])
+        shown = page(client.get("/doelen"))
+        assert "Stand op 14 april 2027" in shown.text
+        card = shown.select_one("#doel-klantbegeleiders_werkoverleg")
+        # Anna has one of five with two months to go: behind; the others none. Said in full.
+        assert " ".join(card.select_one(".kb-goal__explanation").text.split()) == (
+            "0 van 4 personen gehaald; nog niet gehaald maar op schema: 0.")
+        assert "Telt mee: medewerkers met de functie klantbegeleider (niet de contactpersonen Kwaliteit)" in card.text
+        # No appraisals recorded: the same words for Kwaliteit as for the MT.
+        for role in ("kw", "mt"):
+            login(client, db, people[role])
+            appraisals = page(client.get("/doelen")).select_one("#doel-functioneringsgesprekken")
+            assert appraisals.select_one(".utrecht-status-badge").text == "Nog niets om te tellen", role
+            assert appraisals.select_one(".kb-goal__number") is None, role  # no "0%" beside it
+        # Pro rata only for whoever began later, with the day they began.
+        login(client, db, people["Anna"])
+        mine = " ".join(page(client.get("/doelen")).select_one("#mijn-kop").find_next("ul").text.split())
+        assert "gevraagd: minstens 5 vóór" in mine and "naar rato" not in mine
+        login(client, db, late)
+        mine = " ".join(page(client.get("/doelen")).select_one("#mijn-kop").find_next("ul").text.split())
+        assert "naar rato: u begon op 4 april 2027" in mine
+    after = START + timedelta(days=200)
+    with clock.frozen(datetime.combine(after, time(10), LOCAL_TZ)):
+        login(client, db, people["kw"])
+        shown = page(client.get("/doelen"))
+        rows = shown.select("#personen-klantbegeleiders_werkoverleg tbody tr")
+        states = {r.select("td")[0].text: r.select("td")[3].text for r in rows}
+        assert states["Anna"] == "niet gehaald" and "loopt achter" not in states.values()
+        appraisals = shown.select_one("#doel-functioneringsgesprekken")
+        assert appraisals.select_one(".utrecht-status-badge").text == "Niet gehaald"
+        login(client, db, people["Anna"])
+        mine = page(client.get("/doelen")).select_one("#mijn-kop").find_next("ul")
+        assert "Niet gehaald" in mine.text and "Loopt achter" not in mine.text

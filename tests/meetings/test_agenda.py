@@ -208,3 +208,41 @@ def test_rules_page_plans_the_meetings(client, db):
         overview = page(client.get("/werkoverleg"))
     assert "tweede donderdag van de maand, 10:00, Kamer 2" in overview.text
     assert service.get_rule(db, MeetingKind.werkoverleg, team).start_time == time(10)
+
+
+def test_the_vakoverleg_shows_the_goals_as_doelen_does_at_that_moment_and_dated(client, db):
+    """Assembled a week before, the agenda would carry last week's figures: it shows those of
+    /doelen when read (for a held meeting those of its day), with the day, from one computation."""
+    from app.config import PROJECT_ROOT
+    from app.goals import service as goals_service
+
+    goals_service.seed(db, goals_service.load_file(PROJECT_ROOT / "content" / "goals.yaml"), MONDAY.date() - timedelta(days=40))
+    kwaliteit = make_user(db, Role.kwaliteit)
+    with clock.frozen(MONDAY):
+        meeting = make_meeting(db, None, days_ahead=7)
+        agenda = agenda_service.assemble(db, meeting, clock.now())
+    vak_goal = goals_service.get_goal(db, "vakoverleggen").text.rstrip(".")
+    assembled = next(line for line in agenda_service.lines(db, agenda) if line.entry.kind == "goals")
+    assert f"{vak_goal}: 0 van 6" in assembled.entry.text
+    with clock.frozen(MONDAY + timedelta(days=2)):
+        make_meeting(db, None, days_ahead=-0.5)  # a vakoverleg held since: one of six
+    later = MONDAY + timedelta(days=3)
+    with clock.frozen(later):
+        login(client, db, kwaliteit)
+        shown = page(client.get(f"/werkoverleg/{meeting.id}"))
+        doelen = page(client.get("/doelen"))
+    point = next(li for li in shown.select(".kb-agenda__line") if "Stand van de implementatiedoelen" in li.text)
+    assert "Stand van de implementatiedoelen op 4 maart 2027" in point.select_one("h4").text
+    text = point.select_one(".kb-agenda__text").text.splitlines()
+    vak = next(x for x in text if x.startswith(vak_goal))
+    card = doelen.select_one("#doel-vakoverleggen")
+    figure, badge = card.select_one(".kb-goal__number").text, card.select_one(".utrecht-status-badge").text
+    assert vak == f"{vak_goal}: {figure} ({badge.lower()})" == f"{vak_goal}: 1 van 6 (op schema)"
+    # Every goal's verdict on the agenda is the one /doelen shows (where anyone may see it:
+    # Kwaliteit sees the figures of small groups, the agenda leaves them out).
+    for card in doelen.select(".kb-goal"):
+        line = next(x for x in text if x.startswith(card.select_one(".kb-goal__text").text.rstrip(".") + ":"))
+        if line.endswith("te weinig mensen om een cijfer te tonen"):
+            continue
+        badge = card.select_one(".utrecht-status-badge").text.lower()
+        assert line.endswith(f"({badge})") or line.endswith(f": {badge}"), (line, badge)

@@ -92,7 +92,7 @@ def test_mark_checked_records_who_and_when(db):
     assert (check.checked_by_name, check.next_review_date, check.note) == ("Carla", date(2099, 1, 1), "Klopt nog")
     assert item.review_date == date(2099, 1, 1) and item.checked_by_id == checker.id
     assert service.review_queue(db) == []
-    assert service.revisions(db, item)[0].note.startswith("Gecontroleerd; volgende controle 01-01-2099")
+    assert service.revisions(db, item)[0].note.startswith("Gecontroleerd; volgende controle 1 januari 2099")
     with pytest.raises(service.WikiError):
         service.mark_checked(db, item, checker, based_on=2, next_review=utcnow().date())
 
