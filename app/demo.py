@@ -20,6 +20,7 @@ from app.accounts import service as accounts_service
 from app.accounts.models import Role, Team, User
 from app.config import LOCAL_TZ, Settings
 from app.goals import measures
+from app.goals import records as goals_records
 from app.goals import service as goals_service
 from app.meetings import agenda as agenda_service
 from app.meetings import attendance as attendance_service
@@ -252,17 +253,17 @@ def _records(session: Session, rng: random.Random, day: date, start: date, today
     span = (today - start).days
     if day == start + timedelta(days=10) and kwaliteit:
         management = accounts_service.users_with_role(session, Role.management) or kwaliteit
-        goals_service.record_milestone(session, day, "Akkoord in het MT-overleg", management[0], day)
+        goals_records.record_milestone(session, day, "Akkoord in het MT-overleg", management[0], day)
     leader = next(iter(accounts_service.users_with_role(session, Role.leidinggevende)), None)
     if leader is not None and span * 0.55 <= (day - start).days <= span * 0.8 and calendar.is_working_day(day):
         for user, _habit in everyone:
             if user.team_id == leader.team_id and rng.random() < 0.08 and _active(session, user) and user.id != leader.id:
-                goals_service.record_appraisal(session, user, day, rng.random() < 0.75, leader, day)
+                goals_records.record_appraisal(session, user, day, rng.random() < 0.75, leader, day)
     if kwaliteit and (day - start).days % 21 == 7:
         items, _ = wiki_service.list_items(session, viewer=None, per_page=60)
-        candidates = [i for i in items if goals_service.flag_of(session, i.id) is None]  # type: ignore[arg-type]
+        candidates = [i for i in items if goals_records.flag_of(session, i.id) is None]  # type: ignore[arg-type]
         if candidates:
             chosen = rng.choice(candidates)
-            goals_service.flag_for_training(session, chosen.id, kwaliteit[0], day)  # type: ignore[arg-type]
+            goals_records.flag_for_training(session, chosen.id, kwaliteit[0], day)  # type: ignore[arg-type]
             if rng.random() < 0.8:
-                goals_service.set_in_plan(session, chosen.id, True, kwaliteit[0], day)  # type: ignore[arg-type]
+                goals_records.set_in_plan(session, chosen.id, True, kwaliteit[0], day)  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from app import clock
 from app.config import LOCAL_TZ, Settings
 from app.goals import measures
+from app.goals import records as goals_records
 from app.goals import service as goals_service
 from app.meetings import attendance as attendance_service
 from app.questions import service as questions_service
@@ -46,7 +47,7 @@ def retention(session: Session, settings: Settings) -> int:
         usage_service.prune(session, before_day)
         + attendance_service.prune(session, before)
         + questions_service.prune(session, before)
-        + goals_service.prune_appraisals(session, before_day)
+        + goals_records.prune_appraisals(session, before_day)
     )
 
 

@@ -12,7 +12,7 @@ from app import clock
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, Team, User
 from app.dates import parse_date
-from app.goals import measures, service
+from app.goals import measures, records, service
 from app.goals.models import GoalPublic, TrendPoint
 from app.web.csvexport import csv_response
 from app.web.deps import CsrfProtected, CurrentUser, PostedForm, SessionDep, on_refusal
@@ -56,7 +56,7 @@ def _dashboard(request: Request, session: SessionDep, user: User, team: Team | N
         "records_appraisals": service.records_appraisals(user),
         "records_milestones": service.records_milestones(user),
         "edits_goals": service.edits_goals(user),
-        "milestone": service.get_milestone(session),
+        "milestone": records.get_milestone(session),
         "describe": service.describe,
         "members_text": service.members_text,
         "person_status": service.person_status,
@@ -122,12 +122,10 @@ def _appraisals(request: Request, session: SessionDep, user: User, *, error: dic
                 typed: dict | None = None, status_code: int = 200) -> Response:
     if not service.records_appraisals(user):
         raise HTTPException(403, "Alleen een leidinggevende legt functioneringsgesprekken vast.")
-    team = accounts_service.get_team(session, user.team_id) if user.team_id else None
-    people = [p for p in (accounts_service.team_members(session, team) if team else
-              accounts_service.active_users(session, roles=list(service.APPRAISED_ROLES))) if p.id != user.id]
-    records = service.appraisals_by(session, user)
-    names = {p.id: p.name for p in accounts_service.users_by_id(session, {r.user_id for r in records}).values()}
-    context = {"people": people, "records": records, "names": names | {p.id: p.name for p in people},
+    people = records.appraisal_choices(session, user)
+    recorded = records.appraisals_by(session, user)
+    names = {p.id: p.name for p in accounts_service.users_by_id(session, {r.user_id for r in recorded}).values()}
+    context = {"people": people, "records": recorded, "names": names | {p.id: p.name for p in people},
                "error": error or {}, "typed": typed or {}, "today": clock.today()}
     return render(request, "appraisals.html", context, status_code)
 
@@ -152,7 +150,7 @@ def save_appraisal(request: Request, session: SessionDep, user: CurrentUser, pos
     held_on = parse_date("held_on", form.get("held_on", ""), "Vul de datum van het gesprek in (JJJJ-MM-DD).")
     if form.get("discussed") not in ("ja", "nee"):
         raise service.GoalError("discussed", "Kies ja of nee.")
-    service.record_appraisal(session, person, held_on, form["discussed"] == "ja", user, clock.today())
+    records.record_appraisal(session, person, held_on, form["discussed"] == "ja", user, clock.today())
     return RedirectResponse("/doelen/functioneringsgesprekken?opgeslagen=1", status_code=303)
 
 
@@ -165,7 +163,7 @@ def save_milestone(request: Request, session: SessionDep, user: CurrentUser, pos
         request, session, user, None, errors={"milestone": refused.errors}, typed={"milestone": form},
         status_code=refused.status))
     reached = parse_date("reached_on", form.get("reached_on", ""), "Vul de datum van het akkoord in (JJJJ-MM-DD).")
-    service.record_milestone(session, reached, form.get("note", ""), user, clock.today())
+    records.record_milestone(session, reached, form.get("note", ""), user, clock.today())
     return RedirectResponse("/doelen?opgeslagen=1#mt-akkoord", status_code=303)
 
 
@@ -223,7 +221,7 @@ def _number(field: str, text: str) -> float:
 def training_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     if user.role != Role.kwaliteit:
         raise HTTPException(403, "Alleen Kwaliteit houdt de agenda van Opleiding & Leren bij.")
-    flags = service.training_flags(session)
+    flags = records.training_flags(session)
     items = wiki_service.items_by_id(session, {f.item_id for f in flags})
     return render(request, "training.html", {"flags": flags, "items": items})
 
@@ -237,9 +235,9 @@ def save_training(request: Request, session: SessionDep, user: CurrentUser, post
     if user.role != Role.kwaliteit:
         raise HTTPException(403, "Alleen Kwaliteit houdt de agenda van Opleiding & Leren bij.")
     if form.get("actie") == "agenderen":
-        service.flag_for_training(session, item.id, user, clock.today())  # type: ignore[arg-type]
+        records.flag_for_training(session, item.id, user, clock.today())  # type: ignore[arg-type]
     else:
-        service.set_in_plan(session, item.id, form.get("in_plan") == "ja", user, clock.today())  # type: ignore[arg-type]
+        records.set_in_plan(session, item.id, form.get("in_plan") == "ja", user, clock.today())  # type: ignore[arg-type]
     back = form.get("terug") or "/doelen/opleiding"
     return RedirectResponse(back if back.startswith("/") and not back.startswith("//") else "/doelen/opleiding",
                             status_code=303)

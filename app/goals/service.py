@@ -5,24 +5,22 @@ their own progress, Kwaliteit everyone's, managers aggregates only."""
 
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from app.accounts.models import Role, User
-from app.dates import EARLIEST, SaneDate, nl_date
+from app.dates import SaneDate, nl_date
 from app.db import read_savepoint, utcnow
 from app.errors import InputError
 from app.goals import measures
-from app.goals.models import Appraisal, Goal, GoalSnapshot, Measure, Milestone, TrainingFlag
+from app.goals.models import Goal, GoalSnapshot, Measure
 from app.privacy import SMALL_GROUP, sees_persons, shows_figure
-from app.textinput import NUL_MESSAGE, has_nul
 
 log = logging.getLogger("kennisbank.doelen")
 MT_APPROVAL = "mt_approval"
@@ -465,93 +463,3 @@ def my_progress(session: Session, user: User, today: date) -> list[Progress]:
             end = measures.deadline(goal)
             out.append(Progress(goal, mine, today >= end, end))
     return out
-
-
-# --- the records only the goals need -----------------------------------------------------------
-
-
-APPRAISED_ROLES = (Role.medewerker, Role.contactpersoon)
-
-
-def record_appraisal(session: Session, person: User, held_on: date, discussed: bool, by: User, today: date) -> Appraisal:
-    if not records_appraisals(by):
-        raise GoalError("person", "Alleen een leidinggevende legt functioneringsgesprekken vast.")
-    if person.id == by.id:
-        raise GoalError("person", "Een gesprek over uzelf legt een andere leidinggevende vast.")
-    if person.role not in APPRAISED_ROLES or not person.is_active:
-        # The goal counts the gesprekken of medewerkers and contactpersonen, as the page offers.
-        raise GoalError("person", "Kies een medewerker of contactpersoon.")
-    if by.team_id is not None and person.team_id != by.team_id:
-        raise GoalError("person", "Deze medewerker hoort niet bij uw team.")
-    if held_on > today:
-        raise GoalError("held_on", "Deze datum ligt in de toekomst.")
-    if held_on < today - timedelta(days=400):
-        raise GoalError("held_on", "Deze datum ligt te ver terug.")
-    appraisal = Appraisal(user_id=person.id, held_on=held_on, discussed=discussed, recorded_by_id=by.id)  # type: ignore[arg-type]
-    session.add(appraisal)
-    session.flush()
-    return appraisal
-
-
-def appraisals_by(session: Session, leader: User) -> list[Appraisal]:
-    return list(session.exec(
-        select(Appraisal).where(Appraisal.recorded_by_id == leader.id).order_by(col(Appraisal.held_on).desc())
-    ))
-
-
-def flag_for_training(session: Session, item_id: int, by: User, today: date) -> TrainingFlag:
-    if by.role != Role.kwaliteit:
-        raise GoalError("item", "Alleen Kwaliteit zet items op de agenda van Opleiding & Leren.")
-    found = session.exec(select(TrainingFlag).where(TrainingFlag.item_id == item_id)).first()
-    if found is not None:
-        return found
-    flag = TrainingFlag(item_id=item_id, flagged_on=today, flagged_by_id=by.id)  # type: ignore[arg-type]
-    session.add(flag)
-    session.flush()
-    return flag
-
-
-def set_in_plan(session: Session, item_id: int, in_plan: bool, by: User, today: date) -> TrainingFlag:
-    flag = session.exec(select(TrainingFlag).where(TrainingFlag.item_id == item_id)).first()
-    if flag is None:
-        raise GoalError("item", "Dit item staat niet op de agenda van Opleiding & Leren.")
-    if by.role != Role.kwaliteit:
-        raise GoalError("item", "Alleen Kwaliteit houdt dit bij.")
-    flag.in_plan, flag.in_plan_on = in_plan, (today if in_plan else None)
-    session.add(flag)
-    session.flush()
-    return flag
-
-
-def training_flags(session: Session) -> list[TrainingFlag]:
-    return list(session.exec(select(TrainingFlag).order_by(col(TrainingFlag.flagged_on).desc())))
-
-
-def flag_of(session: Session, item_id: int) -> TrainingFlag | None:
-    return session.exec(select(TrainingFlag).where(TrainingFlag.item_id == item_id)).first()
-
-
-def get_milestone(session: Session, key: str = MT_APPROVAL) -> Milestone | None:
-    return session.exec(select(Milestone).where(Milestone.key == key)).first()
-
-
-def record_milestone(session: Session, reached_on: date, note: str, by: User, today: date,
-                     key: str = MT_APPROVAL) -> Milestone:
-    if not records_milestones(by):
-        raise GoalError("reached_on", "Alleen het MT of Kwaliteit legt dit besluit vast.")
-    if reached_on > today:
-        raise GoalError("reached_on", "Deze datum ligt in de toekomst.")
-    if reached_on < EARLIEST:
-        raise GoalError("reached_on", "Deze datum ligt te ver terug.")
-    if has_nul(note):
-        raise GoalError("note", NUL_MESSAGE)
-    milestone = get_milestone(session, key) or Milestone(key=key, reached_on=reached_on, recorded_by_id=by.id)  # type: ignore[arg-type]
-    milestone.reached_on, milestone.note, milestone.recorded_by_id = reached_on, note.strip()[:300], by.id  # type: ignore[assignment]
-    session.add(milestone)
-    session.flush()
-    return milestone
-
-
-def prune_appraisals(session: Session, before: date) -> int:
-    result = session.execute(delete(Appraisal).where(col(Appraisal.held_on) < before))
-    return result.rowcount or 0  # type: ignore[attr-defined]

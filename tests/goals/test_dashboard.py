@@ -11,7 +11,7 @@ from app import clock
 from app.accounts import service as accounts_service
 from app.accounts.models import Role
 from app.config import LOCAL_TZ, PROJECT_ROOT, Settings
-from app.goals import jobs, service
+from app.goals import jobs, records, service
 from app.goals.models import Appraisal
 from app.meetings import attendance as attendance_service
 from app.meetings.models import Attendance, Meeting
@@ -121,7 +121,7 @@ def test_recording_appraisals_and_the_mt_approval(client, db):
         assert client.get("/doelen/functioneringsgesprekken").status_code == 403
         token = login(client, db, people["mt"])
         assert post_form(client, "/doelen/mt-akkoord", {"reached_on": "2027-01-20"}, token).status_code == 303
-        assert service.get_milestone(db).reached_on == date(2027, 1, 20)
+        assert records.get_milestone(db).reached_on == date(2027, 1, 20)
         bad = post_form(client, "/doelen/mt-akkoord", {"reached_on": "morgen"}, token)
         assert bad.status_code == 422 and page(bad).find(id="reached-on-error") is not None
 
@@ -179,7 +179,7 @@ def test_retention_removes_old_personal_records(db):
         usage_service.record(db, people["Anna"], UsageKind.read, day)
         with clock.frozen(datetime.combine(day, time(10), LOCAL_TZ)):
             questions_service.ask(db, QuestionIn(text=f"Vraag van {day}"), people["Anna"], clock.now())
-        service.record_appraisal(db, people["Bram"], day, True, people["lg"], day)
+        records.record_appraisal(db, people["Bram"], day, True, people["lg"], day)
     with clock.frozen(now):
         removed = jobs.retention(db, settings)
     assert removed == 3 + 2  # a usage day, a question, an appraisal, and two people's January attendance
@@ -230,7 +230,7 @@ def test_bad_input_on_the_records_pages_is_refused_by_field(client, db):
         assert huge.status_code == 422 and page(huge).find(id="person-error").text == "Kies de medewerker."
         token = login(client, db, people["mt"])
         nul = post_form(client, "/doelen/mt-akkoord", {"reached_on": "2027-01-20", "note": "a\x00b"}, token)
-        assert nul.status_code in (400, 422) and service.get_milestone(db) is None
+        assert nul.status_code in (400, 422) and records.get_milestone(db) is None
         old = post_form(client, "/doelen/mt-akkoord", {"reached_on": "0001-01-01"}, token)
         assert old.status_code == 422 and page(old).find(id="reached-on-error").text == "Deze datum ligt te ver terug."
         token = login(client, db, people["kw"])

@@ -10,7 +10,7 @@ from app import clock
 from app.accounts import service as accounts_service
 from app.accounts.models import Audience, Role
 from app.config import LOCAL_TZ, PROJECT_ROOT
-from app.goals import measures, service
+from app.goals import measures, records, service
 from app.goals.models import GoalSnapshot
 from app.meetings import attendance as attendance_service
 from app.meetings import service as meetings_service
@@ -155,23 +155,23 @@ def test_records_milestone_and_library(db, plan):
     p = plan
     today = START + timedelta(days=60)
     for n, discussed in enumerate((True, True, True, False)):
-        service.record_appraisal(db, [p["anna"], p["bram"], p["cp"], p["anna"]][n], START + timedelta(days=10 + n),
+        records.record_appraisal(db, [p["anna"], p["bram"], p["cp"], p["anna"]][n], START + timedelta(days=10 + n),
                                  discussed, p["lg"], today)
     appraisals = service.view(db, goal(db, "functioneringsgesprekken"), today)
     assert (appraisals.value, appraisals.population, appraisals.on_track) == (0.75, 4, False)
     with pytest.raises(service.GoalError, match="niet bij uw team"):
-        service.record_appraisal(db, p["eva"], START, True, p["lg"], today)
+        records.record_appraisal(db, p["eva"], START, True, p["lg"], today)
     with pytest.raises(service.GoalError, match="leidinggevende"):
-        service.record_appraisal(db, p["anna"], START, True, p["kw"], today)
+        records.record_appraisal(db, p["anna"], START, True, p["kw"], today)
     assert service.view(db, goal(db, "mt_akkoord"), today).value == 0
-    service.record_milestone(db, START + timedelta(days=14), "MT-overleg", p["mt"], today)
+    records.record_milestone(db, START + timedelta(days=14), "MT-overleg", p["mt"], today)
     assert service.view(db, goal(db, "mt_akkoord"), today).achieved == 1
     theme = make_theme(db)
     items = [make_item(db, theme, p["kw"], review_date="2099-01-01") for _ in range(3)]
     make_item(db, theme, p["kw"], review_date="2027-01-01")
     for item in items[:2]:
-        service.flag_for_training(db, item.id, p["kw"], START + timedelta(days=20))
-    service.set_in_plan(db, items[0].id, True, p["kw"], START + timedelta(days=30))
+        records.flag_for_training(db, item.id, p["kw"], START + timedelta(days=20))
+    records.set_in_plan(db, items[0].id, True, p["kw"], START + timedelta(days=30))
     training = service.view(db, goal(db, "opleidingsplan"), today)
     assert (training.value, training.due) == (0.5, False)
 
@@ -248,7 +248,7 @@ def test_small_groups_stay_hidden_also_by_subtraction(db, plan):
     assert not any(v.hidden for v in service.board(db, p["kw"], today, p["anna"].team_id))
     # Appraisals count persons, not records: three of one person point at that person.
     for n in range(3):
-        service.record_appraisal(db, p["anna"], START + timedelta(days=10 + n), n > 0, p["lg"], today)
+        records.record_appraisal(db, p["anna"], START + timedelta(days=10 + n), n > 0, p["lg"], today)
     appraisals = next(v for v in service.board(db, p["mt"], today) if v.goal.key == "functioneringsgesprekken")
     assert (appraisals.population, appraisals.result.people, appraisals.hidden) == (3, 1, True)
     # The vakoverleg agenda, which anyone may read, leaves the hidden figures out.
@@ -270,7 +270,7 @@ def test_a_teams_appraisal_figure_counts_the_persons_whose_records_it_counts(db,
     p = plan
     today = START + timedelta(days=60)
     for person in (p["anna"], p["bram"], p["cp"]):
-        service.record_appraisal(db, person, START + timedelta(days=10), True, p["lg"], today)
+        records.record_appraisal(db, person, START + timedelta(days=10), True, p["lg"], today)
     p["cp"].is_active = False
     db.add(p["cp"])
     db.flush()
