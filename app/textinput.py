@@ -40,3 +40,26 @@ def nul_path(data: object, path: tuple[str, ...] = ()) -> tuple[str, ...] | None
             if found is not None:
                 return found
     return None
+
+
+# Characters that show nothing: zero-width spaces and joiners, direction marks, the byte order
+# mark (Unicode category Cf), besides white space. A text of only these is empty to a reader.
+def visible(value: str) -> bool:
+    import unicodedata
+
+    return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in value)
+
+
+def blank_if_invisible(value: str) -> str:
+    """"" for a text a reader would see as empty, so that "required" means something."""
+    return value if visible(value) else ""
+
+
+EMPTY_MESSAGE = "Dit veld mag niet leeg zijn."
+
+
+def required_visible(value: str) -> str:
+    """For pydantic validators of required text: refused when nothing in it can be seen."""
+    if not visible(value):
+        raise ValueError(EMPTY_MESSAGE)
+    return value

@@ -41,6 +41,11 @@ def test_error_pages_for_a_logged_in_reader(real):
     assert (response.status_code, title(response)) == (404, "Niet gevonden")
     response = client.get(f"/themas/{theme.slug}?page=0")
     assert (response.status_code, title(response)) == (422, "Ongeldige invoer")
+    # The field as the page calls it, not its name in the address.
+    alert = " ".join(BeautifulSoup(response.text, "html.parser").select_one("[role=alert]").text.split())
+    assert alert == "Pagina: Vul minstens 1 in."
+    alert = BeautifulSoup(client.get("/zoeken", params={"q": "x" * 201}).text, "html.parser").select_one("[role=alert]")
+    assert " ".join(alert.text.split()) == "Zoekvraag: Maximaal 200 tekens."
     response = post_form(client, "/items/nieuw", {"title": "x"}, token)
     assert response.status_code == 403
     # The page header still shows who is logged in.

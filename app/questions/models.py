@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from app.dates import SaneDate
 from app.db import utcnow
-from app.textinput import no_nul
+from app.textinput import no_nul, required_visible
 
 
 class Channel(StrEnum):
@@ -74,7 +74,7 @@ class QuestionIn(BaseModel):
     @field_validator("text")
     @classmethod
     def _clean(cls, value: str) -> str:
-        return _no_nul(value)
+        return required_visible(_no_nul(value))
 
 
 class AnswerIn(BaseModel):
@@ -87,7 +87,7 @@ class AnswerIn(BaseModel):
     @field_validator("answer")
     @classmethod
     def _clean(cls, value: str) -> str:
-        return _no_nul(value)
+        return required_visible(_no_nul(value))
 
 
 class QuestionPublic(BaseModel):

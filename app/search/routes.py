@@ -76,15 +76,23 @@ def search_page(
 
     def refused_page(refused: InputError) -> Response:
         label = labels.get(refused.field)
-        return shown(nothing, f"{label}: {refused.message}" if label else refused.message, refused.status)
+        message = refused.message if refused.message.startswith(tuple(labels.values())) else (
+            f"{label}: {refused.message}" if label else refused.message)
+        return shown(nothing, message, refused.status)
 
-    # A date typed in the filter is checked here, so a refusal shows this page, with what was typed.
+    # A date typed in the filter is checked here, so a refusal shows this page, with what was
+    # typed, and a message for each date that is wrong.
     on_refusal(request, refused_page)
-    filters = _filters(
-        thema, doelgroep,
-        checked("van", parse_date("van", van)) if van else None,
-        checked("tot", parse_date("tot", tot)) if tot else None,
-    )
+    dates: dict[str, date | None] = {}
+    wrong: dict[str, str] = {}
+    for name, typed in (("van", van), ("tot", tot)):
+        try:
+            dates[name] = checked(name, parse_date(name, typed)) if typed else None
+        except InputError as refused:
+            wrong[name] = f"{labels[name]}: {refused.message}"
+    if wrong:
+        raise InputError(next(iter(wrong)) if len(wrong) == 1 else "datums", " ".join(wrong.values()))
+    filters = _filters(thema, doelgroep, dates["van"], dates["tot"])
     return shown(service.search(session, index, q, filters=filters, page=page, viewer=user, log_query=not live))
 
 

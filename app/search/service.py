@@ -146,12 +146,16 @@ def _search_index(
     if waiting is not None:
         protected |= waiting.knows(re.findall(r"\w+", search_query.normalise(text)))
     suggestion = search_query.correct(searcher.reader(), text, protected)
-    response.suggestion = suggestion
-    if response.total == 0 and suggestion:
-        corrected = _run(session, index, searcher, waiting, suggestion, groups, filters, page)
-        if corrected.total:
+    if suggestion:
+        # The term list keeps the words of replaced versions until their segment is merged:
+        # offer "Bedoelde u …?" only when it finds a current item.
+        corrected = _run(session, index, searcher, waiting, suggestion, groups, filters, page if response.total == 0 else 1)
+        if corrected.total == 0:
+            suggestion = None
+        elif response.total == 0:
             corrected.query, corrected.suggestion, corrected.corrected = text, suggestion, True
             return corrected
+    response.suggestion = suggestion
     return response
 
 

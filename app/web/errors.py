@@ -59,6 +59,23 @@ _MESSAGES = {
     "none_required": "Dit veld kan niet gewijzigd worden.",
 }
 _LOCATIONS = {"body", "query", "path", "header", "cookie", "form"}
+# What a field is called on the pages, for a person reading a refusal (the API keeps the
+# names). Fields the person never typed (hidden ones) are not shown back to them.
+FIELD_LABELS = {
+    "q": "Zoekvraag", "page": "Pagina", "van": "Gepubliceerd vanaf", "tot": "Gepubliceerd tot",
+    "doelgroep": "Doelgroep", "thema": "Thema", "team": "Team", "formaat": "Formaat",
+    "meeting_id": "Overleg", "person_id": "Persoon", "question_id": "Vraag", "maand": "Maand",
+    "email": "E-mailadres", "name": "Naam", "title": "Titel", "summary": "Samenvatting",
+    "body": "Tekst", "dossier_meaning": "Wat betekent dit voor het dossier?", "text": "Tekst",
+    "tags": "Trefwoorden", "source_name": "Bron", "source_url": "Bronlink", "note": "Notitie",
+    "answer": "Antwoord", "reason": "Reden", "prompt": "Gespreksvraag", "minutes": "Minuten",
+    "discussion_question": "Gespreksvraag", "day": "Datum", "at": "Begintijd", "location": "Plaats",
+}
+HIDDEN_FIELDS = {"next", "version", "actie", "entry", "action", "csrf_token", "password"}
+
+
+def label_of(field: str) -> str:
+    return FIELD_LABELS.get(field, field.replace("_", " ").capitalize())
 SERVER_ERROR_MESSAGE = (
     "Er ging aan onze kant iets mis; het is niet aan u. Probeer het over een paar minuten opnieuw. "
     "Blijft het misgaan, meld dan aan de beheerder wat u deed en hoe laat."
@@ -197,7 +214,7 @@ def install(app: FastAPI) -> None:
         errors = details_of(list(exc.errors()))
         if is_api(request):
             return JSONResponse({"detail": errors}, status_code=422)
-        text = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        text = " ".join(f"{label_of(e['field'])}: {e['message']}" for e in errors)
         return error_page(request, 422, text)
 
     @app.exception_handler(LoginRequired)
@@ -216,7 +233,8 @@ def install(app: FastAPI) -> None:
         if is_api(request):
             return JSONResponse({"detail": exc.message}, status_code=403)
         # Nothing typed is lost: show it, so it can be copied into a fresh form.
-        return error_page(request, 403, exc.message, exc.typed, title="Niet opgeslagen")
+        typed = {label_of(k): v for k, v in exc.typed.items() if k not in HIDDEN_FIELDS}
+        return error_page(request, 403, exc.message, typed, title="Niet opgeslagen")
 
     @app.exception_handler(DataError)
     async def _data(request: Request, exc: DataError) -> Response:
@@ -234,6 +252,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":  # FastAPI's own
+            return refusal_response(request, InputError(
+                "body", "De inhoud kon niet gelezen worden. Stuur geldige JSON of een formulier in UTF-8.",
+                kind="body_unreadable", status=400))
         if is_api(request):
             return JSONResponse(
                 {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers

@@ -186,10 +186,12 @@ async def _refuse_nul(scope: Scope, receive: Receive, send: Send, path: tuple[st
         request = Request(scope, receive)
         form = await request.form()
         # Nothing typed is lost: shown (without the NUL), to copy into the form again.
-        typed = {k: v.replace(NUL, "") for k, v in form.multi_items()
-                 if isinstance(v, str) and v.strip() and k not in ("csrf_token", "password", "version")}
+        from app.web.errors import HIDDEN_FIELDS, label_of
+
+        typed = {label_of(k): v.replace(NUL, "") for k, v in form.multi_items()
+                 if isinstance(v, str) and v.strip() and k not in HIDDEN_FIELDS}
         response = render(request, "error.html", {
-            "title": "Ongeldige invoer", "message": f"{field}: {NUL_MESSAGE}", "typed": typed,
+            "title": "Ongeldige invoer", "message": f"{label_of(field)}: {NUL_MESSAGE}", "typed": typed,
         }, 422)
     await response(scope, receive, send)
 

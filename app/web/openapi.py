@@ -82,11 +82,19 @@ def install(app: FastAPI) -> None:
                     responses["422"] = _json("FieldErrors", "Ongeldige invoer: per veld een Nederlandse uitleg")
                 if "409" in responses:
                     responses["409"] = _json("StaleVersionError", responses["409"].get("description", "Intussen gewijzigd"))
+                # Every operation: a NUL in the address, or a body that cannot be read
+                # (app/web/middleware.py, app/web/errors.py).
+                responses.setdefault("400", _json("FieldErrors", "Het adres of de inhoud kon niet gelezen worden"))
                 if operation.get("security"):  # deps.api_token: a logged-in operation
                     responses.setdefault("401", _json("Message", "Niet ingelogd: stuur een geldig API-token"))
+                    responses.setdefault("403", _json("Message", "Geen toegang met deze rol"))
                 if method != "get":
                     responses.setdefault("403", _json("Message", "Geen toegang met deze rol, of geen geldig CSRF-token"))
-                if "{" in path:
+                if method in ("post", "put", "patch"):
+                    responses.setdefault("409", _json("FieldErrors", "Iemand anders sloeg tegelijk hetzelfde op"))
+                    responses.setdefault("413", _json("Message", "De inhoud is te groot"))
+                names = {p.get("name") for p in operation.get("parameters", [])}
+                if "{" in path or "team" in names:
                     responses.setdefault("404", _json("Message", "Bestaat niet"))
         app.openapi_schema = schema
         return schema

@@ -86,6 +86,14 @@ def test_form_without_valid_csrf_token_is_refused(client, db):
     assert "formulier is verlopen" in response.text
     response = client.post("/logout", data={}, follow_redirects=False)
     assert response.status_code == 403
+    # What was typed comes back under the field's name on the page; hidden fields do not.
+    client.cookies.clear()
+    response = client.post("/login", data={"email": "anna@example.nl", "password": "geheim", "next": "/doelen",
+                                           "csrf_token": "vervalst"}, follow_redirects=False)
+    page = BeautifulSoup(response.text, "html.parser")
+    shown = {label.text.strip(): page.find(id=label["for"]).text for label in page.select("label")
+             if label.get("for", "").startswith("typed-")}
+    assert response.status_code == 403 and shown == {"E-mailadres": "anna@example.nl"}
 
 
 def test_api_write_with_cookie_needs_csrf_header(client, db):

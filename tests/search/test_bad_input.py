@@ -33,6 +33,16 @@ def test_year_one_and_other_dates_outside_the_range_are_a_422_on_the_page(client
         assert page.find(id="q")["value"] == ("beslag" if "q=" in params else "")
 
 
+def test_both_wrong_dates_get_their_message_and_no_results_are_claimed(client, db, reader):
+    login(client, db, reader[1])
+    response = client.get("/zoeken?q=beslag&van=0001-01-01&tot=9999-12-31")
+    page = BeautifulSoup(response.text, "html.parser")
+    alert = " ".join(page.select_one("[role=alert]").text.split())
+    assert response.status_code == 422
+    assert alert == f"Gepubliceerd vanaf: {DATE_RANGE_MESSAGE} Gepubliceerd tot en met: {DATE_RANGE_MESSAGE}"
+    assert page.find(id="resultaten-kop") is None  # no search ran: no "0 resultaten"
+
+
 def test_a_refused_date_while_typing_shows_its_message_in_the_results(client, db, reader):
     login(client, db, reader[1])
     response = client.get("/zoeken?q=beslag&van=0001-01-01", headers={"HX-Request": "true"})

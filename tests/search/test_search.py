@@ -446,3 +446,10 @@ def test_suggestions_forget_the_words_of_an_old_title(client, db, search_index):
     suggested = client.get("/api/v1/search/suggest", params={"q": "routek"}, headers=auth).json()
     assert suggested == {"items": [], "terms": []}
     assert "stappenplan" in client.get("/api/v1/search/suggest", params={"q": "stappen"}, headers=auth).json()["terms"]
+    # Nor does "Bedoelde u …?" offer the old word: a typo of it finds nothing, with no suggestion.
+    typo = client.get("/api/v1/search", params={"q": "routekart"}, headers=auth).json()
+    assert (typo["total"], typo["suggestion"]) == (0, None)
+    login(client, db, editor)
+    shown = client.get("/zoeken", params={"q": "routekart"})
+    assert shown.status_code == 200
+    assert BeautifulSoup(shown.text, "html.parser").find(id="suggestion") is None

@@ -9,6 +9,7 @@ from app.accounts import service as accounts_service
 from app.accounts.models import ApiToken, LoginAttempt, Role
 from app.meetings.models import Meeting, MeetingStatus
 from app.questions.models import Question
+from app.web.errors import label_of
 from tests.factories import browser, login, make_meeting, make_user, post_form
 
 MESSAGE = "ongeldig teken (NUL)"
@@ -17,7 +18,7 @@ MESSAGE = "ongeldig teken (NUL)"
 def refused_form(response, field: str) -> None:  # type: ignore[no-untyped-def]
     assert response.status_code == 422, response.text[:300]
     text = " ".join(BeautifulSoup(response.text, "html.parser").select_one("main").text.split())
-    assert f"{field}: " in text and MESSAGE in text, text
+    assert f"{label_of(field)}: " in text and MESSAGE in text, text  # the field as the page calls it
 
 
 def test_forms_refuse_nul_by_field(client, db):
@@ -83,3 +84,37 @@ def test_a_json_type_with_parameters_is_checked_for_nul_too(client, db, content_
     assert response.status_code == 422
     detail = response.json()["detail"][0]
     assert detail["field"] == "asker" and detail["type"] == "nul_character"
+
+
+def test_text_of_only_invisible_characters_is_empty(client, db):
+    """A zero-width space or a direction mark shows nothing: a required text of only these is
+    refused as empty, in the API as in the forms."""
+    user = make_user(db, Role.kwaliteit)
+    auth = {"Authorization": f"Bearer {accounts_service.create_api_token(db, user)}"}
+    from tests.factories import make_theme
+
+    theme = make_theme(db)
+    sent = client.post("/api/v1/items", headers=auth, json={
+        "title": "\u200b", "summary": "\u200b\u200b", "body": "\u202e", "dossier_meaning": "\u200e",
+        "theme": theme.slug})
+    assert sent.status_code == 422
+    fields = {e["field"]: e["message"] for e in sent.json()["detail"]}
+    assert fields == {"title": "Dit veld mag niet leeg zijn.", "summary": "Dit veld mag niet leeg zijn.",
+                      "dossier_meaning": "Dit veld mag niet leeg zijn."}
+    asked = client.post("/api/v1/questions", headers=auth, json={"text": "\u200b\ufeff \u200d"})
+    assert asked.status_code == 422 and asked.json()["detail"][0]["field"] == "text"
+    assert db.exec(select(Question)).all() == []
+    # Visible text with a zero-width joiner inside is text.
+    assert client.post("/api/v1/questions", headers=auth, json={"text": "Vraag\u200dtekst"}).status_code == 201
+
+
+def test_a_body_that_cannot_be_read_gets_a_dutch_400_naming_the_body(client, db):
+    user = make_user(db, Role.kwaliteit)
+    auth = {"Authorization": f"Bearer {accounts_service.create_api_token(db, user)}",
+            "Content-Type": "application/json"}
+    sent = client.post("/api/v1/questions", headers=auth, content=b'{"text": "caf\xe9"}')
+    assert sent.status_code == 400, sent.text
+    assert sent.json()["detail"][0]["field"] == "body" and "kon niet gelezen worden" in sent.json()["detail"][0]["message"]
+    schema = client.get("/openapi.json").json()
+    questions = schema["paths"]["/api/v1/questions"]["post"]["responses"]
+    assert {"400", "401", "403", "409", "413", "422"} <= set(questions)
