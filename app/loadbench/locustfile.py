@@ -96,7 +96,9 @@ class _Forms(HTMLParser):
                 return
             if kind in ("checkbox", "radio") and "checked" not in attrs:
                 return
-            self._form["fields"].append((name, attrs.get("value") or ("on" if kind in ("checkbox", "radio") else "")))
+            value = attrs.get("value")
+            # A browser sends an empty value="" as empty; only a box without a value sends "on".
+            self._form["fields"].append((name, value if value is not None else ("on" if kind in ("checkbox", "radio") else "")))
         elif tag == "textarea" and name:
             self._textarea, self._text = name, []
         elif tag == "select" and name:

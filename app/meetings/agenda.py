@@ -13,7 +13,7 @@ from app.accounts import service as accounts_service
 from app.accounts.models import Audience, User
 from app.config import LOCAL_TZ, Settings
 from app.goals import service as goals_service
-from app.meetings import service
+from app.meetings import fit, service
 from app.meetings.models import (
     Agenda,
     AgendaEntry,
@@ -30,10 +30,6 @@ from app.search import service as search_service
 from app.wiki import service as wiki_service
 from app.wiki.models import Item, Theme
 
-ITEM_PROMPT = "Welke inwoner in uw caseload raakt dit? Wat doet u vanaf nu anders in het dossier?"
-REVIEW_PROMPT = "Klopt dit nog? Wie controleert het, en vóór wanneer?"
-GAP_PROMPT = "Hier zochten collega's naar zonder iets te vinden. Ontbreekt er een item?"
-QUESTION_PROMPT = "Wat neemt u hiervan mee voor uw eigen dossiers?"
 SEARCH_GAPS = 5
 REVIEWS = 15  # the most overdue; the rest is one point that points to the review queue
 FIRST_WINDOW = timedelta(days=31)  # a series' first agenda looks back one month
@@ -79,31 +75,37 @@ def _audience(session: Session, meeting: Meeting) -> str:
 
 
 def _entries(session: Session, meeting: Meeting, since: datetime, cutoff: datetime) -> list[dict]:
-    """The rows of a new agenda, in order (plain values: inserted in one statement)."""
+    """The rows of a new agenda, in order (plain values: inserted in one statement): each with
+    its own question and minutes, what fits the meeting's length under "Bespreken" first."""
     def row(kind: str, item_id: int | None = None, title: str = "", text: str = "", prompt: str = "",
-            question_id: int | None = None) -> dict:
+            question_id: int | None = None, item: Item | None = None) -> dict:
         return {"kind": kind, "item_id": item_id, "title": title, "text": text, "prompt": prompt,
-                "question_id": question_id, "added_by_hand": False}
+                "question_id": question_id, "added_by_hand": False, "minutes": fit.estimate(kind, item)}
 
     audience = _audience(session, meeting)
-    rows = [row(EntryKind.item, item_id, prompt=ITEM_PROMPT)
-            for item_id in wiki_service.published_ids_between(session, since, cutoff, audience)]
+    new_ids = wiki_service.published_ids_between(session, since, cutoff, audience)
+    items = wiki_service.items_by_id(session, set(new_ids))
+    rows = [row(EntryKind.item, item_id, prompt=fit.item_prompt(items[item_id], meeting.kind), item=items[item_id])
+            for item_id in new_ids if item_id in items]
     # Answered questions of general interest: the team's own, or for the vakoverleg all.
     team_id = meeting.team_id if meeting.kind == MeetingKind.werkoverleg else None
-    rows += [row(EntryKind.question, None, title=_first_line(q.text), text=q.answer,
-                 prompt=QUESTION_PROMPT, question_id=q.id)
-             for q in questions_service.general_interest_answered(session, team_id, since, cutoff)]
+    for q in questions_service.general_interest_answered(session, team_id, since, cutoff):
+        title = _first_line(q.text)
+        rows.append(row(EntryKind.question, None, title=title, text=q.answer,
+                        prompt=fit.question_prompt(title, meeting.kind), question_id=q.id))
     if meeting.kind == MeetingKind.vakoverleg:
         meeting_day = meeting.starts_at.astimezone(LOCAL_TZ).date()
         overdue, total = wiki_service.past_review(session, meeting_day, REVIEWS)
-        rows += [row(EntryKind.review, item_id, prompt=REVIEW_PROMPT) for item_id in overdue]
+        late = wiki_service.items_by_id(session, set(overdue))
+        rows += [row(EntryKind.review, item_id, prompt=fit.review_prompt(late[item_id]))
+                 for item_id in overdue if item_id in late]
         if total > len(overdue):
             rows.append(row(
                 EntryKind.point, title=f"Nog {total - len(overdue)} items over hun controledatum",
                 text="De hele lijst staat op de controlepagina (Controle in het menu van Kwaliteit).",
                 prompt="Wie pakt welke thema's op, en vóór wanneer?",
             ))
-        rows += [row(EntryKind.search_gap, title=gap.query, prompt=GAP_PROMPT,
+        rows += [row(EntryKind.search_gap, title=gap.query, prompt=fit.gap_prompt(gap.query),
                      text=f"{gap.count} keer gezocht zonder resultaat")
                  for gap in _search_gaps(session, since, cutoff)]
         if trend := questions_service.counts_per_theme(session, since, cutoff):
@@ -113,6 +115,17 @@ def _entries(session: Session, meeting: Meeting, since: datetime, cutoff: dateti
         if progress := goals_service.summary(session, cutoff.astimezone(LOCAL_TZ).date()):
             rows.append(row(EntryKind.goals, title=GOALS_TITLE, text=progress,
                             prompt="Welke doelen lopen achter, en wat doen we daaraan?"))
+    candidates = []
+    for index, values in enumerate(rows):
+        item = items.get(values["item_id"]) if values["kind"] == EntryKind.item else None
+        candidates.append(fit.Candidate(
+            index, values["kind"], values["minutes"], advice=item.agenda_advice if item else "",
+            audience_match=bool(item and audience and item.audience == audience and audience != Audience.beide)))
+    chosen = fit.sections(candidates, fit.available(meeting.duration_minutes))
+    for index, values in enumerate(rows):
+        values["section"] = chosen[index]
+    # Bespreken first, each part in the order assembled (grouped by theme).
+    rows = [r for r in rows if r["section"] == fit.BESPREKEN] + [r for r in rows if r["section"] != fit.BESPREKEN]
     for position, values in enumerate(rows, start=1):
         values["position"] = position
     return rows
@@ -206,10 +219,12 @@ class Line:
 
 @dataclass
 class Section:
-    """Consecutive lines under one heading: a theme, or a kind of point."""
+    """Consecutive lines under one heading: a theme, or a kind of point; in one part of the
+    agenda (Bespreken or Ter kennisname)."""
 
     heading: str
     lines: list[Line] = field(default_factory=list)
+    part: str = fit.BESPREKEN
 
 
 SECTION_HEADINGS = {
@@ -250,17 +265,36 @@ def lines(session: Session, agenda: Agenda) -> list[Line]:
 
 
 def sections(agenda_lines: list[Line]) -> list[Section]:
-    """Group the lines as they come: a new heading whenever the theme (or kind) changes."""
+    """Group the lines as they come: a new heading whenever the part, or the theme (or kind),
+    changes."""
     out: list[Section] = []
     for line in agenda_lines:
         if line.entry.kind == EntryKind.item and line.theme is not None:
             heading = line.theme.name
         else:
             heading = SECTION_HEADINGS.get(line.entry.kind, "Overige punten")  # type: ignore[call-overload]
-        if not out or out[-1].heading != heading:
-            out.append(Section(heading))
+        part = line.entry.section if line.entry.section in fit.SECTION_LABELS else fit.BESPREKEN
+        if not out or out[-1].heading != heading or out[-1].part != part:
+            out.append(Section(heading, part=part))
         out[-1].lines.append(line)
     return out
+
+
+@dataclass(frozen=True)
+class Timing:
+    """The discussion against the time there is: "45 van 75 minuten"."""
+
+    planned: int
+    available: int
+
+    @property
+    def over(self) -> bool:
+        return self.planned > self.available
+
+
+def timing(meeting: Meeting, agenda_lines: list[Line]) -> Timing:
+    planned = sum(line.entry.minutes for line in agenda_lines if line.entry.section == fit.BESPREKEN)
+    return Timing(planned, fit.available(meeting.duration_minutes))
 
 
 def history(session: Session, agenda: Agenda) -> list[AgendaEvent]:
@@ -303,15 +337,60 @@ def _renumber(session: Session, ordered: list[AgendaEntry]) -> None:
     session.flush()
 
 
+def _in_order(session: Session, agenda: Agenda) -> list[AgendaEntry]:
+    """The entries as the agenda shows them: Bespreken first, then Ter kennisname."""
+    found = entries(session, agenda)
+    return [e for e in found if e.section == fit.BESPREKEN] + [e for e in found if e.section != fit.BESPREKEN]
+
+
 def move_entry(session: Session, agenda: Agenda, entry_id: int, step: int, based_on: int) -> None:
-    """Move an entry one place up (step -1) or down (+1)."""
+    """Move an entry one place up (step -1) or down (+1) within its part of the agenda."""
     _claim_version(session, agenda, based_on)
-    ordered = entries(session, agenda)
+    ordered = _in_order(session, agenda)
     entry = _entry(session, agenda, entry_id)
-    index = next(i for i, e in enumerate(ordered) if e.id == entry.id)
-    target = max(0, min(len(ordered) - 1, index + step))
-    ordered.insert(target, ordered.pop(index))
-    _renumber(session, ordered)
+    same = [e for e in ordered if e.section == entry.section]
+    index = next(i for i, e in enumerate(same) if e.id == entry.id)
+    target = max(0, min(len(same) - 1, index + step))
+    same.insert(target, same.pop(index))
+    others = [e for e in ordered if e.section != entry.section]
+    _renumber(session, same + others if entry.section == fit.BESPREKEN else others + same)
+
+
+def reorder(session: Session, agenda: Agenda, order: list[int], sections_by_id: dict[int, str],
+            based_on: int) -> None:
+    """The whole order at once (dragging, or the keyboard, on the page): `order` names every
+    entry once; `sections_by_id` may move entries between Bespreken and Ter kennisname."""
+    _claim_version(session, agenda, based_on)
+    found = {e.id: e for e in entries(session, agenda)}
+    if sorted(order) != sorted(found):
+        raise MeetingError("entry", "De volgorde past niet bij de agenda: laad de pagina opnieuw.")
+    if any(section not in fit.SECTION_LABELS for section in sections_by_id.values()):
+        raise MeetingError("section", "Kies Bespreken of Ter kennisname.")
+    for entry_id, section in sections_by_id.items():
+        if entry_id in found:
+            found[entry_id].section = section
+    ordered = [found[i] for i in order]
+    _renumber(session, [e for e in ordered if e.section == fit.BESPREKEN] +
+              [e for e in ordered if e.section != fit.BESPREKEN])
+
+
+def set_plan(session: Session, agenda: Agenda, entry_id: int, section: str, minutes: int, based_on: int) -> None:
+    """Discuss a point or only mention it, and how many minutes it gets."""
+    if section not in fit.SECTION_LABELS:
+        raise MeetingError("section", "Kies Bespreken of Ter kennisname.")
+    if not fit.MIN_MINUTES <= minutes <= fit.MAX_MINUTES:
+        raise MeetingError("minutes", f"Vul een aantal minuten in van {fit.MIN_MINUTES} tot en met {fit.MAX_MINUTES}.")
+    _claim_version(session, agenda, based_on)
+    entry = _entry(session, agenda, entry_id)
+    moved = entry.section != section
+    entry.section, entry.minutes = section, minutes
+    session.add(entry)
+    session.flush()
+    if moved:  # to the end of its new part
+        ordered = [e for e in _in_order(session, agenda) if e.id != entry.id]
+        first = [e for e in ordered if e.section == fit.BESPREKEN]
+        rest = [e for e in ordered if e.section != fit.BESPREKEN]
+        _renumber(session, first + [entry] + rest if section == fit.BESPREKEN else first + rest + [entry])
 
 
 def remove_entry(session: Session, agenda: Agenda, entry_id: int, based_on: int) -> AgendaEntry:
@@ -319,7 +398,7 @@ def remove_entry(session: Session, agenda: Agenda, entry_id: int, based_on: int)
     entry = _entry(session, agenda, entry_id)
     session.delete(entry)
     session.flush()
-    _renumber(session, entries(session, agenda))
+    _renumber(session, _in_order(session, agenda))
     return entry
 
 
@@ -347,9 +426,11 @@ def add_item(session: Session, agenda: Agenda, slug: str, viewer: User, based_on
     if any(e.item_id == item.id and e.kind == EntryKind.item for e in entries(session, agenda)):
         raise MeetingError("item", "Dit item staat al op de agenda.")
     _claim_version(session, agenda, based_on)
+    meeting = session.get(Meeting, agenda.meeting_id)
     entry = AgendaEntry(
         agenda_id=agenda.id, position=_next_position(session, agenda), kind=EntryKind.item,  # type: ignore[arg-type]
-        item_id=item.id, prompt=ITEM_PROMPT, added_by_hand=True,
+        item_id=item.id, prompt=fit.item_prompt(item, meeting.kind if meeting else MeetingKind.werkoverleg),
+        added_by_hand=True, minutes=fit.estimate(EntryKind.item, item), section=fit.BESPREKEN,
     )
     session.add(entry)
     session.flush()
@@ -367,7 +448,7 @@ def add_point(session: Session, agenda: Agenda, title: str, text: str, based_on:
     _claim_version(session, agenda, based_on)
     entry = AgendaEntry(
         agenda_id=agenda.id, position=_next_position(session, agenda), kind=EntryKind.point,  # type: ignore[arg-type]
-        title=title, text=text, added_by_hand=True,
+        title=title, text=text, added_by_hand=True, minutes=fit.estimate(EntryKind.point), section=fit.BESPREKEN,
     )
     session.add(entry)
     session.flush()

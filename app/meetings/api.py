@@ -80,7 +80,7 @@ def get_meeting(session: SessionDep, user: CurrentUser, meeting_id: MeetingId) -
             theme=line.theme.slug if line.theme else None, item=item.slug if item else None,
             title=item.title if item else line.entry.title, summary=item.summary if item else "",
             dossier_meaning=item.dossier_meaning if item else "", text=line.shown_text,
-            prompt=line.entry.prompt,
+            prompt=line.entry.prompt, minutes=line.entry.minutes, section=line.entry.section,
         ))
     return MeetingDetail(**_public(session, meeting).model_dump(), agenda=entries)
 

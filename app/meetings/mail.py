@@ -14,7 +14,7 @@ from app.accounts import service as accounts_service
 from app.config import LOCAL_TZ, Settings
 from app.meetings import agenda as agenda_service
 from app.meetings import attendance as attendance_service
-from app.meetings import calendar, ical, service
+from app.meetings import calendar, fit, ical, service
 from app.meetings.models import Agenda, Meeting, MeetingStatus
 from app.web.templating import nl_date, templates
 
@@ -58,6 +58,7 @@ def compose(session: Session, agenda: Agenda, meeting: Meeting, settings: Settin
     context = {
         "meeting": meeting, "team": team, "when": when, "url": url, "base_url": settings.base_url,
         "sections": agenda_service.sections(lines), "title": ical.title(meeting, name),
+        "section_labels": fit.SECTION_LABELS,
         "municipality": settings.municipality_name,
     }
     message = EmailMessage()

@@ -4,7 +4,7 @@ register, and the rules. For the team's contactpersoon, and Kwaliteit."""
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from app import clock
 from app.accounts import service as accounts_service
@@ -12,7 +12,7 @@ from app.accounts.models import Team, User
 from app.dates import parse_date, parse_time
 from app.meetings import agenda as agenda_service
 from app.meetings import attendance as attendance_service
-from app.meetings import calendar, service
+from app.meetings import calendar, fit, service
 from app.meetings.models import Agenda, AgendaState, Meeting, MeetingKind
 from app.meetings.routes import MeetingId, common, meeting_or_404, view
 from app.web.deps import CsrfProtected, CurrentUser, PostedForm, SessionDep, on_refusal
@@ -45,6 +45,7 @@ def _editor(
         "v": shown,
         "lines": lines,
         "sections": agenda_service.sections(lines),
+        "timing": agenda_service.timing(meeting, lines) if lines else None,
         "choices": agenda_service.recent_items_to_add(session, agenda) if agenda else [],
         "error": error or {},
         "typed": typed or {},
@@ -71,7 +72,7 @@ def assemble_now(session: SessionDep, user: CurrentUser, meeting_id: MeetingId) 
     return RedirectResponse(f"/werkoverleg/{meeting.id}/bewerken", status_code=303)
 
 
-ACTIONS = ("omhoog", "omlaag", "verwijderen", "vraag", "item", "punt", "definitief", "heropenen")
+ACTIONS = ("omhoog", "omlaag", "verwijderen", "vraag", "plan", "volgorde", "item", "punt", "definitief", "heropenen")
 
 
 @router.post("/werkoverleg/{meeting_id}/agenda", dependencies=[CsrfProtected])
@@ -88,23 +89,50 @@ def edit_agenda(
     title: Annotated[str, Form(max_length=1000)] = "",
     text: Annotated[str, Form(max_length=20_000)] = "",
     reason: Annotated[str, Form(max_length=1000)] = "",
+    section: Annotated[str, Form(max_length=20)] = "",
+    minutes: Annotated[str, Form(max_length=10)] = "",
+    order: Annotated[str, Form(max_length=20_000)] = "",
 ) -> Response:
     meeting = managed(session, user, meeting_id)
     agenda = agenda_service.get_agenda(session, meeting)
     if agenda is None or actie not in ACTIONS:
         raise HTTPException(404, "Deze agenda bestaat (nog) niet.")
-    typed = {"actie": actie, "entry": entry, "prompt": prompt, "title": title, "text": text, "reason": reason}
+    typed = {"actie": actie, "entry": entry, "prompt": prompt, "title": title, "text": text, "reason": reason,
+             "section": section, "minutes": minutes}
     on_refusal(request, lambda refused: _editor(
         request, session, meeting, typed=typed, status_code=refused.status,
         error={"field": refused.field, "message": refused.message, "actie": actie, "entry": entry}))
-    _apply(session, agenda, user, actie, version, entry, prompt, item, title, text, reason)
-    anchor = f"#punt-{entry}" if entry and actie in ("omhoog", "omlaag", "vraag") else ""
+    _apply(session, agenda, user, actie, version, entry, prompt, item, title, text, reason, section, minutes, order)
+    if actie == "volgorde" and "application/json" in request.headers.get("accept", ""):
+        return JSONResponse({"version": agenda.version})  # the page's script keeps its forms current
+    anchor = f"#punt-{entry}" if entry and actie in ("omhoog", "omlaag", "vraag", "plan") else ""
     return RedirectResponse(f"/werkoverleg/{meeting.id}/bewerken?opgeslagen=1{anchor}", status_code=303)
 
 
-def _apply(session, agenda: Agenda, user: User, actie: str, version: int, entry, prompt, item, title, text, reason) -> None:  # type: ignore[no-untyped-def]
+def _minutes(text: str) -> int:
+    digits = text.strip()
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= 3):
+        raise service.MeetingError("minutes", f"Vul een aantal minuten in van {fit.MIN_MINUTES} tot en met {fit.MAX_MINUTES}.")
+    return int(digits)
+
+
+def _order(text: str) -> tuple[list[int], dict[int, str]]:
+    """"12:bespreken,13:ter-kennisname,…" as the script sends it."""
+    order, sections = [], {}
+    for part in filter(None, text.split(",")):
+        entry_id, _, section = part.partition(":")
+        if not (entry_id.isascii() and entry_id.isdigit() and len(entry_id) <= 10):
+            raise service.MeetingError("entry", "De volgorde past niet bij de agenda: laad de pagina opnieuw.")
+        order.append(int(entry_id))
+        if section:
+            sections[int(entry_id)] = section
+    return order, sections
+
+
+def _apply(session, agenda: Agenda, user: User, actie: str, version: int, entry, prompt, item, title, text, reason,  # type: ignore[no-untyped-def]
+           section="", minutes="", order="") -> None:
     now = clock.now()
-    if actie in ("omhoog", "omlaag", "verwijderen", "vraag") and entry is None:
+    if actie in ("omhoog", "omlaag", "verwijderen", "vraag", "plan") and entry is None:
         raise service.MeetingError("entry", "Kies een agendapunt.")
     if actie == "omhoog":
         agenda_service.move_entry(session, agenda, entry, -1, version)
@@ -114,6 +142,10 @@ def _apply(session, agenda: Agenda, user: User, actie: str, version: int, entry,
         agenda_service.remove_entry(session, agenda, entry, version)
     elif actie == "vraag":
         agenda_service.set_prompt(session, agenda, entry, prompt, version)
+    elif actie == "plan":
+        agenda_service.set_plan(session, agenda, entry, section, _minutes(minutes), version)
+    elif actie == "volgorde":
+        agenda_service.reorder(session, agenda, *_order(order), version)
     elif actie == "item":
         agenda_service.add_item(session, agenda, item, user, version)
     elif actie == "punt":
@@ -198,12 +230,16 @@ def save_attendance(request: Request, session: SessionDep, user: CurrentUser, me
     active = {str(v) for v in form.getlist("actief")}
     notes = str(form.get("notes") or "")
     rows = {}
-    for person in attendance_service.expected(session, meeting):
+    expected = attendance_service.expected(session, meeting)
+    for person in expected:
         key = str(person.id)
         rows[person.id] = (key in present, key in active)
     typed = {"present": present, "active": active, "notes": notes}
     on_refusal(request, lambda refused: _register(
         request, session, meeting, error=refused.message, typed=typed, status_code=refused.status))
+    if (present | active) - {str(p.id) for p in expected}:  # only a hand-made form sends these
+        raise service.MeetingError("aanwezig", "Dit formulier noemt iemand die niet bij dit overleg hoort. "
+                                   "Laad de pagina opnieuw; er is niets opgeslagen.")
     if len(notes) > 20_000:
         raise service.MeetingError("notes", "De aantekeningen zijn hoogstens 20.000 tekens.")
     attendance_service.record_attendance(session, meeting, rows, notes, user, clock.now())  # type: ignore[arg-type]

@@ -120,6 +120,10 @@ class AgendaEntry(SQLModel, table=True):
     text: str = Field(default="", sa_type=Text)
     prompt: str = Field(default="", sa_type=Text)
     added_by_hand: bool = False
+    # How long the point takes, estimated at assembly and editable; and whether it is
+    # discussed or only mentioned ("ter kennisname").
+    minutes: int = 5
+    section: str = Field(default="bespreken", sa_type=String(20))
 
 
 class AgendaEvent(SQLModel, table=True):
@@ -162,6 +166,8 @@ class AgendaEntryPublic(BaseModel):
     dossier_meaning: str
     text: str
     prompt: str
+    minutes: int
+    section: str = PField(description="bespreken of ter-kennisname")
 
 
 class MeetingPublic(BaseModel):

@@ -13,7 +13,7 @@ from app.accounts.models import Role, Team, User
 from app.config import LOCAL_TZ, get_settings
 from app.meetings import agenda as agenda_service
 from app.meetings import attendance as attendance_service
-from app.meetings import calendar, ical, service
+from app.meetings import calendar, fit, ical, service
 from app.meetings.models import (
     KIND_LABELS,
     STATE_LABELS,
@@ -78,7 +78,7 @@ def view(session: SessionDep, meeting: Meeting, now: datetime, viewer: User | No
 def common() -> dict:
     return {
         "kind_labels": KIND_LABELS, "state_labels": STATE_LABELS, "weekdays": calendar.WEEKDAYS,
-        "audience_labels": AUDIENCE_LABELS, "local_tz": LOCAL_TZ,
+        "audience_labels": AUDIENCE_LABELS, "local_tz": LOCAL_TZ, "section_labels": fit.SECTION_LABELS,
     }
 
 
@@ -177,6 +177,7 @@ def meeting_page(request: Request, session: SessionDep, user: CurrentUser, meeti
         **common(),
         "v": shown,
         "sections": agenda_service.sections(lines),
+        "timing": agenda_service.timing(meeting, lines) if lines else None,
         "can_manage": can_manage,
         "register": register,
         "mine": mine,

@@ -15,8 +15,14 @@ from app.wiki.models import (
 
 FORM_FIELDS = (
     "title", "summary", "body", "dossier_meaning", "theme", "audience", "tags", "source_name",
-    "source_url", "valid_from", "valid_until", "review_date", "status", "note", "version",
+    "source_url", "valid_from", "valid_until", "review_date", "discussion_question", "agenda_advice",
+    "status", "note", "version",
 )
+ADVICE_LABELS = {
+    "": "de planner kiest, naar wat past in de tijd",
+    "bespreken": "altijd bespreken",
+    "ter-kennisname": "ter kennisname (niet bespreken)",
+}
 _DATES = ("valid_from", "valid_until", "review_date")
 
 

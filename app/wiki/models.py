@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 from app.accounts.models import Audience
 from app.dates import SaneDate
 from app.db import utcnow
-from app.textinput import no_nul
+from app.textinput import blank_if_invisible, no_nul
 
 SUMMARY_MAX = 300
 MAX_INT = 2**31 - 1  # the largest id or version a database integer column holds
@@ -60,6 +60,10 @@ class ItemContent(SQLModel):
     valid_until: date | None = None
     review_date: date | None = None
     is_example: bool = False
+    # For the werkoverleg: the question this item puts to the team (empty: one made from the
+    # title), and Kwaliteit's advice whether it must be discussed or is for information.
+    discussion_question: str = Field(default="", sa_type=Text)
+    agenda_advice: str = Field(default="", sa_type=String(20))
 
 
 CONTENT_FIELDS = tuple(ItemContent.model_fields)
@@ -121,6 +125,14 @@ class ItemCheck(SQLModel, table=True):
 # --- API schemas -----------------------------------------------------------------------------
 
 
+class AgendaAdvice(StrEnum):
+    """Kwaliteit's advice for the werkoverleg; empty: the assembler decides by what fits."""
+
+    auto = ""
+    bespreken = "bespreken"
+    ter_kennisname = "ter-kennisname"
+
+
 class ItemIn(BaseModel):
     """What the API accepts to create an item."""
 
@@ -138,6 +150,8 @@ class ItemIn(BaseModel):
     valid_from: SaneDate | None = None
     valid_until: SaneDate | None = None
     review_date: SaneDate | None = None
+    discussion_question: str = PField(default="", max_length=1000, description="gespreksvraag voor het werkoverleg")
+    agenda_advice: AgendaAdvice = PField(default=AgendaAdvice.auto, description="bespreken, ter-kennisname of leeg")
     status: ItemStatus = ItemStatus.draft
     slug: str | None = PField(default=None, max_length=120, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
     note: str = PField(default="", max_length=300)
@@ -151,7 +165,7 @@ class ItemIn(BaseModel):
             return [cls._clean_text(v, info) for v in value]
         if not isinstance(value, str):
             return value
-        value = no_nul(value).replace("\r\n", "\n").replace("\r", "\n")
+        value = blank_if_invisible(no_nul(value).replace("\r\n", "\n").replace("\r", "\n"))
         if info.field_name == "body":
             return value.lstrip("\n").rstrip()
         return value.strip()
@@ -231,6 +245,8 @@ class ItemPublic(BaseModel):
     valid_from: date | None
     valid_until: date | None
     review_date: date | None
+    discussion_question: str
+    agenda_advice: str
     status: str
     version: int
     is_example: bool

@@ -20,6 +20,7 @@ from app.web.deps import CurrentUser, SessionDep
 from app.web.templating import nl_date, render
 from app.wiki import poster, service
 from app.wiki.diff import diff_versions
+from app.wiki.forms import ADVICE_LABELS
 from app.wiki.markdown import render as render_markdown
 from app.wiki.models import AUDIENCE_LABELS, MAX_INT, STATUS_LABELS, Item, ItemStatus, Theme
 
@@ -28,7 +29,7 @@ PER_PAGE = 20
 
 
 def common_context() -> dict:
-    return {"audience_labels": AUDIENCE_LABELS, "status_labels": STATUS_LABELS}
+    return {"audience_labels": AUDIENCE_LABELS, "status_labels": STATUS_LABELS, "advice_labels": ADVICE_LABELS}
 
 
 def item_or_404(session: SessionDep, slug: str, user: User) -> Item:

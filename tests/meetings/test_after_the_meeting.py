@@ -56,6 +56,11 @@ def test_attendance_register_and_participation(client, db):
         assert refused.status_code == 422 and "ook aanwezig" in page(refused).find(id="attendance-error").text
         kept = page(refused)
         assert kept.find(id=f"actief-{b}").has_attr("checked") and kept.find(id="notes").text == "Goed gesprek"
+        # A hand-made form naming someone outside the meeting (or no one) saves nothing.
+        for stranger in ("abc", "-1", str(people["kw"].id * 1000)):
+            sent = post_form(client, url, {"aanwezig": [stranger], "notes": "Goed gesprek"}, token)
+            assert sent.status_code == 422 and "niet bij dit overleg hoort" in page(sent).text
+        assert attendance_service.attendance(db, held) == []
         saved = post_form(client, url, {"aanwezig": [a, c, k], "actief": [a, c], "notes": "Goed gesprek"}, token)
         assert saved.status_code == 303
         shown = page(client.get(f"/werkoverleg/{held.id}"))

@@ -48,7 +48,9 @@ def test_assembly_takes_what_fits_the_team_grouped_by_theme(db, team_with_news):
     # Not the schuldregelaar item; themes in their order (Beslag before Wsnp), then by date.
     assert [line.item.title for line in lines] == ["Nieuw 1", "Nieuw 3", "Nieuw 0"]
     assert [s.heading for s in agenda_service.sections(lines)] == ["Beslag", "Wsnp"]
-    assert all(line.entry.prompt == agenda_service.ITEM_PROMPT for line in lines)
+    # Each item its own question (made from its title: these items have none of their own).
+    assert all(line.item.title in line.entry.prompt for line in lines)
+    assert len({line.entry.prompt for line in lines}) == 3
     assert agenda_service.history(db, agenda)[0].action == "assembled"
 
 
@@ -232,7 +234,7 @@ def test_the_vakoverleg_shows_the_goals_as_doelen_does_at_that_moment_and_dated(
         shown = page(client.get(f"/werkoverleg/{meeting.id}"))
         doelen = page(client.get("/doelen"))
     point = next(li for li in shown.select(".kb-agenda__line") if "Stand van de implementatiedoelen" in li.text)
-    assert "Stand van de implementatiedoelen op 4 maart 2027" in point.select_one("h4").text
+    assert "Stand van de implementatiedoelen op 4 maart 2027" in point.select_one(".kb-agenda__title").text
     text = point.select_one(".kb-agenda__text").text.splitlines()
     vak = next(x for x in text if x.startswith(vak_goal))
     card = doelen.select_one("#doel-vakoverleggen")
@@ -246,3 +248,86 @@ def test_the_vakoverleg_shows_the_goals_as_doelen_does_at_that_moment_and_dated(
             continue
         badge = card.select_one(".utrecht-status-badge").text.lower()
         assert line.endswith(f"({badge})") or line.endswith(f": {badge}"), (line, badge)
+
+
+def test_the_agenda_fits_the_meeting_and_the_contactpersoon_can_change_it(client, db):
+    """A 45-minute werkoverleg leaves 30 minutes for the points: what Kwaliteit marked
+    "bespreken" first, then items for exactly the team's audience, the rest ter kennisname;
+    an item marked "ter kennisname" is never discussed."""
+    team = accounts_service.ensure_team(db, "oost", "Team Oost", Audience.klantbegeleider)
+    editor = make_user(db, Role.contactpersoon, team_slug="oost")
+    with clock.frozen(MONDAY - timedelta(days=10)) as frozen:
+        theme = make_theme(db)
+        made = {}
+        for name, audience, advice, question in [
+            ("Voor iedereen 1", "beide", "", ""), ("Voor iedereen 2", "beide", "", ""),
+            ("Voor klantbegeleiders", "klantbegeleider", "", ""),
+            ("Moet besproken", "beide", "bespreken", "Wie heeft hier deze maand mee te maken gehad?"),
+            ("Alleen lezen", "klantbegeleider", "ter-kennisname", ""),
+            ("Voor iedereen 3", "beide", "", ""), ("Voor iedereen 4", "beide", "", ""),
+        ]:
+            frozen.advance(timedelta(hours=1))
+            made[name] = make_item(db, theme, title=name, audience=audience, agenda_advice=advice,
+                                   discussion_question=question)
+    with clock.frozen(MONDAY):
+        meeting = make_meeting(db, team, days_ahead=7)
+        meeting.duration_minutes = 45
+        db.add(meeting)
+        agenda = agenda_service.assemble(db, meeting, clock.now())
+    lines = agenda_service.lines(db, agenda)
+    part = {line.item.title: line.entry.section for line in lines}
+    minutes = {line.item.title: line.entry.minutes for line in lines}
+    assert minutes["Moet besproken"] == 10 and minutes["Alleen lezen"] == 2 and minutes["Voor iedereen 1"] == 5
+    # 30 minutes: Moet besproken (10), Voor klantbegeleiders (5), then Voor iedereen 1-3 (15).
+    assert [t for t, s in part.items() if s == "bespreken"] == [
+        "Voor iedereen 1", "Voor iedereen 2", "Voor klantbegeleiders", "Moet besproken", "Voor iedereen 3"]
+    assert part["Alleen lezen"] == part["Voor iedereen 4"] == "ter-kennisname"
+    timing = agenda_service.timing(meeting, lines)
+    assert (timing.planned, timing.available, timing.over) == (30, 30, False)
+    asked = next(line.entry.prompt for line in lines if line.item.title == "Moet besproken")
+    assert asked == "Wie heeft hier deze maand mee te maken gehad?"  # Kwaliteit's own question
+
+    with clock.frozen(MONDAY + timedelta(hours=1)):
+        token = login(client, db, editor)
+        edit = page(client.get(f"/werkoverleg/{meeting.id}/bewerken"))
+        assert "Bespreken: 30 van 30 minuten." in edit.select_one("#agenda-timing").text
+        later = next(line for line in lines if line.item.title == "Voor iedereen 4")
+        # Moved to Bespreken with 8 minutes: the page says it no longer fits.
+        sent = post_form(client, f"/werkoverleg/{meeting.id}/agenda", {
+            "actie": "plan", "version": str(agenda.version), "entry": str(later.entry.id),
+            "section": "bespreken", "minutes": "8"}, token)
+        assert sent.status_code == 303
+        edit = page(client.get(f"/werkoverleg/{meeting.id}/bewerken"))
+        assert "Bespreken: 38 van 30 minuten." in edit.select_one("#agenda-timing").text
+        assert edit.select_one(f"#punt-{later.entry.id}").find_parent("ol")["data-section"] == "bespreken"
+        # Bad minutes: a Dutch message at the field, what was typed kept.
+        db.refresh(agenda)
+        refused = post_form(client, f"/werkoverleg/{meeting.id}/agenda", {
+            "actie": "plan", "version": str(agenda.version), "entry": str(later.entry.id),
+            "section": "bespreken", "minutes": "veel"}, token)
+        assert refused.status_code == 422
+        field = page(refused).select_one(f"#minuten-{later.entry.id}")
+        assert field["value"] == "veel" and "Vul een aantal minuten in" in page(refused).text
+        # The whole order at once, as the page's script sends it after dragging.
+        db.refresh(agenda)
+        ids = [line.entry.id for line in agenda_service.lines(db, agenda)]
+        wanted = list(reversed(ids))
+        order = ",".join(f"{i}:{'ter-kennisname' if i == wanted[0] else 'bespreken'}" for i in wanted)
+        before = agenda.version
+        saved = client.post(f"/werkoverleg/{meeting.id}/agenda", headers={"Accept": "application/json"},
+                            data={"actie": "volgorde", "version": str(agenda.version), "order": order,
+                                  "csrf_token": token})
+        assert saved.status_code == 200 and saved.json()["version"] == before + 1
+        db.refresh(agenda)
+        after = agenda_service.lines(db, agenda)
+        assert [line.entry.id for line in after] == wanted[1:] + wanted[:1]  # Bespreken first
+        assert after[-1].entry.section == "ter-kennisname"
+        # An order that leaves a point out is refused.
+        stale = client.post(f"/werkoverleg/{meeting.id}/agenda", headers={"Accept": "application/json"},
+                            data={"actie": "volgorde", "version": str(agenda.version), "order": order.split(",", 1)[1],
+                                  "csrf_token": token})
+        assert stale.status_code == 422
+    api = client.get(f"/api/v1/meetings/{meeting.id}").json()["agenda"]
+    assert ("bespreken", 8) in {(e["section"], e["minutes"]) for e in api}
+    assert [e["section"] for e in api].count("bespreken") == len(wanted) - 1
+    assert all(e["prompt"] for e in api)

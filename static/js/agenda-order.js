@@ -1,0 +1,118 @@
+// Reordering the agenda without a page load per step: drag a point to another place (or to the
+// other part, Bespreken or Ter kennisname), or use its Omhoog and Omlaag buttons, which then
+// move it at once and keep the keyboard focus on it. Each change is saved right away as the
+// whole order; a screen reader hears where the point went. Without JavaScript the buttons post
+// their forms as before, one step per page load.
+(function () {
+  var lists = Array.prototype.slice.call(document.querySelectorAll("ol[data-reorder]"));
+  if (!lists.length) return;
+  var announce = document.getElementById("agenda-announce");
+  var url = lists[0].dataset.reorder;
+  var busy = false;
+  document.querySelectorAll(".kb-js-only").forEach(function (el) { el.hidden = false; });
+
+  function lines() {
+    var out = [];
+    lists.forEach(function (list) {
+      list.querySelectorAll("li[data-entry]").forEach(function (li) { out.push([li, list.dataset.section]); });
+    });
+    return out;
+  }
+
+  function renumber() {
+    lines().forEach(function (pair, index) {
+      var number = pair[0].querySelector(".kb-agenda__number");
+      if (number) number.textContent = String(index + 1);
+    });
+    lists.forEach(function (list) {
+      var empty = list.querySelector(".kb-agenda-edit__empty");
+      if (empty) empty.hidden = list.querySelector("li[data-entry]") !== null;
+    });
+  }
+
+  function say(li) {
+    var all = lines();
+    var index = all.findIndex(function (pair) { return pair[0] === li; });
+    var title = li.querySelector(".kb-agenda__title");
+    var part = document.getElementById("deel-" + all[index][1]);
+    announce.textContent = (title ? title.textContent.replace(/^Punt \d+: /, "") : "Punt") +
+      " staat nu op plaats " + (index + 1) + (part ? ", " + part.textContent : "") + ".";
+  }
+
+  function version() {
+    var field = document.querySelector("input[name=version]");
+    return field ? field.value : "";
+  }
+
+  function save(li) {
+    var form = document.querySelector("form.kb-plan-form");
+    if (!form || busy) return;
+    busy = true;
+    var data = new FormData();
+    var token = form.querySelector("input[type=hidden]");
+    data.append(token.name, token.value);
+    data.append("actie", "volgorde");
+    data.append("version", version());
+    data.append("order", lines().map(function (pair) { return pair[0].dataset.entry + ":" + pair[1]; }).join(","));
+    fetch(url, { method: "POST", body: data, credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.json();
+      })
+      .then(function (body) {
+        document.querySelectorAll("input[name=version]").forEach(function (field) { field.value = body.version; });
+        busy = false;
+        if (li) say(li);
+      })
+      .catch(function () { window.location.reload(); }); // the page then says what happened
+  }
+
+  function move(li, step) {
+    var all = lines().map(function (pair) { return pair[0]; });
+    var list = li.parentElement;
+    var siblings = Array.prototype.slice.call(list.querySelectorAll("li[data-entry]"));
+    var index = siblings.indexOf(li);
+    var target = siblings[index + step];
+    if (!target) return;
+    list.insertBefore(li, step < 0 ? target : target.nextSibling);
+    renumber();
+    save(li);
+    return all;
+  }
+
+  lists.forEach(function (list) {
+    list.querySelectorAll("form[data-move]").forEach(function (form) {
+      var step = form.dataset.move === "omhoog" ? -1 : form.dataset.move === "omlaag" ? 1 : 0;
+      if (!step) return;
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var li = form.closest("li[data-entry]");
+        move(li, step);
+        form.querySelector("button").focus();
+      });
+    });
+    list.querySelectorAll("li[data-entry]").forEach(function (li) {
+      li.draggable = true;
+      li.addEventListener("dragstart", function (event) {
+        event.dataTransfer.effectAllowed = "move";
+        event.dataTransfer.setData("text/plain", li.dataset.entry);
+        li.classList.add("kb-dragging");
+      });
+      li.addEventListener("dragend", function () { li.classList.remove("kb-dragging"); });
+    });
+    list.addEventListener("dragover", function (event) {
+      event.preventDefault();
+      var dragged = document.querySelector(".kb-dragging");
+      if (!dragged) return;
+      var after = Array.prototype.slice.call(list.querySelectorAll("li[data-entry]:not(.kb-dragging)"))
+        .find(function (li) { var box = li.getBoundingClientRect(); return event.clientY < box.top + box.height / 2; });
+      list.insertBefore(dragged, after || null);
+    });
+    list.addEventListener("drop", function (event) {
+      event.preventDefault();
+      var dragged = document.querySelector(".kb-dragging");
+      renumber();
+      if (dragged) save(dragged);
+    });
+  });
+})();
