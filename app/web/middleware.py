@@ -241,6 +241,10 @@ class CsrfCookieAndHeadersMiddleware:
                         value = value.replace(b"style-src 'self'", b"style-src 'self' 'unsafe-inline'")
                     if key.decode() not in headers:
                         headers.append(key.decode(), value.decode())
+                # Pages and API answers are about a person or their work: no copy in a shared
+                # computer's cache or a proxy. Static files (the only other thing) may be kept.
+                if not scope["path"].startswith("/static/") and "cache-control" not in headers:
+                    headers.append("cache-control", "no-store")
                 # A route that renewed the cookie (login, logout) has set it already.
                 renewed = any(v.startswith(f"{self.cookie}=") for v in headers.getlist("set-cookie"))
                 if new_value is not None and not renewed:

@@ -5,6 +5,7 @@ from http.cookies import SimpleCookie
 from bs4 import BeautifulSoup
 from sqlmodel import select
 
+from app.accounts import service as accounts_service
 from app.accounts.models import Role, WebSession
 from app.web.deps import CSRF_COOKIE, SESSION_COOKIE
 from tests.factories import PASSWORD, browser, login, make_user, post_form
@@ -158,7 +159,14 @@ def test_account_page_creates_and_revokes_a_token(client, db):
     assert client.get("/api/v1/themes", headers={"Authorization": f"Bearer {api_token}"}).status_code == 401
 
 
-def test_security_headers(client):
+def test_security_headers(client, db):
     response = client.get("/login")
     assert response.headers["x-frame-options"] == "DENY"
     assert "script-src 'self'" in response.headers["content-security-policy"]
+    # A page or an API answer about someone is never kept in a (shared) cache; static files may be.
+    user = make_user(db, Role.medewerker)
+    login(client, db, user)
+    assert client.get(f"/doelen/personen/{user.id}").headers["cache-control"] == "no-store"
+    token = accounts_service.create_api_token(db, user)
+    assert client.get("/api/v1/questions", headers={"Authorization": f"Bearer {token}"}).headers["cache-control"] == "no-store"
+    assert client.get("/static/js/suggest.js").headers.get("cache-control") != "no-store"
