@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
 from app import scheduler as app_scheduler
+from app.accounts.api import router as accounts_api_router
 from app.accounts.routes import router as accounts_router
 from app.config import PROJECT_ROOT, get_settings
 from app.db import get_engine
@@ -81,6 +82,7 @@ def create_app(run_scheduler: bool = True) -> FastAPI:
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.include_router(brand_router)
     app.include_router(accounts_router)
+    app.include_router(accounts_api_router)
     app.include_router(wiki_api_router)
     app.include_router(search_api_router)
     app.include_router(search_router)

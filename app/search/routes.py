@@ -5,7 +5,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
 
+from app import clock
 from app.accounts.models import Audience
 from app.dates import SaneDate, checked, parse_date
 from app.errors import InputError
@@ -161,6 +163,43 @@ def _group(session: SessionDep, group_id: int) -> SynonymGroup:
     return group
 
 
+class QueryCountPublic(BaseModel):
+    query: str
+    count: int
+
+
+class AnalyticsPublic(BaseModel):
+    month: str = Field(description="JJJJ-MM")
+    total: int = Field(description="zoekvragen in die maand")
+    without_results: int = Field(description="waarvan zonder resultaat")
+    most_frequent: list[QueryCountPublic] = Field(description=f"vaakst gezocht (minstens {service.MIN_SHOWN} keer)")
+    no_results: list[QueryCountPublic] = Field(description=f"vaakst zonder resultaat (minstens {service.MIN_SHOWN} keer)")
+
+
+@api.get("/analytics", summary="Zoekanalyse per maand (rol kwaliteit): totaal, zonder resultaat, meest gezocht")
+def analytics_api(
+    session: SessionDep, user: Editor,
+    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="JJJJ-MM; leeg: de laatste maand met zoekvragen")] = None,
+) -> AnalyticsPublic:
+    chosen = _month(session, month, "month")
+    searches, without = service.month_totals(session, chosen)
+    return AnalyticsPublic(
+        month=f"{chosen:%Y-%m}", total=searches, without_results=without,
+        most_frequent=[QueryCountPublic(query=q.query, count=q.count) for q in service.top_queries(session, chosen)],
+        no_results=[QueryCountPublic(query=q.query, count=q.count) for q in service.queries_without_results(session, chosen)],
+    )
+
+
+def _month(session: SessionDep, month: str | None, field: str) -> date:
+    """The month asked for, or the latest with searches (this month when there are none). The
+    same rules for the page and the API: only queries searched at least MIN_SHOWN times, and
+    never a person (the log holds none)."""
+    if month:
+        return checked(field, parse_date(field, f"{month}-01", "Kies een bestaande maand (JJJJ-MM)."))
+    months = service.logged_months(session)
+    return months[0] if months else clock.today().replace(day=1)
+
+
 @pages.get("/zoeken/analyse")
 def analytics_page(
     request: Request,
@@ -169,8 +208,7 @@ def analytics_page(
     maand: Annotated[str | None, Query(pattern=r"^(\d{4}-\d{2})?$")] = None,
 ) -> Response:
     months = service.logged_months(session)
-    month = checked("maand", parse_date("maand", f"{maand}-01", "Kies een bestaande maand (JJJJ-MM).")) if maand else None
-    month = month or (months[0] if months else date.today().replace(day=1))
+    month = _month(session, maand, "maand")
     top = service.top_queries(session, month)
     empty = service.queries_without_results(session, month)
     searches, without = service.month_totals(session, month)

@@ -1,10 +1,11 @@
 """JSON API for themes and items under /api/v1."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import text
 
+from app import clock
 from app.web.deps import CsrfProtected, CurrentUser, Editor, SessionDep
 from app.wiki import service
 from app.wiki.markdown import render as render_markdown
@@ -53,12 +54,20 @@ def list_items(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
     theme: Annotated[str | None, Query(max_length=80)] = None,
+    review: Annotated[Literal["due"] | None, Query(
+        description="due: gepubliceerde items waarvan de controledatum verstreken is of binnen 30 dagen valt, "
+                    "de meest dringende eerst")] = None,
 ) -> ItemPage:
     found_theme = None
     if theme is not None:
         found_theme = service.get_theme(session, theme)
         if found_theme is None:
             raise service.WikiError("theme", f"Het thema '{theme}' bestaat niet.", kind="unknown_theme")
+    if review == "due":
+        due = [e for e in service.review_queue(session, clock.today()) if found_theme is None or e.theme.id == found_theme.id]
+        shown = due[(page - 1) * per_page: page * per_page]
+        return ItemPage(total=len(due), page=page, per_page=per_page,
+                        items=[to_public(entry.item, entry.theme.slug) for entry in shown])
     items, total = service.list_items(
         session, viewer=user, theme=found_theme, page=page, per_page=per_page
     )
