@@ -78,8 +78,15 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Aantal werkprocessen (bijvoorbeeld één per processorkern).")] = 1,
 ) -> None:
     """Start de webdienst (migreert en laadt bij de eerste start de startinhoud)."""
+    import os
+
     import uvicorn
 
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    if "KENNISBANK_BASE_URL" not in os.environ:
+        # Links in mail and .ics follow the port served; the worker processes read it too.
+        os.environ["KENNISBANK_BASE_URL"] = f"http://{shown_host}:{port}"
+        get_settings.cache_clear()
     settings = get_settings()
     typer.echo(f"Wiki-bibliotheek gebruikt de {_where()}.")
     for line in bootstrap.prepare(get_engine(), settings):
@@ -89,7 +96,6 @@ def serve(
     settings.effective_secret_key()
     if settings.load_demo_accounts:
         typer.echo("Demo-accounts staan aan (wachtwoord in content/demo.yaml); zie README.")
-    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     typer.echo(f"Open http://{shown_host}:{port} in uw browser.")
     uvicorn.run(
         # The factory freezes what it loaded out of the garbage collector's way, in each worker.

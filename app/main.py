@@ -33,6 +33,7 @@ from app.web.middleware import (
 from app.wiki.api import router as wiki_api_router
 from app.wiki.manage import router as wiki_manage_router
 from app.wiki.routes import router as wiki_router
+from app.work.routes import router as work_router
 
 API_DESCRIPTION = """JSON-API van de Wiki-bibliotheek.
 
@@ -95,6 +96,7 @@ def create_app(run_scheduler: bool = True) -> FastAPI:
     app.include_router(questions_api)
     app.include_router(goals_api)
     app.include_router(goals_pages)
+    app.include_router(work_router)
     return app
 
 

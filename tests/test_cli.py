@@ -207,6 +207,9 @@ def test_serve_on_the_embedded_default_loads_starter_content_and_demo_accounts(t
                 assert response.status_code == 303, (role, response.text)
                 home = BeautifulSoup(browser.get("/").text, "html.parser")
                 assert len(home.select(".kb-tile")) >= 12, role
+                if role == "contactpersoon":  # links in the calendar file follow the port served
+                    meeting = browser.get("/api/v1/meetings").json()[0]["id"]
+                    assert f"{base}/werkoverleg/{meeting}" in browser.get(f"/werkoverleg/{meeting}/agenda.ics").text.replace("\r\n ", "")
     finally:
         process.terminate()
         output = process.communicate(timeout=30)[0]

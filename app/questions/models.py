@@ -83,6 +83,8 @@ class AnswerIn(BaseModel):
     answer: str = PField(min_length=1, max_length=10_000)
     general_interest: bool = False
     item: str | None = PField(default=None, max_length=120, description="slug van een item")
+    theme: str | None = PField(default=None, max_length=80,
+                               description="slug van het thema; leeg: het thema blijft zoals het was")
 
     @field_validator("answer")
     @classmethod

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app import clock
@@ -42,8 +42,12 @@ def _page(request: Request, session: SessionDep, user: User, *, errors: dict | N
         team_questions, total = service.to_answer(
             session, user, answered=SHOW[show], theme_id=theme.id if theme else None,
             limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    if focus is None and params.get("beantwoord", "").isdigit():
+        # Just answered: it left the open list, but stays in view with its confirmation.
+        saved = service.get(session, int(params["beantwoord"])) if len(params["beantwoord"]) <= 10 else None
+        focus = saved if saved is not None and service.can_see(user, saved) else None
     if focus is not None and focus.asker_id != user.id and focus.id not in {q.id for q in team_questions}:
-        team_questions.insert(0, focus)  # the one whose answer was refused: keep what was typed
+        team_questions.insert(0, focus)  # the one whose answer was refused (what was typed), or just saved
     shown = mine + team_questions
     people = accounts_service.users_by_id(
         session, {q.asker_id for q in shown} | {q.answered_by_id for q in shown if q.answered_by_id})
@@ -120,7 +124,7 @@ def answer_page(request: Request, session: SessionDep, user: CurrentUser, questi
     typed = _form(posted)
     key = f"q{question.id}"
     values = {"answer": typed.get("answer", ""), "general_interest": typed.get("general_interest") == "on",
-              "item": typed.get("item") or None}
+              "item": typed.get("item") or None, "theme": typed.get("theme") or None}
     on_refusal(request, lambda refused: _page(
         request, session, user, errors={key: refused.errors}, typed={key: typed}, focus=question,
         status_code=refused.status))
@@ -130,12 +134,13 @@ def answer_page(request: Request, session: SessionDep, user: CurrentUser, questi
 
 
 @pages.post("/vragen/{question_id}/concept", dependencies=[CsrfProtected])
-def draft_page(request: Request, session: SessionDep, user: CurrentUser, question_id: QuestionId) -> Response:
+def draft_page(request: Request, session: SessionDep, user: CurrentUser, question_id: QuestionId,
+               theme: Annotated[str, Form(max_length=80)] = "") -> Response:
     question = _question(session, user, question_id)
     on_refusal(request, lambda refused: _page(
         request, session, user, errors={f"q{question.id}": refused.errors}, focus=question,
         status_code=refused.status))
-    item = service.make_draft_item(session, question, user, clock.now())
+    item = service.make_draft_item(session, question, user, clock.now(), theme or None)
     if user.role == Role.kwaliteit:
         return RedirectResponse(f"/items/{item.slug}/bewerken", status_code=303)
     return RedirectResponse(f"/vragen?concept={question.id}#vraag-{question.id}", status_code=303)

@@ -124,6 +124,8 @@ def answer(session: Session, question: Question, data: AnswerIn, by: User, now: 
         if item is None or item.status != "published":
             raise QuestionError("item", "Kies een gepubliceerd item om naar te verwijzen.")
         item_id = item.id
+    if data.theme:  # the contactpersoon sets or corrects the theme ("Weet ik niet" when asked)
+        question.theme_id = _theme(session, data.theme).id  # type: ignore[union-attr]
     question.answer = data.answer
     if data.general_interest and not question.general_interest:
         question.shared_at = now  # from now on it waits for the next werkoverleg agenda
@@ -139,12 +141,16 @@ def answer(session: Session, question: Question, data: AnswerIn, by: User, now: 
     return question
 
 
-def make_draft_item(session: Session, question: Question, by: User, now: datetime):  # type: ignore[no-untyped-def]
-    """Turn a question (and its answer) into a draft item for Kwaliteit to finish."""
+def make_draft_item(session: Session, question: Question, by: User, now: datetime,  # type: ignore[no-untyped-def]
+                    theme: str | None = None):
+    """Turn a question (and its answer) into a draft item for Kwaliteit to finish; `theme`
+    sets the question's theme first when it had none (or should have another)."""
     if not can_answer(by, question):
         raise NotAllowed("Alleen de contactpersoon van het team of Kwaliteit kan dit.")
     if question.draft_item_id is not None:
         raise QuestionError("draft", "Van deze vraag is al een concept-item gemaakt.")
+    if theme:
+        question.theme_id = _theme(session, theme).id  # type: ignore[union-attr]
     if question.theme_id is None:
         raise QuestionError("theme", "Kies eerst een thema voor deze vraag: een item hoort bij een thema.")
     theme = wiki_service.themes_by_id(session)[question.theme_id]
@@ -290,3 +296,11 @@ def prune(session: Session, before: datetime) -> int:
     an item by then)."""
     result = session.execute(delete(Question).where(col(Question.asked_at) < before))
     return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+def drafts_made(session: Session, item_ids: set[int]) -> dict[int, Question]:
+    """Of these items, the ones made from a question: item id -> the question."""
+    if not item_ids:
+        return {}
+    rows = session.exec(select(Question).where(col(Question.draft_item_id).in_(item_ids)))
+    return {q.draft_item_id: q for q in rows}  # type: ignore[misc]

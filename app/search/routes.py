@@ -2,6 +2,7 @@
 
 from datetime import date
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -144,8 +145,9 @@ def save_synonyms(
     group = _group(session, group_id) if group_id else None
     on_refusal(request, lambda refused: _synonyms(
         request, session, {"group_id": group_id, "terms": terms, "message": refused.message}))
-    service.save_synonyms(session, terms, group)
-    return RedirectResponse("/zoeken/synoniemen", status_code=303)
+    saved = service.save_synonyms(session, terms, group)
+    said = ", ".join(saved.terms)[:300]
+    return RedirectResponse(f"/zoeken/synoniemen?{urlencode({'opgeslagen': said})}", status_code=303)
 
 
 @pages.post("/zoeken/synoniemen/{group_id}/verwijderen", dependencies=[CsrfProtected])
@@ -153,7 +155,7 @@ def delete_synonyms(
     session: SessionDep, user: Editor, group_id: Annotated[int, Path(ge=1, le=MAX_INT)]
 ) -> Response:
     service.delete_synonyms(session, _group(session, group_id))
-    return RedirectResponse("/zoeken/synoniemen", status_code=303)
+    return RedirectResponse("/zoeken/synoniemen?opgeslagen=verwijderd", status_code=303)
 
 
 def _group(session: SessionDep, group_id: int) -> SynonymGroup:

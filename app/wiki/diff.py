@@ -22,6 +22,8 @@ FIELD_LABELS = {
     "valid_until": "Geldig tot",
     "review_date": "Controledatum",
     "is_example": "Voorbeeldinhoud",
+    "discussion_question": "Gespreksvraag",
+    "agenda_advice": "Op de agenda",
     "status": "Status",
     "theme": "Thema",
 }

@@ -94,9 +94,12 @@ def _editor(
 
 @router.get("/items/nieuw")
 def new_item_page(
-    request: Request, session: SessionDep, user: Editor, thema: str | None = None
+    request: Request, session: SessionDep, user: Editor,
+    thema: Annotated[str | None, Query(max_length=80)] = None,
+    titel: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    values = forms.form_values({"theme": thema or "", "audience": "beide"})
+    # From the worklist: a search that found nothing becomes the new item's working title.
+    values = forms.form_values({"theme": thema or "", "audience": "beide", "title": titel or ""})
     return _editor(request, session, item=None, values=values)
 
 
@@ -144,7 +147,14 @@ def _conflict(
     # What was typed passed validation before the version was found stale.
     mine = forms.parse({**values, "version": str(stored.version)}, update=True)
     mine_content = ItemContent(**mine.model_dump(include=set(ItemContent.model_fields)))
-    differences = diff_versions(stored, mine_content)
+    # Status and theme are not content fields: compared as extras, by what each side holds.
+    themes = service.themes_by_id(session)
+    mine_theme = service.get_theme(session, mine.theme)
+    differences = diff_versions(
+        stored, mine_content,
+        old_extra={"status": stored.status, "theme": themes[stored.theme_id].name},
+        new_extra={"status": mine.status, "theme": mine_theme.name if mine_theme else mine.theme},
+    )
     conflict = {
         "latest": stale.latest,
         "based_on": values.get("version"),

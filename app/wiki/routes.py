@@ -8,16 +8,15 @@ from fastapi.responses import Response
 
 from app import clock
 from app.accounts import service as accounts_service
-from app.accounts.models import Audience, Role, User
+from app.accounts.models import User
 from app.config import LOCAL_TZ
 from app.meetings import attendance as meetings_attendance
-from app.meetings import service as meetings_service
-from app.meetings.models import MeetingKind
+from app.meetings import home as meetings_home
 from app.usage import service as usage_service
 from app.usage.models import UsageKind
 from app.web.brand import current_brand
 from app.web.deps import CurrentUser, SessionDep
-from app.web.templating import nl_date, render
+from app.web.templating import render
 from app.wiki import poster, service
 from app.wiki.diff import diff_versions
 from app.wiki.forms import ADVICE_LABELS
@@ -40,30 +39,35 @@ def item_or_404(session: SessionDep, slug: str, user: User) -> Item:
 
 
 def news_window(session: SessionDep, user: User) -> service.NewsWindow:
-    """What counts as new for this person (the infographic's "nieuw", the cards' badge): what
-    appeared since their team's last werkoverleg; for Kwaliteit since the last vakoverleg;
-    without either, the last 30 days."""
-    now = clock.now()
-    last = None
-    if user.team_id is not None:
-        team = accounts_service.get_team(session, user.team_id)
-        last = meetings_service.last_held(session, MeetingKind.werkoverleg, team, now)
-    elif user.role == Role.kwaliteit:
-        last = meetings_service.last_held(session, MeetingKind.vakoverleg, None, now)
-    if last is None:
-        return service.recent_window(now)
-    return service.NewsWindow(last.starts_at, f"sinds het {last.kind} van {nl_date(last.starts_at)}")
+    return meetings_home.news_window(session, user, clock.now())
+
+
+AudienceChoice = Annotated[Literal["klantbegeleider", "schuldregelaar", "beide", "iedereen"] | None, Query()]
+
+
+def audience_for(user: User, doelgroep: str | None) -> str | None:
+    """Whose items to show first: what the person asked for, else their own function's
+    (klantbegeleider or schuldregelaar, with "beide"); "iedereen" shows all."""
+    if doelgroep in ("iedereen", "beide"):
+        return None
+    return doelgroep or service.viewer_audience(user)
 
 
 @router.get("/")
-def home(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+def home(request: Request, session: SessionDep, user: CurrentUser, doelgroep: AudienceChoice = None) -> Response:
     window = news_window(session, user)
     stats = service.theme_overview(session, window.since)
+    audience = audience_for(user, doelgroep)
+    now = clock.now()
     context = {
         **common_context(),
         "stats": stats,
         "window": window,
-        "recent": service.recent_items(session),
+        "recent": service.recent_items(session, audience=audience),
+        "audience": audience,
+        "own_audience": service.viewer_audience(user),
+        "upcoming": meetings_home.upcoming(session, user, now),
+        "missed": meetings_home.missed(session, user, now),
         "themes_by_id": {s.theme.id: s.theme for s in stats},
         "review_count": service.review_count(session) if service.can_edit(user) else 0,
     }
@@ -123,12 +127,13 @@ def theme_page(
     user: CurrentUser,
     slug: str,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-    doelgroep: Audience | None = None,
+    doelgroep: AudienceChoice = None,
 ) -> Response:
     theme = theme_or_404(session, slug)
     window = news_window(session, user)
+    audience = audience_for(user, doelgroep)
     items, total = service.list_items(
-        session, viewer=user, theme=theme, audience=doelgroep, page=page, per_page=PER_PAGE
+        session, viewer=user, theme=theme, audience=audience, page=page, per_page=PER_PAGE
     )
     drafts: list[Item] = []
     if service.can_edit(user):
@@ -143,7 +148,7 @@ def theme_page(
         "total": total,
         "page": page,
         "pages": max(1, -(-total // PER_PAGE)),
-        "audience": doelgroep.value if doelgroep else "",
+        "audience": audience or "iedereen",
         "window": window,
     }
     return render(request, "theme.html", context)

@@ -209,16 +209,19 @@ def list_items(
     return list(rows), total
 
 
-def recent_items(session: Session, limit: int = 8) -> list[Item]:
-    """The latest published items (no count: the home page shows only these)."""
-    return list(
-        session.exec(
-            select(Item)
-            .where(Item.status == ItemStatus.published)
-            .order_by(col(Item.published_at).desc(), col(Item.id).desc())
-            .limit(limit)
-        )
-    )
+def viewer_audience(user: User | None) -> str | None:
+    """The audience whose items a person sees first: their function's, if they have one."""
+    function = user.function if user else None
+    return function if function in (Audience.klantbegeleider, Audience.schuldregelaar) else None
+
+
+def recent_items(session: Session, limit: int = 8, audience: str | None = None) -> list[Item]:
+    """The latest published items (no count: the home page shows only these); for an
+    audience, theirs and those for both."""
+    query = select(Item).where(Item.status == ItemStatus.published)
+    if audience in (Audience.klantbegeleider, Audience.schuldregelaar):
+        query = query.where(or_(Item.audience == audience, Item.audience == Audience.beide))
+    return list(session.exec(query.order_by(col(Item.published_at).desc(), col(Item.id).desc()).limit(limit)))
 
 
 def published_between(

@@ -100,7 +100,10 @@ def test_a_question_from_medewerker_to_contactpersoon_and_back(browser, simulate
     card.get_by_label("Van algemeen belang").check()
     card.get_by_role("button", name="Antwoord opslaan").click()
     assert "Het antwoord is opgeslagen" in page.locator("main").inner_text()
-    assert page.locator(".kb-question", has_text="eenmalige uitkering").count() == 0  # no longer open
+    # No longer open, but still in view with its answer and a confirmation.
+    saved = page.locator(".kb-question", has_text="eenmalige uitkering")
+    assert saved.count() == 1 and "Dat hangt af van de soort uitkering" in saved.inner_text()
+    assert "komt op de agenda van het volgende werkoverleg" in saved.get_by_role("status").inner_text()
 
     page = asker.go("/vragen")
     mine = page.locator("#mijn-kop ~ ul .kb-question", has_text="eenmalige uitkering")

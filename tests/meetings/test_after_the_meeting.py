@@ -100,7 +100,34 @@ def test_what_the_team_discussed(client, db):
         # The infographic counts what is new since the team's last werkoverleg.
         home = page(client.get("/"))
         assert home.select_one(".kb-tile__new").text.startswith("1 nieuw")
-        assert "sinds het werkoverleg van" in home.select_one(".kb-legend").text
+        assert "na de agenda van het werkoverleg van 3 maart 2027" in home.select_one(".kb-legend").text
+
+
+def test_new_means_the_same_on_the_home_page_and_the_next_agenda_and_the_home_page_prepares(client, db):
+    """One definition of "nieuw": not yet on the agenda of a held werkoverleg. The home page
+    shows the next werkoverleg's points to read beforehand, and what someone missed."""
+    team, people, held, old, new = setting(db)
+    with clock.frozen(NOW - timedelta(days=9)):
+        # Published after the held meeting's agenda was assembled, before the meeting: on no
+        # agenda yet, so new (a window from the meeting itself would lose it).
+        make_item(db, make_theme(db), people["kw"], title="Tussen agenda en overleg")
+    with clock.frozen(NOW - timedelta(days=6)):
+        attendance_service.record_attendance(db, held, {people["anna"].id: (True, True), people["bram"].id: (False, False)},
+                                             "Beslag besproken.", people["cp"], clock.now())
+    with clock.frozen(NOW):
+        upcoming = make_meeting(db, team, days_ahead=5, with_agenda=True)
+        on_agenda = {line.item.title for line in agenda_service.lines(db, agenda_service.get_agenda(db, upcoming))}
+        login(client, db, people["bram"])
+        home = page(client.get("/"))
+    new_count = sum(int(t.text.split()[0]) for t in home.select(".kb-tile__new"))
+    assert on_agenda == {"Tussen agenda en overleg", "Nog niet besproken"} and new_count == len(on_agenda)
+    ahead = home.select_one("#volgend-kop").find_parent("section")
+    assert {a.text for a in ahead.select("li a")} == on_agenda
+    missed = home.select_one("#gemist-kop").find_parent("section")
+    assert "Besproken item" in missed.text and missed.select("a")[-1]["href"] == f"/werkoverleg/{held.id}"
+    with clock.frozen(NOW):
+        login(client, db, people["anna"])  # she was there
+        assert page(client.get("/")).select_one("#gemist-kop") is None
 
 
 def test_meetings_api_and_icalendar(client, db):

@@ -133,6 +133,13 @@ def test_turning_a_question_into_a_draft_item(client, db):
         token = login(client, db, people["cp_noord"])
         refused = post_form(client, f"/vragen/{without_theme.id}/concept", {}, token)
         assert refused.status_code == 422 and "Kies eerst een thema" in refused.text
+        # The concept form offers the theme it needs; chosen there, the concept is made.
+        assert page(refused).find(id=f"concept-theme-{without_theme.id}") is not None
+        made_by_cp = post_form(client, f"/vragen/{without_theme.id}/concept", {"theme": "beslag"}, token)
+        assert made_by_cp.status_code == 303 and "concept=" in made_by_cp.headers["location"]
+        db.refresh(without_theme)
+        assert without_theme.draft_item_id is not None and without_theme.theme_id is not None
+        assert "concept-item van de vraag gemaakt" in page(client.get(made_by_cp.headers["location"])).text
         token = login(client, db, people["kw"])
         made = post_form(client, f"/vragen/{with_theme.id}/concept", {}, token)
         assert made.status_code == 303 and made.headers["location"].endswith("/bewerken")
@@ -222,3 +229,26 @@ def test_a_medewerker_cannot_backdate_a_question_or_name_another_channel(client,
     assert phoned.status_code == 422 and phoned.json()["detail"][0]["field"] == "channel"
     assert db.exec(select(QuestionRow)).all() == []
     assert client.post("/api/v1/questions", headers=headers, json={"text": "Een vraag."}).status_code == 201
+
+
+def test_answering_sets_the_theme_and_the_answer_stays_in_view(client, db):
+    """A question asked with "Weet ik niet" gets its theme from the contactpersoon when
+    answering; after saving, the answer stays on screen with a confirmation."""
+    people = teams(db)
+    beslag = make_theme(db, slug="beslag", name="Beslag")
+    with clock.frozen(NOW):
+        question = service.ask(db, QuestionIn(text="Mag de deurwaarder de auto meenemen?"), people["anna"], clock.now())
+        token = login(client, db, people["cp_noord"])
+        form = page(client.get("/vragen")).find(id=f"theme-{question.id}")
+        assert form.find("option", selected=True).text == "Weet ik niet"
+        sent = post_form(client, f"/vragen/{question.id}/antwoord",
+                         {"answer": "Alleen als die niet nodig is voor werk.", "theme": "beslag", "toon": "open"}, token)
+        assert sent.status_code == 303
+        shown = page(client.get(sent.headers["location"].split("#")[0]))
+    db.refresh(question)
+    assert question.theme_id == beslag.id
+    card = shown.find(id=f"vraag-{question.id}")
+    assert card is not None and "Alleen als die niet nodig is voor werk." in card.text
+    assert "Opgeslagen: dit antwoord" in card.select_one("[role=status]").text
+    assert card.find(id=f"theme-{question.id}").find("option", selected=True)["value"] == "beslag"
+    assert "Alle vragen zijn beantwoord." in shown.text  # and the count is right: none left open

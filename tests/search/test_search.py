@@ -251,6 +251,10 @@ def test_kwaliteit_maintains_synonyms_and_sees_analytics(client, db, search_inde
     token = login(client, db, make_user(db, Role.kwaliteit))
     response = post_form(client, "/zoeken/synoniemen", {"terms": "shv, schuldhulpverlening"}, token)
     assert response.status_code == 303
+    confirmed = BeautifulSoup(client.get(response.headers["location"]).text, "html.parser")
+    assert "Opgeslagen: shv, schuldhulpverlening." in confirmed.select_one("[role=status]").text
+    # The menu marks the worklist, not a page that is not this one.
+    assert confirmed.select_one("nav[aria-label=Hoofdmenu] [aria-current=page]").text == "Werklijst"
     response = post_form(client, "/zoeken/synoniemen", {"terms": "eenzaam"}, token)
     assert response.status_code == 422
     page = BeautifulSoup(response.text, "html.parser")

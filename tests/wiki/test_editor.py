@@ -69,8 +69,10 @@ def test_second_editor_is_refused_and_loses_nothing(client, db):
     db.refresh(item)
     assert item.body == "Regel een.\nRegel twee, door Anna."
     assert item.version == 2
-    # The diff shows what Bram would change on top of Anna's version.
+    # The diff shows what Bram would change on top of Anna's version, and only that: not the
+    # status or theme, which neither changed.
     assert "Regel drie van Bram." in notice.select_one(".diff").text
+    assert [h.text for h in notice.select(".diff h3")] == ["Tekst"]
     # Having seen it, Bram can save on top of version 2.
     assert html.find("input", attrs={"name": "version"})["value"] == "2"
     resubmit = {**bram_form, "version": "2", "body": "Regel een.\nRegel twee, door Anna.\nRegel drie van Bram.\n"}

@@ -165,3 +165,27 @@ def test_a_refused_form_shows_what_was_typed(client, db):
     page = soup(response)
     typed = [t.text for t in page.select("textarea[readonly]")]
     assert "Een hele middag werk." in typed and "Mijn titel" in typed
+
+
+def test_each_reader_sees_their_own_audience_first_with_everyone_one_click_away(client, db):
+    theme = make_theme(db)
+    for title, audience in [("Voor schuldregelaars", "schuldregelaar"), ("Voor klantbegeleiders", "klantbegeleider"),
+                            ("Voor beide", "beide")]:
+        make_item(db, theme, title=title, audience=audience)
+    reader = make_user(db, Role.medewerker, function="klantbegeleider")
+    login(client, db, reader)
+    home = soup(client.get("/"))
+    recent = [a.text for a in home.select("#nieuw-kop ~ ul .kb-card__title a")]
+    assert recent == ["Voor beide", "Voor klantbegeleiders"]
+    assert home.select_one("a[href='/?doelgroep=iedereen']").text == "Toon alles"
+    everything = soup(client.get("/?doelgroep=iedereen"))
+    assert len(everything.select("#nieuw-kop ~ ul .kb-card__title a")) == 3
+    shown = soup(client.get(f"/themas/{theme.slug}"))
+    assert shown.find(id="doelgroep").find("option", selected=True)["value"] == "klantbegeleider"
+    assert sorted(a.text for a in shown.select(".kb-card__title a")) == ["Voor beide", "Voor klantbegeleiders"]
+    all_items = soup(client.get(shown.find("a", string="Toon de items voor iedereen")["href"]))
+    assert len(all_items.select(".kb-card__title a")) == 3
+    assert all_items.find(id="doelgroep").find("option", selected=True)["value"] == "iedereen"
+    # Someone without a function (Kwaliteit) sees everything.
+    login(client, db, make_user(db, Role.kwaliteit))
+    assert len(soup(client.get(f"/themas/{theme.slug}")).select(".kb-card__title a")) == 3
