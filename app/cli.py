@@ -13,6 +13,7 @@ from app import bootstrap, migrate
 from app.accounts import service as accounts_service
 from app.accounts.models import Audience, Function, Role
 from app.config import get_settings
+from app.dates import nl_date
 from app.db import get_engine, session_scope
 from app.search import sync as search_sync
 from app.wiki import loader
@@ -54,7 +55,7 @@ def demo_simulate(
             result = demo.simulate(get_engine(), settings, months, bar.update)
     except demo.DemoError as exc:
         _fail(str(exc))
-    typer.echo(f"Gesimuleerd vanaf {result.start:%d-%m-%Y}: {result.days} dagen, {result.people} extra collega's. "
+    typer.echo(f"Gesimuleerd vanaf {nl_date(result.start)}: {result.days} dagen, {result.people} extra collega's. "
                "Bekijk /doelen met de demo-accounts.")
 
 

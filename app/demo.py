@@ -30,6 +30,7 @@ from app.meetings import service as meetings_service
 from app.meetings.models import MeetingKind
 from app.questions import service as questions_service
 from app.questions.models import AnswerIn, Channel, QuestionIn
+from app.search import service as search_service
 from app.usage import service as usage_service
 from app.usage.models import UsageKind
 from app.wiki import service as wiki_service
@@ -63,16 +64,30 @@ HABITS = {
     "vertrekt": (0.8, 0.4, 0.2, 0.01),
     "contactpersoon": (1.0, 1.0, 0.4, 0.0),
 }
+# What colleagues ask: the question, the theme they chose ("Weet ik niet": None, set by the
+# contactpersoon when answering), the item the answer points to, and what the answer adds.
 QUESTIONS = [
-    "Telt een tegemoetkoming van het UWV mee voor de beslagvrije voet?",
-    "Wat doe ik als een schuldeiser niet reageert op het voorstel?",
-    "Hoe lang blijft een aanmelding geldig als de inwoner niet verschijnt?",
-    "Mag ik een betalingsregeling met de gemeente zelf afspreken tijdens het traject?",
-    "Welke stukken heb ik nodig voor een verzoek om een moratorium?",
-    "Kan een inwoner met een lopende bewindvoering ook bij ons terecht?",
-    "Wanneer verwijs ik door naar het wijkteam in plaats van zelf te helpen?",
+    ("Telt een tegemoetkoming van het UWV mee voor de beslagvrije voet?", "beslagvrije-voet-en-beslag",
+     "beslag-op-uitkering-uwv-svb", "Vraag de inwoner om de beschikking, dan weet u om welke uitkering het gaat."),
+    ("Wat doe ik als een schuldeiser niet reageert op het voorstel?", "minnelijk-traject",
+     "dwangakkoord-artikel-287a-fw", "Leg vast wanneer u het voorstel stuurde en wanneer u herinnerde."),
+    ("Hoe lang blijft een aanmelding geldig als de inwoner niet verschijnt?", None,
+     "wettelijke-termijnen-eerste-gesprek", "Wat onze gemeente doet bij niet verschijnen, staat in het beleidsplan."),
+    ("Welke stukken heb ik nodig voor een verzoek om een moratorium?", "minnelijk-traject",
+     "moratorium-afkoelingsperiode", "Overleg met de schuldregelaar voordat u het verzoek voorbereidt."),
+    ("Kan een inwoner met een lopende bewindvoering ook bij ons terecht?", None,
+     "samenwerking-met-beschermingsbewindvoerder", "Neem contact op met de bewindvoerder voordat u afspraken maakt."),
+    ("Wanneer verwijs ik door naar het wijkteam in plaats van zelf te helpen?", "ketenpartners-en-doorverwijzing",
+     "warme-overdracht-bij-doorverwijzing", "Twijfelt u, bespreek het dossier dan in het werkoverleg."),
+    ("Wat zeg ik als iemand zich schaamt om over de schulden te praten?", None,
+     "schaamte-en-financieel-misbruik-herkennen", "Het item over het eerste gesprek helpt ook."),
+    ("Moet een gedupeerde ouder uit de hersteloperatie via ons lopen?", "toeslagen-en-hersteloperatie",
+     "hersteloperatie-schulden-gedupeerde-ouders", "Vraag welke brieven de ouder al kreeg."),
 ]
-ANSWER = "Zie het item in de Wiki-bibliotheek; bespreek twijfelgevallen in het werkoverleg."
+# What colleagues type into the search box: words from the library, and a few it lacks (the
+# vakoverleg sees those as "gezocht zonder resultaat").
+SEARCHES = ["beslagvrije voet", "moratorium", "saneringskrediet", "wsnp", "kwijtschelding", "bewind", "intake",
+            "vtlb", "huurachterstand", "voedselbank", "energietoeslag", "studieschuld", "kledingbank"]
 
 
 class DemoError(Exception):
@@ -157,6 +172,7 @@ def simulate(engine: Engine, settings: Settings, months: int,
                     _work(session, rng, day, everyone, teams, kwaliteit)
                 cancelled_vakoverleg = _meetings(session, rng, day, everyone, kwaliteit, cancelled_vakoverleg)
                 _records(session, rng, day, start, today, everyone, teams, kwaliteit)
+                _reviews(session, rng, day, kwaliteit)
                 if day == start + timedelta(days=(today - start).days // 2):
                     leaver = session.get(User, leaving.id)
                     leaver.is_active = False  # type: ignore[union-attr]
@@ -174,7 +190,14 @@ def _spread_items(session: Session, start: date, today: date) -> None:
     span = (today - start).days - 3
     for n, item in enumerate(sorted(items, key=lambda i: (i.slug[::-1], i.id))):
         moment = datetime.combine(start + timedelta(days=3 + span * n // max(1, len(items) - 1)), time(10), LOCAL_TZ)
-        wiki_service.backdate(session, item, moment)
+        # Some review dates fall within the half year (Kwaliteit checks most of them), a few
+        # come up in the weeks after it: the review list and the library goal have work.
+        review = None
+        if n % 4 == 0 and moment.date() + timedelta(days=75) <= today:
+            review = moment.date() + timedelta(days=75)
+        elif n % 9 == 5:
+            review = today + timedelta(days=5 + n % 20)
+        wiki_service.backdate(session, item, moment, review)
 
 
 def _active(session: Session, user: User) -> bool:
@@ -190,20 +213,40 @@ def _work(session: Session, rng: random.Random, day: date, everyone, teams, kwal
             continue
         _, _, use, ask = HABITS[habit]
         if rng.random() < use:
-            usage_service.record(session, user, rng.choice([UsageKind.search, UsageKind.read]), day)
+            kind = rng.choice([UsageKind.search, UsageKind.read])
+            usage_service.record(session, user, kind, day)
+            if kind == UsageKind.search:  # what was searched, without the person (as the search page logs it)
+                query = rng.choice(SEARCHES)
+                search_service._log_query(session, query, len(wiki_service.simple_search(session, query.split(), limit=5)))  # noqa: SLF001
         if rng.random() < ask and user.team_id is not None:
             contact = accounts_service.contactpersoon_of(session, accounts_service.get_team(session, user.team_id))  # type: ignore[arg-type]
             logger = contact or kwaliteit[0]
             channel = rng.choice([Channel.app, Channel.persoonlijk, Channel.telefoon, Channel.mail])
-            data = QuestionIn(text=rng.choice(QUESTIONS), channel=channel,
+            text, theme, _, _ = rng.choice(QUESTIONS)
+            data = QuestionIn(text=text, theme=theme, channel=channel,
                               asker=None if channel == Channel.app else user.email)
             questions_service.ask(session, data, user if channel == Channel.app else logger, clock.now())
     for question in questions_service.listed(session, kwaliteit[0], open_only=True):
         if (clock.now() - question.asked_at).days >= 2:
             team = accounts_service.get_team(session, question.team_id) if question.team_id else None
             answerer = (accounts_service.contactpersoon_of(session, team) if team else None) or kwaliteit[0]
-            questions_service.answer(session, question, AnswerIn(answer=ANSWER, general_interest=rng.random() < 0.3),
-                                     answerer, clock.now())
+            questions_service.answer(session, question, _answer(session, question, rng), answerer, clock.now())
+            if rng.random() < 0.15 and question.draft_item_id is None and kwaliteit:
+                questions_service.make_draft_item(session, question, kwaliteit[0], clock.now())  # a concept to finish
+
+
+def _answer(session: Session, question, rng: random.Random) -> AnswerIn:  # type: ignore[no-untyped-def]
+    """The answer that belongs to the question: pointing to its item, with the theme the
+    contactpersoon sets when the asker chose "Weet ik niet"."""
+    found = next((q for q in QUESTIONS if q[0] == question.text), None)
+    if found is None:
+        return AnswerIn(answer="Bespreek dit in het werkoverleg.", general_interest=False)
+    _, _, slug, extra = found
+    item = wiki_service.get_item(session, slug)
+    theme = wiki_service.themes_by_id(session)[item.theme_id].slug if item else None
+    text = (f"Dit staat in het item ‘{item.title}’ in de Wiki-bibliotheek. {extra}" if item else extra)
+    return AnswerIn(answer=text, general_interest=rng.random() < 0.3, item=slug if item else None,
+                    theme=None if question.theme_id else theme)
 
 
 def _meetings(session: Session, rng: random.Random, day: date, everyone, kwaliteit, cancelled: bool) -> bool:  # type: ignore[no-untyped-def]
@@ -241,6 +284,21 @@ def _meetings(session: Session, rng: random.Random, day: date, everyone, kwalite
     return cancelled
 
 
+def _appraised(session: Session, user: User) -> bool:
+    return any(a.user_id == user.id for a in goals_records.appraisals_of(session, user))
+
+
+def _reviews(session: Session, rng: random.Random, day: date, kwaliteit) -> None:  # type: ignore[no-untyped-def]
+    """Kwaliteit checks most items whose review date comes near, on a working day; some are
+    left, so the review list has work."""
+    if not kwaliteit or not calendar.is_working_day(day):
+        return
+    for entry in wiki_service.review_queue(session, day):
+        if entry.days_left <= 7 and random.Random(entry.item.id * 7 + entry.item.version).random() < 0.7 and rng.random() < 0.5:
+            wiki_service.mark_checked(session, entry.item, kwaliteit[0], entry.item.version,
+                                      day + timedelta(days=182), "Nagekeken: klopt nog.")
+
+
 def _preparer(session: Session, meeting, kwaliteit) -> User | None:  # type: ignore[no-untyped-def]
     team = accounts_service.get_team(session, meeting.team_id) if meeting.team_id else None
     return (accounts_service.contactpersoon_of(session, team) if team else None) or (kwaliteit[0] if kwaliteit else None)
@@ -255,9 +313,12 @@ def _records(session: Session, rng: random.Random, day: date, start: date, today
         management = accounts_service.users_with_role(session, Role.management) or kwaliteit
         goals_records.record_milestone(session, day, "Akkoord in het MT-overleg", management[0], day)
     leader = next(iter(accounts_service.users_with_role(session, Role.leidinggevende)), None)
-    if leader is not None and span * 0.55 <= (day - start).days <= span * 0.8 and calendar.is_working_day(day):
+    if leader is not None and calendar.is_working_day(day):
         for user, _habit in everyone:
-            if user.team_id == leader.team_id and rng.random() < 0.08 and _active(session, user) and user.id != leader.id:
+            # One functioneringsgesprek per person, on a day of its own in months four and five.
+            planned = start + timedelta(days=int(span * 0.55) + random.Random(user.id).randrange(max(1, int(span * 0.25))))
+            if (user.team_id == leader.team_id and user.id != leader.id and _active(session, user)
+                    and planned <= day < planned + timedelta(days=7) and not _appraised(session, user)):
                 goals_records.record_appraisal(session, user, day, rng.random() < 0.75, leader, day)
     if kwaliteit and (day - start).days % 21 == 7:
         items, _ = wiki_service.list_items(session, viewer=None, per_page=60)

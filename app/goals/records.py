@@ -46,6 +46,10 @@ def record_appraisal(session: Session, person: User, held_on: date, discussed: b
     return appraisal
 
 
+def appraisals_of(session: Session, person: User) -> list[Appraisal]:
+    return list(session.exec(select(Appraisal).where(Appraisal.user_id == person.id).order_by(col(Appraisal.held_on))))
+
+
 def appraisals_by(session: Session, leader: User) -> list[Appraisal]:
     return list(session.exec(
         select(Appraisal).where(Appraisal.recorded_by_id == leader.id).order_by(col(Appraisal.held_on).desc())

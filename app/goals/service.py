@@ -252,7 +252,7 @@ class GoalView:
             kind = "gesprekken" if goal.params.get("records") == "appraisals" else "items"
             return f"{self.population} {kind} vastgelegd." if self.population else f"Nog geen {kind} vastgelegd."
         if goal.measure == Measure.library_built_current:
-            return "; ".join(f"{p.label}: {'ja' if p.met else 'nee'} ({p.detail})" for p in result.parts) + "."
+            return "; ".join(f"{p.label}: {'ja' if p.met else 'nee'}, {p.detail}" for p in result.parts) + "."
         return ""
 
 

@@ -456,14 +456,17 @@ def change_status(
     return item
 
 
-def backdate(session: Session, item: Item, published_at: datetime) -> None:
-    """Demo data only: let a published item (and its history) look published earlier."""
+def backdate(session: Session, item: Item, published_at: datetime, review_date: date | None = None) -> None:
+    """Demo data only: let a published item (and its history) look published earlier, with
+    `review_date` (or six months after the new date) as its review date."""
     shift = published_at - (item.published_at or published_at)
     item.published_at = published_at
     item.created_at = min(item.created_at + shift, published_at)
     item.updated_at = published_at
+    item.review_date = review_date or published_at.date() + timedelta(days=REVIEW_AFTER_DAYS)
     for revision in revisions(session, item):
         revision.created_at = revision.created_at + shift
+        revision.review_date = item.review_date
         session.add(revision)
     session.add(item)
     mark_changed(session, item)

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func
@@ -105,5 +105,53 @@ def test_half_a_year_of_demo_and_what_each_role_sees(tmp_path):
             # The medewerker (Team Centrum) sees their own progress.
             as_user(client, engine, "medewerker@example.org")
             assert "Uw voortgang" in client.get("/doelen").text
+            features_have_data(client, engine)
     finally:
         engine.dispose()
+
+
+def features_have_data(client: TestClient, engine) -> None:  # type: ignore[no-untyped-def]
+    """After the simulation every feature the README names has something to show."""
+    as_user(client, engine, "kwaliteit@example.org")
+    goals = {g["key"]: g for g in client.get("/api/v1/goals").json()}
+    # The library goal does not claim what its data did not show: empty before the first item.
+    library = goals["bibliotheek_actueel"]
+    assert library["trend"][0]["value"] == 0 and library["status"] != "gehaald"
+    last_month = (datetime.now(UTC).date().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    analytics = client.get("/api/v1/search/analytics", params={"month": last_month}).json()
+    assert analytics["total"] > 20 and analytics["no_results"], analytics
+    due = client.get("/api/v1/items", params={"review": "due"}).json()
+    assert due["total"] > 0
+    with Session(engine) as s:
+        from app.goals.models import Appraisal as A
+        from app.questions.models import Question
+        from app.wiki.models import Revision
+
+        checked = s.exec(select(func.count()).select_from(Revision).where(col(Revision.note).like("Gecontroleerd%"))).one()
+        questions = s.exec(select(Question)).all()
+        appraisals = s.exec(select(A)).all()
+    assert checked > 0  # review dates fell due and Kwaliteit checked items
+    answered = [q for q in questions if q.answered_at]
+    assert len({q.answer for q in answered}) >= 4 and all(q.item_id for q in answered)
+    assert all(q.theme_id for q in answered)
+    from app.demo import QUESTIONS
+
+    asked_without = {text for text, theme, _, _ in QUESTIONS if theme is None}
+    assert any(q.text in asked_without for q in answered)  # "Weet ik niet", resolved when answering
+    per_person: dict[int, int] = {}
+    for a in appraisals:
+        per_person[a.user_id] = per_person.get(a.user_id, 0) + 1
+    assert per_person and max(per_person.values()) == 1
+    work = client.get("/werk").text
+    assert "gemaakt van een vraag uit het team" in work and "Alles is binnen de controledatum" not in work
+    # The next werkoverleg: what is discussed fits its length, each item its own question.
+    as_user(client, engine, "contactpersoon@example.org")
+    upcoming = [m for m in client.get("/api/v1/meetings", params={"team": "team-centrum"}).json()
+                if m["agenda_state"] and m["status"] == "scheduled" and m["starts_at"] > datetime.now(UTC).isoformat()]
+    assert upcoming, "an assembled agenda for the next werkoverleg"
+    detail = client.get(f"/api/v1/meetings/{upcoming[0]['id']}").json()
+    discussed = [e for e in detail["agenda"] if e["section"] == "bespreken"]
+    length = (datetime.fromisoformat(detail["ends_at"]) - datetime.fromisoformat(detail["starts_at"])).seconds // 60
+    assert discussed and sum(e["minutes"] for e in discussed) <= length - 15
+    prompts = [e["prompt"] for e in detail["agenda"] if e["kind"] == "item"]
+    assert len(set(prompts)) == len(prompts)

@@ -75,6 +75,16 @@ def test_attendance_register_and_participation(client, db):
     assert [p.present for p in attendance_service.participation(db, people["bram"])] == [False]
 
 
+def test_the_register_of_a_meeting_to_come_cannot_be_filled_in(client, db):
+    team, people, _, _, _ = setting(db)
+    with clock.frozen(NOW):
+        upcoming = make_meeting(db, team, days_ahead=5)
+        login(client, db, people["cp"])
+        shown = page(client.get(f"/werkoverleg/{upcoming.id}/aanwezigheid"))
+    assert shown.select("input[name=aanwezig]") == [] and shown.find("button", string="Opslaan") is None
+    assert "nog niet begonnen" in shown.select_one("[role=note]").text
+
+
 def test_attendance_waits_for_the_meeting(db):
     team, people, _, _, _ = setting(db)
     with clock.frozen(NOW):
