@@ -28,7 +28,11 @@ PAGES = {
     "synoniemen": "/zoeken/synoniemen",
     "zoekanalyse": "/zoeken/analyse",
     "account": "/account",
+    "werklijst": "/werk",
 }
+# And as a klantbegeleider of Team Centrum: the start page with the next werkoverleg, a theme
+# page that shows their audience first.
+READER_PAGES = {"start (medewerker)": "/", "thema (medewerker)": f"/themas/{THEME}", "vragen (medewerker)": "/vragen"}
 
 
 def werkoverleg_pages(visitor) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -88,6 +92,11 @@ def test_every_main_page_passes_axe(browser, live_server, viewport):
     problems += _check(visitor, "nieuw thema met fouten")
     visitor.go("/items/bestaat-niet")
     problems += _check(visitor, "pagina niet gevonden")
+    visitor.page.get_by_role("button", name="Uitloggen").click()
+    visitor.login("medewerker@example.org")
+    for name, path in READER_PAGES.items():
+        visitor.go(path)
+        problems += _check(visitor, name)
     assert problems + visitor.problems == [], "\n".join(problems + visitor.problems)
     visitor.page.context.close()
 
@@ -152,3 +161,14 @@ def test_the_axe_check_catches_what_it_should(visitor):
         }"""
     )
     assert {v["id"] for v in visitor.axe()} >= {"label", "color-contrast"}
+
+
+def test_the_menu_of_kwaliteit_fits_one_line_at_1280_pixels(browser, live_server):
+    visitor = new_visitor(browser, live_server, {"width": 1280, "height": 800})
+    visitor.login("kwaliteit@example.org")
+    page = visitor.go("/werk")
+    links = page.locator("nav[aria-label=Hoofdmenu] .kb-nav__link")
+    tops = {round(links.nth(n).bounding_box()["y"]) for n in range(links.count())}
+    assert len(tops) == 1, f"the menu wraps: rows at {sorted(tops)}"
+    assert page.locator("nav[aria-label=Hoofdmenu] [aria-current=page]").inner_text() == "Werklijst"
+    visitor.page.context.close()
