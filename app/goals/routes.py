@@ -5,7 +5,7 @@ person's; managers never a person's (DESIGN.md, privacy)."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app import clock
@@ -15,7 +15,7 @@ from app.dates import parse_date
 from app.goals import measures, records, service
 from app.goals.models import GoalPublic, TrendPoint
 from app.web.csvexport import csv_response
-from app.web.deps import CsrfProtected, CurrentUser, PostedForm, SessionDep, on_refusal
+from app.web.deps import CsrfProtected, CurrentUser, PostedForm, RequireRole, SessionDep, on_refusal
 from app.web.errors import validated
 from app.web.templating import render
 from app.wiki import service as wiki_service
@@ -24,6 +24,14 @@ from app.wiki.models import MAX_INT
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/goals", tags=["doelen"])
 TeamSlug = Annotated[str | None, Query(max_length=80)]
+# Who records what (app/goals/service.py says the same for the pages' buttons).
+Leader = Annotated[User, Depends(RequireRole(
+    Role.leidinggevende, message="Alleen een leidinggevende legt functioneringsgesprekken vast."))]
+MilestoneRecorder = Annotated[User, Depends(RequireRole(
+    Role.management, Role.kwaliteit, message="Alleen het MT of Kwaliteit legt het akkoord vast."))]
+GoalEditor = Annotated[User, Depends(RequireRole(Role.kwaliteit, message="Alleen Kwaliteit past de doelen aan."))]
+TrainingKeeper = Annotated[User, Depends(RequireRole(
+    Role.kwaliteit, message="Alleen Kwaliteit houdt de agenda van Opleiding & Leren bij."))]
 
 
 def _team(session: SessionDep, slug: str | None) -> Team | None:
@@ -78,23 +86,8 @@ def dashboard(request: Request, session: SessionDep, user: CurrentUser, team: Te
 def dashboard_csv(session: SessionDep, user: CurrentUser, team: TeamSlug = None) -> Response:
     """Aggregates per goal, and per team where a goal can be split: the same as the page."""
     today = clock.today()
-    rows = []
-    teams = accounts_service.list_teams(session)
     chosen = _team(session, team)
-    for shown in service.board(session, user, today, chosen.id if chosen else None, trend=False):
-        goal = shown.goal
-        views: list = [(None, shown)]
-        if chosen is None:
-            views += service.team_views(session, goal, shown, user, today, teams)
-        for row_team, row in views:
-            if row.hidden:
-                continue
-            rows.append([goal.key, goal.group, row_team.slug if row_team else (chosen.slug if chosen else "alle"),
-                         f"{row.value:.3f}", f"{goal.target:g}", f"{row.achieved:.3f}", row.population,
-                         row.deadline.isoformat(), "ja" if row.on_track else "nee", row.status.key,
-                         today.isoformat()])
-    header = ["doel", "groep", "team", "waarde", "doel_waarde", "behaald_aandeel", "aantal", "deadline", "op_schema",
-              "stand", "datum"]
+    header, rows = service.csv_table(session, user, today, chosen, accounts_service.list_teams(session))
     return csv_response(header, rows, f"doelen-{today.isoformat()}.csv")
 
 
@@ -114,14 +107,12 @@ def person_page(request: Request, session: SessionDep, user: CurrentUser,
 
 
 @pages.get("/doelen/functioneringsgesprekken")
-def appraisals_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+def appraisals_page(request: Request, session: SessionDep, user: Leader) -> Response:
     return _appraisals(request, session, user)
 
 
 def _appraisals(request: Request, session: SessionDep, user: User, *, error: dict | None = None,
                 typed: dict | None = None, status_code: int = 200) -> Response:
-    if not service.records_appraisals(user):
-        raise HTTPException(403, "Alleen een leidinggevende legt functioneringsgesprekken vast.")
     people = records.appraisal_choices(session, user)
     recorded = records.appraisals_by(session, user)
     names = {p.id: p.name for p in accounts_service.users_by_id(session, {r.user_id for r in recorded}).values()}
@@ -139,7 +130,7 @@ def _form_id(text: str) -> int | None:
 
 
 @pages.post("/doelen/functioneringsgesprekken", dependencies=[CsrfProtected])
-def save_appraisal(request: Request, session: SessionDep, user: CurrentUser, posted: PostedForm) -> Response:
+def save_appraisal(request: Request, session: SessionDep, user: Leader, posted: PostedForm) -> Response:
     form = {k: str(v) for k, v in posted.items()}
     on_refusal(request, lambda refused: _appraisals(
         request, session, user, error=refused.errors, typed=form, status_code=refused.status))
@@ -155,9 +146,7 @@ def save_appraisal(request: Request, session: SessionDep, user: CurrentUser, pos
 
 
 @pages.post("/doelen/mt-akkoord", dependencies=[CsrfProtected])
-def save_milestone(request: Request, session: SessionDep, user: CurrentUser, posted: PostedForm) -> Response:
-    if not service.records_milestones(user):
-        raise HTTPException(403, "Alleen het MT of Kwaliteit legt het akkoord vast.")
+def save_milestone(request: Request, session: SessionDep, user: MilestoneRecorder, posted: PostedForm) -> Response:
     form = {k: str(v) for k, v in posted.items()}
     on_refusal(request, lambda refused: _dashboard(
         request, session, user, None, errors={"milestone": refused.errors}, typed={"milestone": form},
@@ -168,14 +157,12 @@ def save_milestone(request: Request, session: SessionDep, user: CurrentUser, pos
 
 
 @pages.get("/doelen/{key}/bewerken")
-def edit_goal_page(request: Request, session: SessionDep, user: CurrentUser, key: Annotated[str, Path(max_length=60)]) -> Response:
+def edit_goal_page(request: Request, session: SessionDep, user: GoalEditor, key: Annotated[str, Path(max_length=60)]) -> Response:
     return _edit(request, session, user, key)
 
 
 def _edit(request: Request, session: SessionDep, user: User, key: str, *, errors: dict | None = None,
           typed: dict | None = None, status_code: int = 200) -> Response:
-    if not service.edits_goals(user):
-        raise HTTPException(403, "Alleen Kwaliteit past de doelen aan.")
     goal = service.get_goal(session, key)
     if goal is None:
         raise HTTPException(404, "Dit doel bestaat niet.")
@@ -190,9 +177,7 @@ def _edit(request: Request, session: SessionDep, user: User, key: str, *, errors
 
 
 @pages.post("/doelen/{key}/bewerken", dependencies=[CsrfProtected])
-def save_goal(request: Request, session: SessionDep, user: CurrentUser, key: Annotated[str, Path(max_length=60)], posted: PostedForm) -> Response:
-    if not service.edits_goals(user):
-        raise HTTPException(403, "Alleen Kwaliteit past de doelen aan.")
+def save_goal(request: Request, session: SessionDep, user: GoalEditor, key: Annotated[str, Path(max_length=60)], posted: PostedForm) -> Response:
     goal = service.get_goal(session, key)
     if goal is None:
         raise HTTPException(404, "Dit doel bestaat niet.")
@@ -218,22 +203,18 @@ def _number(field: str, text: str) -> float:
 
 
 @pages.get("/doelen/opleiding")
-def training_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
-    if user.role != Role.kwaliteit:
-        raise HTTPException(403, "Alleen Kwaliteit houdt de agenda van Opleiding & Leren bij.")
+def training_page(request: Request, session: SessionDep, user: TrainingKeeper) -> Response:
     flags = records.training_flags(session)
     items = wiki_service.items_by_id(session, {f.item_id for f in flags})
     return render(request, "training.html", {"flags": flags, "items": items})
 
 
 @pages.post("/doelen/opleiding", dependencies=[CsrfProtected])
-def save_training(request: Request, session: SessionDep, user: CurrentUser, posted: PostedForm) -> Response:
+def save_training(request: Request, session: SessionDep, user: TrainingKeeper, posted: PostedForm) -> Response:
     form = {k: str(v) for k, v in posted.items()}
     item = wiki_service.get_item(session, form.get("item", ""), user)
     if item is None:
         raise HTTPException(404, "Dit item bestaat niet.")
-    if user.role != Role.kwaliteit:
-        raise HTTPException(403, "Alleen Kwaliteit houdt de agenda van Opleiding & Leren bij.")
     if form.get("actie") == "agenderen":
         records.flag_for_training(session, item.id, user, clock.today())  # type: ignore[arg-type]
     else:

@@ -412,6 +412,29 @@ def team_views(session: Session, goal: Goal, overall: GoalView, viewer: User | N
     return out
 
 
+CSV_HEADER = ["doel", "groep", "team", "waarde", "doel_waarde", "behaald_aandeel", "aantal", "deadline", "op_schema",
+              "stand", "datum"]
+
+
+def csv_table(session: Session, viewer: User, today: date, chosen, teams: list) -> tuple[list[str], list[list]]:  # type: ignore[no-untyped-def]
+    """The dashboard as rows for /doelen.csv: per goal, and per team where a goal can be split;
+    what the viewer may not see on the page (too few people) is not in it either."""
+    rows = []
+    for shown in board(session, viewer, today, chosen.id if chosen else None, trend=False):
+        goal = shown.goal
+        views: list = [(None, shown)]
+        if chosen is None:
+            views += team_views(session, goal, shown, viewer, today, teams)
+        for row_team, row in views:
+            if row.hidden:
+                continue
+            rows.append([goal.key, goal.group, row_team.slug if row_team else (chosen.slug if chosen else "alle"),
+                         f"{row.value:.3f}", f"{goal.target:g}", f"{row.achieved:.3f}", row.population,
+                         row.deadline.isoformat(), "ja" if row.on_track else "nee", row.status.key,
+                         today.isoformat()])
+    return CSV_HEADER, rows
+
+
 @dataclass
 class Progress:
     goal: Goal

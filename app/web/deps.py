@@ -144,12 +144,14 @@ def get_current_user(
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def RequireRole(*roles: Role) -> Callable[[User], User]:  # noqa: N802 - reads like a type
+def RequireRole(*roles: Role, message: str = "U heeft geen toegang tot deze pagina met uw rol.") -> Callable[[User], User]:  # noqa: N802 - reads like a type
+    """A dependency: the logged-in person, if their role is one of `roles`; else a 403 with
+    `message` (what this page is for, in Dutch)."""
     allowed = set(roles)
 
     def check(user: CurrentUser) -> User:
         if user.role not in allowed:
-            raise HTTPException(403, "U heeft geen toegang tot deze pagina met uw rol.")
+            raise HTTPException(403, message)
         return user
 
     return check
