@@ -21,7 +21,8 @@ from app.meetings.models import (
     MeetingDetail,
     MeetingPublic,
 )
-from app.meetings.routes import MeetingId, calendar_response, view
+from app.meetings.routes import MeetingId, calendar_response
+from app.meetings.views import view
 from app.web.deps import CsrfProtected, CurrentUser, SessionDep
 
 router = APIRouter(prefix="/api/v1/meetings", tags=["werkoverleg"])

@@ -14,7 +14,8 @@ from app.meetings import agenda as agenda_service
 from app.meetings import attendance as attendance_service
 from app.meetings import calendar, fit, service
 from app.meetings.models import Agenda, AgendaState, Meeting, MeetingKind
-from app.meetings.routes import MeetingId, common, meeting_or_404, view
+from app.meetings.routes import MeetingId, common, meeting_or_404
+from app.meetings.views import view
 from app.web.deps import CsrfProtected, CurrentUser, PostedForm, SessionDep, on_refusal
 from app.web.errors import validated
 from app.web.templating import render

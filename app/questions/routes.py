@@ -51,12 +51,7 @@ def _page(request: Request, session: SessionDep, user: User, *, errors: dict | N
     shown = mine + team_questions
     people = accounts_service.users_by_id(
         session, {q.asker_id for q in shown} | {q.answered_by_id for q in shown if q.answered_by_id})
-    askers = []
-    if user.role == Role.contactpersoon and user.team_id is not None:
-        team = accounts_service.get_team(session, user.team_id)
-        askers = [u for u in accounts_service.team_members(session, team) if u.id != user.id] if team else []
-    elif user.role == Role.kwaliteit:
-        askers = accounts_service.active_users(session, roles=[Role.medewerker, Role.contactpersoon])
+    askers = service.askers_for(session, user)
     linked = wiki_service.items_by_id(session, {q.item_id for q in shown if q.item_id})
     context = {
         "mine": mine,

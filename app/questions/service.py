@@ -37,6 +37,17 @@ def can_log_for_others(user: User) -> bool:
     return user.role in (Role.contactpersoon, Role.kwaliteit)
 
 
+def askers_for(session: Session, logger: User) -> list[User]:
+    """For whom this person may log a question asked in person, by phone or by mail: a
+    contactpersoon for their team's members, Kwaliteit for every medewerker and contactpersoon."""
+    if logger.role == Role.contactpersoon and logger.team_id is not None:
+        team = accounts_service.get_team(session, logger.team_id)
+        return [u for u in accounts_service.team_members(session, team) if u.id != logger.id] if team else []
+    if logger.role == Role.kwaliteit:
+        return accounts_service.active_users(session, roles=[Role.medewerker, Role.contactpersoon])
+    return []
+
+
 def can_answer(user: User, question: Question) -> bool:
     """The asker's contactpersoon, and Kwaliteit."""
     if user.role == Role.kwaliteit:

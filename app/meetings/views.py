@@ -1,0 +1,107 @@
+"""What the werkoverleg pages show, assembled from the meetings domain: a meeting with what the
+pages say about it (its title, agenda, whether it was held, who was there under the privacy
+rule), which series a person sees, the timeline of a series, and what a team has not yet
+discussed. The routes read input, call these, render."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from app import privacy
+from app.accounts import service as accounts_service
+from app.accounts.models import Role, Team, User
+from app.config import get_settings
+from app.errors import NotFound
+from app.meetings import agenda as agenda_service
+from app.meetings import attendance as attendance_service
+from app.meetings import ical, service
+from app.meetings.models import Agenda, Meeting, MeetingKind
+from app.wiki import service as wiki_service
+
+
+@dataclass
+class MeetingView:
+    """A meeting with what the pages say about it."""
+
+    meeting: Meeting
+    team: Team | None
+    title: str
+    agenda: Agenda | None
+    assembly: datetime
+    held: bool
+    ends: datetime
+    # How many were present; None when nothing is recorded or the viewer may not see the
+    # figure (recorded says which).
+    present: int | None = None
+    recorded: bool = False
+
+
+def view(session: Session, meeting: Meeting, now: datetime, viewer: User | None = None) -> MeetingView:
+    team = accounts_service.get_team(session, meeting.team_id) if meeting.team_id else None
+    rule = service.rule_of(session, meeting)
+    shown = MeetingView(
+        meeting=meeting, team=team, title=ical.title(meeting, team.name if team else None),
+        agenda=agenda_service.get_agenda(session, meeting),
+        assembly=service.assembly_moment(meeting, rule, get_settings()),
+        held=service.is_held(meeting, now), ends=service.ends_at(meeting),
+    )
+    counted = attendance_service.present_count(session, meeting) if shown.held else None
+    if counted is not None:
+        present, people = counted
+        shown.recorded = True
+        # The under-three rule; whoever keeps this register has seen it anyway.
+        if privacy.shows_figure(people, viewer) or service.can_manage(viewer, meeting):
+            shown.present = present
+    return shown
+
+
+def series(session: Session, user: User, team_slug: str | None) -> tuple[str, Team | None]:
+    if team_slug == "vakoverleg":
+        return MeetingKind.vakoverleg, None
+    if team_slug:
+        team = accounts_service.get_team_by_slug(session, team_slug)
+        if team is None:
+            raise NotFound("team", "Dit team bestaat niet.")
+        return MeetingKind.werkoverleg, team
+    if user.team_id is not None:
+        return MeetingKind.werkoverleg, accounts_service.get_team(session, user.team_id)
+    if user.role == Role.kwaliteit:
+        return MeetingKind.vakoverleg, None
+    teams = accounts_service.list_teams(session)
+    return MeetingKind.werkoverleg, teams[0] if teams else None
+
+
+def timeline(
+    session: Session, kind: str, team: Team | None, now: datetime, viewer: User
+) -> tuple[list[MeetingView], list[MeetingView]]:
+    """The next five meetings (the one under way included) and the last six."""
+    if kind == MeetingKind.werkoverleg and team is None:
+        return [], []
+    recent = service.meetings(session, kind=kind, team=team, start=now - timedelta(hours=8), limit=6)
+    upcoming = [view(session, m, now, viewer) for m in recent if service.ends_at(m) > now][:5]
+    past = service.meetings(session, kind=kind, team=team, end=now, newest_first=True, limit=7)
+    earlier = [view(session, m, now, viewer) for m in past if service.ends_at(m) <= now][:6]
+    return upcoming, earlier
+
+
+@dataclass
+class OpenItem:
+    item: object
+    theme: object
+    planned: Meeting | None
+
+
+def not_discussed(session: Session, team: Team, now: datetime) -> list[OpenItem]:
+    """New items the team has not discussed yet, with the meeting they are planned for."""
+    since = attendance_service.first_agenda_start(session, team) or now - timedelta(days=31)
+    since = max(since, now - timedelta(days=180))
+    discussed = attendance_service.discussed_item_ids(session, team, now)
+    planned = attendance_service.scheduled_item_ids(session, team, now)
+    themes = wiki_service.themes_by_id(session)
+    items = wiki_service.published_between(session, since, now, team.audience)
+    newest_first = sorted(items, key=lambda i: (i.published_at, i.id), reverse=True)
+    return [
+        OpenItem(item, themes[item.theme_id], planned.get(item.id))  # type: ignore[arg-type]
+        for item in newest_first if item.id not in discussed
+    ]
