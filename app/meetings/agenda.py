@@ -403,7 +403,7 @@ def remove_entry(session: Session, agenda: Agenda, entry_id: int, based_on: int)
 
 
 def set_prompt(session: Session, agenda: Agenda, entry_id: int, prompt: str, based_on: int) -> None:
-    prompt = prompt.strip()
+    prompt = service.clean_text("prompt", prompt)
     if len(prompt) > 1000:
         raise MeetingError("prompt", "Een gespreksvraag is hoogstens 1000 tekens.")
     _claim_version(session, agenda, based_on)
@@ -438,7 +438,7 @@ def add_item(session: Session, agenda: Agenda, slug: str, viewer: User, based_on
 
 
 def add_point(session: Session, agenda: Agenda, title: str, text: str, based_on: int) -> AgendaEntry:
-    title, text = title.strip(), text.strip()
+    title, text = service.clean_text("title", title), service.clean_text("text", text)
     if not title:
         raise MeetingError("title", "Geef het punt een korte titel.")
     if len(title) > 200:
@@ -465,7 +465,7 @@ def finalise(session: Session, agenda: Agenda, user: User, based_on: int, now: d
 
 
 def reopen(session: Session, agenda: Agenda, user: User, reason: str, based_on: int, now: datetime) -> None:
-    reason = reason.strip()
+    reason = service.clean_text("reason", reason)
     if not reason:
         raise MeetingError("reason", "Geef kort aan waarom de agenda weer open moet.")
     if agenda.state != AgendaState.final:

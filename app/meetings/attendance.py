@@ -18,7 +18,7 @@ from app.meetings.models import (
     MeetingKind,
     MeetingStatus,
 )
-from app.meetings.service import MeetingError
+from app.meetings.service import MeetingError, clean_text
 
 
 def expected(session: Session, meeting: Meeting) -> list[User]:
@@ -66,6 +66,8 @@ def record_attendance(
     now: datetime,
 ) -> None:
     """The register: per user id (present, took an active part). Replaces what was recorded."""
+    if notes is not None:
+        notes = clean_text("notes", notes)
     if meeting.status == MeetingStatus.cancelled:
         raise MeetingError("attendance", "Dit overleg is afgezegd; er is geen aanwezigheid.")
     if meeting.starts_at > now:

@@ -100,11 +100,15 @@ def edit_agenda(
         raise HTTPException(404, "Deze agenda bestaat (nog) niet.")
     typed = {"actie": actie, "entry": entry, "prompt": prompt, "title": title, "text": text, "reason": reason,
              "section": section, "minutes": minutes}
-    on_refusal(request, lambda refused: _editor(
-        request, session, meeting, typed=typed, status_code=refused.status,
-        error={"field": refused.field, "message": refused.message, "actie": actie, "entry": entry}))
+    wants_json = actie == "volgorde" and "application/json" in request.headers.get("accept", "")
+    if wants_json:  # the page's script: a refusal as JSON, which it shows after reloading
+        on_refusal(request, lambda refused: JSONResponse(refused.body(), status_code=refused.status))
+    else:
+        on_refusal(request, lambda refused: _editor(
+            request, session, meeting, typed=typed, status_code=refused.status,
+            error={"field": refused.field, "message": refused.message, "actie": actie, "entry": entry}))
     _apply(session, agenda, user, actie, version, entry, prompt, item, title, text, reason, section, minutes, order)
-    if actie == "volgorde" and "application/json" in request.headers.get("accept", ""):
+    if wants_json:
         return JSONResponse({"version": agenda.version})  # the page's script keeps its forms current
     anchor = f"#punt-{entry}" if entry and actie in ("omhoog", "omlaag", "vraag", "plan") else ""
     return RedirectResponse(f"/werkoverleg/{meeting.id}/bewerken?opgeslagen=1{anchor}", status_code=303)

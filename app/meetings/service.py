@@ -23,12 +23,24 @@ from app.meetings.models import (
     MeetingRule,
     MeetingStatus,
 )
+from app.privacy import BSN_MESSAGE, find_bsn
+from app.textinput import blank_if_invisible
 
 PLAN_AHEAD_DAYS = 190  # about six months of meetings exist ahead of time
 
 
 class MeetingError(InputError):
     """Input about meetings that is refused."""
+
+
+def clean_text(field: str, text: str) -> str:
+    """Text people type about a meeting (a reason, a note, a point, notes, a question): trimmed,
+    empty when nothing in it can be seen, and refused when it holds a BSN: no client data in
+    the kennisbank, and this text reaches the whole team (the page, the agenda mail, the .ics)."""
+    text = blank_if_invisible(text.strip())
+    if find_bsn(text):
+        raise MeetingError(field, BSN_MESSAGE, kind="bsn")
+    return text
 
 
 # --- who may do what -------------------------------------------------------------------------
@@ -262,15 +274,16 @@ def move(
     if starts != meeting.starts_at:
         meeting.moved_from = meeting.moved_from or meeting.starts_at
         meeting.starts_at = starts
-    meeting.location = location.strip()[:200]
-    meeting.status_note = note.strip()[:300]
+    meeting.location = clean_text("location", location)[:200]
+    meeting.status_note = clean_text("note", note)[:300]
     meeting.updated_at = now
     session.flush()
     return meeting
 
 
 def cancel(session: Session, meeting: Meeting, reason: str, now: datetime) -> Meeting:
-    if not reason.strip():
+    reason = clean_text("reason", reason)
+    if not reason:
         raise MeetingError("reason", "Geef kort aan waarom het overleg niet doorgaat.")
     if meeting.starts_at <= now:
         raise MeetingError("reason", "Dit overleg is al begonnen of voorbij; afzeggen kan niet meer.")

@@ -13,6 +13,7 @@ from app.config import LOCAL_TZ
 from app.errors import Forbidden, InputError
 from app.privacy import BSN_MESSAGE, find_bsn, shows_figure
 from app.questions.models import AnswerIn, Channel, Question, QuestionIn
+from app.textinput import visible
 from app.wiki import service as wiki_service
 from app.wiki.models import ItemIn, Theme
 
@@ -165,7 +166,12 @@ def make_draft_item(session: Session, question: Question, by: User, now: datetim
     if question.theme_id is None:
         raise QuestionError("theme", "Kies eerst een thema voor deze vraag: een item hoort bij een thema.")
     theme = wiki_service.themes_by_id(session)[question.theme_id]
-    title = question.text.split("\n")[0][:120].rstrip(" ?.") or "Vraag uit het team"
+    # The first line a reader can see, as the working title (a first line of only invisible
+    # characters would be an empty title).
+    lines = [line for line in question.text.split("\n") if visible(line)]
+    title = (lines[0].strip()[:120].rstrip(" ?.") if lines else "") or "Vraag uit het team"
+    if not visible(title):
+        title = "Vraag uit het team"
     body = f"## De vraag\n\n{question.text}"
     if question.answer:
         body += f"\n\n## Het antwoord van de contactpersoon\n\n{question.answer}"

@@ -70,6 +70,7 @@ FIELD_LABELS = {
     "tags": "Trefwoorden", "source_name": "Bron", "source_url": "Bronlink", "note": "Notitie",
     "answer": "Antwoord", "reason": "Reden", "prompt": "Gespreksvraag", "minutes": "Minuten",
     "discussion_question": "Gespreksvraag", "day": "Datum", "at": "Begintijd", "location": "Plaats",
+    "theme": "Thema", "section": "Deel", "order": "Volgorde", "notes": "Aantekeningen",
 }
 HIDDEN_FIELDS = {"next", "version", "actie", "entry", "action", "csrf_token", "password"}
 

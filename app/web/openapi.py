@@ -92,7 +92,7 @@ def install(app: FastAPI) -> None:
                     responses.setdefault("403", _json("Message", "Geen toegang met deze rol, of geen geldig CSRF-token"))
                 if method in ("post", "put", "patch"):
                     responses.setdefault("409", _json("FieldErrors", "Iemand anders sloeg tegelijk hetzelfde op"))
-                    responses.setdefault("413", _json("Message", "De inhoud is te groot"))
+                    responses.setdefault("413", _json("FieldErrors", "De inhoud is te groot (meer dan 1 MB)"))
                 names = {p.get("name") for p in operation.get("parameters", [])}
                 if "{" in path or "team" in names:
                     responses.setdefault("404", _json("Message", "Bestaat niet"))

@@ -314,10 +314,14 @@ def _resolve_theme(session: Session, data: ItemIn) -> Theme:
 
 
 def _check_privacy(data: ItemIn) -> None:
-    """No client data in the kennisbank: a BSN in any text of an item is refused."""
-    for field in ("title", "summary", "dossier_meaning", "body", "source_name"):
+    """No client data in the kennisbank: a BSN in any text of an item is refused (the
+    discussion question reaches every agenda, the note the history)."""
+    for field in ("title", "summary", "dossier_meaning", "body", "source_name", "source_url",
+                  "discussion_question", "note"):
         if find_bsn(getattr(data, field)):
-            raise WikiError(field, BSN_MESSAGE)
+            raise WikiError(field, BSN_MESSAGE, kind="bsn")
+    if any(find_bsn(tag) for tag in data.tags):
+        raise WikiError("tags", BSN_MESSAGE, kind="bsn")
 
 
 def _check_dates(data: ItemIn) -> None:

@@ -10,6 +10,15 @@
   var url = lists[0].dataset.reorder;
   var busy = false;
   document.querySelectorAll(".kb-js-only").forEach(function (el) { el.hidden = false; });
+  var earlier = null;
+  try { earlier = sessionStorage.getItem("agenda-order-error"); sessionStorage.removeItem("agenda-order-error"); } catch (e) { /* private mode */ }
+  if (earlier) {
+    var note = document.createElement("p");
+    note.className = "utrecht-paragraph kb-order-error";
+    note.setAttribute("role", "alert");
+    note.textContent = "Niet opgeslagen: " + earlier;
+    lists[0].parentNode.insertBefore(note, lists[0].previousElementSibling || lists[0]);
+  }
 
   function lines() {
     var out = [];
@@ -56,7 +65,13 @@
     data.append("order", lines().map(function (pair) { return pair[0].dataset.entry + ":" + pair[1]; }).join(","));
     fetch(url, { method: "POST", body: data, credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
-        if (!response.ok) throw new Error(String(response.status));
+        if (!response.ok) {
+          return response.json().then(function (body) {
+            var detail = body && body.detail;
+            var message = Array.isArray(detail) ? detail.map(function (d) { return d.message; }).join(" ") : String(detail || "");
+            throw new Error(message || "De volgorde is niet opgeslagen.");
+          }, function () { throw new Error("De volgorde is niet opgeslagen."); });
+        }
         return response.json();
       })
       .then(function (body) {
@@ -64,7 +79,11 @@
         busy = false;
         if (li) say(li);
       })
-      .catch(function () { window.location.reload(); }); // the page then says what happened
+      .catch(function (error) {
+        // The page shows the stored order again, and after loading says why this one was not kept.
+        try { sessionStorage.setItem("agenda-order-error", error.message); } catch (e) { /* private mode */ }
+        window.location.reload();
+      });
   }
 
   function move(li, step) {

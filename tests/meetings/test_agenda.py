@@ -326,7 +326,7 @@ def test_the_agenda_fits_the_meeting_and_the_contactpersoon_can_change_it(client
         stale = client.post(f"/werkoverleg/{meeting.id}/agenda", headers={"Accept": "application/json"},
                             data={"actie": "volgorde", "version": str(agenda.version), "order": order.split(",", 1)[1],
                                   "csrf_token": token})
-        assert stale.status_code == 422
+        assert stale.status_code == 422 and stale.json()["detail"][0]["field"] == "entry"  # JSON for the script
     api = client.get(f"/api/v1/meetings/{meeting.id}").json()["agenda"]
     assert ("bespreken", 8) in {(e["section"], e["minutes"]) for e in api}
     assert [e["section"] for e in api].count("bespreken") == len(wanted) - 1

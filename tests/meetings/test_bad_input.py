@@ -91,3 +91,35 @@ def test_a_time_that_is_not_a_time_is_refused_next_to_the_field(client, db, team
         refused = post_form(client, f"/werkoverleg/{meeting.id}/verplaatsen", {"day": "2027-03-23", "at": "25:00"}, token)
         assert refused.status_code == 422
         assert page(refused).find(id="move-day-error") is not None
+
+
+def test_no_bsn_and_no_invisible_text_in_what_the_team_reads(client, db):
+    """Agenda points, questions for discussion, reasons, notes and the register's notes reach
+    the whole team (page, mail, .ics): a BSN is refused there as in items, and a text that
+    shows nothing counts as empty."""
+    from datetime import timedelta as _td
+
+    from app.meetings import agenda as agenda_service
+    from app.meetings import attendance as attendance_service
+    from app.meetings import service as meetings_service
+    from app.meetings.service import MeetingError
+
+    team = accounts_service.ensure_team(db, "noord", "Team Noord")
+    cp = make_user(db, Role.contactpersoon, team_slug="noord")
+    meeting = make_meeting(db, team, days_ahead=10, with_agenda=True)
+    agenda = agenda_service.get_agenda(db, meeting)
+    bsn = "111222333"  # passes the elfproef
+    for call in (
+        lambda: agenda_service.add_point(db, agenda, f"Inwoner {bsn}", "", agenda.version),
+        lambda: agenda_service.add_point(db, agenda, "Rondvraag", f"Over {bsn}", agenda.version),
+        lambda: agenda_service.add_point(db, agenda, "\u200b\u200d", "", agenda.version),
+        lambda: meetings_service.cancel(db, meeting, f"Inwoner {bsn} ziek", meeting.starts_at - _td(days=1)),
+        lambda: meetings_service.cancel(db, meeting, "\u200b", meeting.starts_at - _td(days=1)),
+    ):
+        with pytest.raises(MeetingError) as refused:
+            call()
+        assert refused.value.kind in ("bsn", "invalid"), refused.value.message
+    held = make_meeting(db, team, days_ahead=-1)
+    with pytest.raises(MeetingError) as refused:
+        attendance_service.record_attendance(db, held, {}, f"Besproken: {bsn}", cp, held.starts_at + _td(hours=2))
+    assert refused.value.field == "notes" and refused.value.kind == "bsn"

@@ -252,3 +252,20 @@ def test_answering_sets_the_theme_and_the_answer_stays_in_view(client, db):
     assert "Opgeslagen: dit antwoord" in card.select_one("[role=status]").text
     assert card.find(id=f"theme-{question.id}").find("option", selected=True)["value"] == "beslag"
     assert "Alle vragen zijn beantwoord." in shown.text  # and the count is right: none left open
+
+
+def test_a_question_whose_first_line_shows_nothing_still_becomes_a_concept(client, db):
+    """The attacker pass: a first line of zero-width characters gave an empty title and a 500."""
+    people = teams(db)
+    make_theme(db, slug="beslag", name="Beslag")
+    with clock.frozen(NOW):
+        odd = service.ask(db, QuestionIn(text="\u200b\u200b\nHoe zit het met beslag?", theme="beslag"),
+                          people["anna"], clock.now())
+        only = service.ask(db, QuestionIn(text="\u200b" * 130 + "x", theme="beslag"), people["anna"], clock.now())
+        token = login(client, db, people["kw"])
+        made = post_form(client, f"/vragen/{odd.id}/concept", {}, token)
+        assert made.status_code == 303
+        assert page(client.get(made.headers["location"])).find(id="title")["value"] == "Hoe zit het met beslag"
+        made = post_form(client, f"/vragen/{only.id}/concept", {}, token)
+        assert made.status_code == 303
+        assert page(client.get(made.headers["location"])).find(id="title")["value"] == "Vraag uit het team"

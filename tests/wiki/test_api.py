@@ -219,3 +219,21 @@ def test_reserved_words_never_become_slugs(client, db, editor_headers):
     assert response.json()["slug"] == "nieuw-2"
     response = client.post("/api/v1/items", json=new_item("t", slug="nieuw"), headers=editor_headers)
     assert response.status_code == 422 and response.json()["detail"][0]["field"] == "slug"
+
+
+def test_no_bsn_in_any_text_of_an_item(client, db):
+    """Also the discussion question (it reaches every agenda), the tags, the source link and
+    the note of a version (the history)."""
+    from app.accounts import service as accounts_service
+    from app.accounts.models import Role
+    from tests.factories import make_theme, make_user
+
+    editor = make_user(db, Role.kwaliteit)
+    auth = {"Authorization": f"Bearer {accounts_service.create_api_token(db, editor)}"}
+    theme = make_theme(db)
+    base = {"title": "Titel", "summary": "Kort.", "dossier_meaning": "Doe iets.", "theme": theme.slug}
+    for field, value in [("discussion_question", "Wie kent 111222333?"), ("tags", ["111222333"]),
+                         ("source_url", "https://example.org/?bsn=111222333"), ("note", "Voor 111222333")]:
+        sent = client.post("/api/v1/items", headers=auth, json={**base, field: value})
+        assert sent.status_code == 422, field
+        assert (sent.json()["detail"][0]["field"], sent.json()["detail"][0]["type"]) == (field, "bsn")
