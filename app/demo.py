@@ -84,6 +84,15 @@ QUESTIONS = [
     ("Moet een gedupeerde ouder uit de hersteloperatie via ons lopen?", "toeslagen-en-hersteloperatie",
      "hersteloperatie-schulden-gedupeerde-ouders", "Vraag welke brieven de ouder al kreeg."),
 ]
+# Discussion questions Kwaliteit wrote with some starter items (the others get one made from
+# their title).
+OWN_QUESTIONS = {
+    "beslagvrije-voet-uitgelegd": "Bij hoeveel van uw inwoners heeft u de beslagvrije voet deze maand nagerekend?",
+    "stress-sensitief-eerste-gesprek": "Wat doet u in het eerste gesprek al om de inwoner rust te geven?",
+    "huurachterstand-en-dreigende-ontruiming": "Hoe snel neemt u nu contact op na een signaal van de verhuurder?",
+    "intake-checklist-schuldhulpverlening": "Welke stap van de checklist slaat u in de praktijk het vaakst over, en waarom?",
+    "wsnp-schone-lei": "Wat vertelt u een inwoner over de schone lei, en wat juist niet?",
+}
 # What colleagues type into the search box: words from the library, and a few it lacks (the
 # vakoverleg sees those as "gezocht zonder resultaat").
 SEARCHES = ["beslagvrije voet", "moratorium", "saneringskrediet", "wsnp", "kwijtschelding", "bewind", "intake",
@@ -198,6 +207,9 @@ def _spread_items(session: Session, start: date, today: date) -> None:
         elif n % 9 == 5:
             review = today + timedelta(days=5 + n % 20)
         wiki_service.backdate(session, item, moment, review)
+        if item.slug in OWN_QUESTIONS:  # Kwaliteit wrote the question for the werkoverleg itself
+            item.discussion_question = OWN_QUESTIONS[item.slug]
+            session.add(item)
 
 
 def _active(session: Session, user: User) -> bool:

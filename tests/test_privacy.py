@@ -53,7 +53,7 @@ def test_an_item_with_a_bsn_is_refused_in_the_editor_and_the_api(client, db):
     refused = client.post("/api/v1/items", headers={"Authorization": f"Bearer {api_token}"},
                           json={**{k: v for k, v in form.items() if k != "audience"}, "summary": "Belde over 1234.56.782"})
     assert refused.status_code == 422
-    assert refused.json()["detail"][0] == {"field": "summary", "message": BSN_MESSAGE, "type": "invalid",
+    assert refused.json()["detail"][0] == {"field": "summary", "message": BSN_MESSAGE, "type": "bsn",
                                            "loc": ["body", "summary"]}
     allowed = client.post("/api/v1/items", headers={"Authorization": f"Bearer {api_token}"},
                           json={**{k: v for k, v in form.items() if k != "audience"}, "body": "Zaaknummer 123456789."})

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from app import clock
 from app.accounts import service as accounts_service
 from app.config import LOCAL_TZ
+from app.dates import nl_date
 from app.goals import library
 from app.goals.models import Appraisal, Goal, Measure, Milestone, TrainingFlag
 from app.meetings import attendance as attendance_service
@@ -89,6 +90,9 @@ class Result:
     team_people: dict[int | None, int] = field(default_factory=dict)
     # For the library goal: its parts, each met or not (app/goals/library.py).
     parts: list[library.Part] = field(default_factory=list)
+    # For people, what else the figure stands on: "akkoord op 11 juni 2027", "4 met ja".
+    note: str = ""
+    yes: int = 0  # records that say yes (share_of_records)
 
 
 def day_start(day: date) -> datetime:
@@ -168,9 +172,14 @@ def _meetings_held(session: Session, goal: Goal, today: date) -> Result:
                                        day_start(goal.start), upto)
     total_days = max(1, (deadline(goal) - goal.start).days)
     elapsed = min(1.0, max(0.0, (today - goal.start).days / total_days))
-    # On pace: as many as a steady monthly rhythm would have held by now.
+    # On pace: as many as a steady monthly rhythm would have held by now, and the meetings
+    # still planned before the deadline can make up the rest (else it can no longer be met).
     expected = math.floor(goal.target * elapsed)
-    return Result(float(held), held, goal.target if held >= expected else float(held))
+    planned = meetings_service.held_count(session, goal.params.get("kind", MeetingKind.vakoverleg),
+                                          upto, day_start(deadline(goal))) if upto < day_start(deadline(goal)) else 0
+    reachable = held + planned >= goal.target
+    return Result(float(held), held, goal.target if held >= expected and reachable else float(held),
+                  note=f"nog {planned} gepland vóór de deadline" if today < deadline(goal) else "")
 
 
 def _appraised(session: Session, goal: Goal, today: date, members=None) -> dict[int, int | None]:  # type: ignore[no-untyped-def]
@@ -196,20 +205,20 @@ def _records(session: Session, goal: Goal, today: date, team_id: int | None) -> 
         teams = _appraised(session, goal, today, members)  # the same persons as the records counted
         total, yes = session.exec(query).one()
         value = yes / total if total else 0.0
-        return Result(value, total, value, people=len(teams), team_people=dict(Counter(teams.values())))
+        return Result(value, total, value, people=len(teams), team_people=dict(Counter(teams.values())), yes=int(yes))
     if kind == "training":
         query = select(func.count(), func.coalesce(func.sum(case((col(TrainingFlag.in_plan), 1), else_=0)), 0)).where(
             col(TrainingFlag.flagged_on) >= goal.start, col(TrainingFlag.flagged_on) < end)
         total, yes = session.exec(query).one()
         value = yes / total if total else 0.0
-        return Result(value, total, value)
+        return Result(value, total, value, yes=int(yes))
     raise ValueError(f"unknown records {kind!r}")
 
 
 def _milestone(session: Session, goal: Goal, today: date) -> Result:
     reached = session.exec(select(Milestone).where(Milestone.key == goal.params.get("key", goal.key))).first()
     value = 1.0 if reached is not None and reached.reached_on < window_end(goal, today) else 0.0
-    return Result(value, 1, value)
+    return Result(value, 1, value, note=f"op {nl_date(reached.reached_on)}" if value and reached else "")
 
 
 def _moment(goal: Goal, today: date) -> datetime:

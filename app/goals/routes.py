@@ -3,6 +3,7 @@
 Everyone sees the aggregates; a person sees their own progress; Kwaliteit also sees each
 person's; managers never a person's (DESIGN.md, privacy)."""
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
@@ -71,6 +72,7 @@ def _dashboard(request: Request, session: SessionDep, user: User, team: Team | N
         "sources": {v.goal.key: service.sources(v.goal, user) for v in views},
         "per_team": measures.per_team_possible,
         "today": today,
+        "one_day": timedelta(days=1),
         "errors": errors or {},
         "typed": typed or {},
     }

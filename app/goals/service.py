@@ -249,8 +249,15 @@ class GoalView:
                 text += f"; nog niet gehaald maar op schema: {pace}"
             return text + "."
         if goal.measure == Measure.share_of_records:
-            kind = "gesprekken" if goal.params.get("records") == "appraisals" else "items"
-            return f"{self.population} {kind} vastgelegd." if self.population else f"Nog geen {kind} vastgelegd."
+            if goal.params.get("records") == "appraisals":
+                return (f"In {result.yes} van de {self.population} gesprekken is kennisontwikkeling besproken."
+                        if self.population else "Nog geen gesprekken vastgelegd.")
+            return (f"{result.yes} van de {self.population} geagendeerde items staan in het opleidingsplan."
+                    if self.population else "Nog geen items geagendeerd.")
+        if goal.measure == Measure.meetings_held:
+            return f"{self.population} gehouden" + (f", {result.note}." if result.note else ".")
+        if goal.measure == Measure.milestone:
+            return f"Akkoord {result.note}." if result.note else "Nog geen akkoord vastgelegd."
         if goal.measure == Measure.library_built_current:
             return "; ".join(f"{p.label}: {'ja' if p.met else 'nee'}, {p.detail}" for p in result.parts) + "."
         return ""

@@ -455,6 +455,31 @@ def add_point(session: Session, agenda: Agenda, title: str, text: str, based_on:
     return entry
 
 
+CHANGES = {"omhoog": "volgorde", "omlaag": "volgorde", "volgorde": "volgorde", "verwijderen": "punt weggehaald",
+           "vraag": "gespreksvraag", "plan": "deel of minuten", "item": "item toegevoegd", "punt": "punt toegevoegd"}
+CHANGE_MERGE = timedelta(minutes=30)
+
+
+def record_change(session: Session, agenda: Agenda, user: User, action: str, now: datetime) -> None:
+    """The history says who changed the agenda and what: one line per person and session of
+    work (changes within half an hour are one line, "volgorde, gespreksvraag")."""
+    what = CHANGES.get(action)
+    if what is None:
+        return
+    last = session.exec(select(AgendaEvent).where(AgendaEvent.agenda_id == agenda.id)
+                        .order_by(col(AgendaEvent.at).desc(), col(AgendaEvent.id).desc()).limit(1)).first()
+    if last is not None and last.action == "changed" and last.user_id == user.id and now - last.at < CHANGE_MERGE:
+        parts = [p for p in last.reason.split(", ") if p]
+        if what not in parts:
+            parts.append(what)
+        last.reason, last.at = ", ".join(parts)[:300], now
+        session.add(last)
+    else:
+        session.add(AgendaEvent(agenda_id=agenda.id, at=now, action="changed", user_id=user.id,  # type: ignore[arg-type]
+                                user_name=user.name, reason=what))
+    session.flush()
+
+
 def finalise(session: Session, agenda: Agenda, user: User, based_on: int, now: datetime) -> None:
     _claim_version(session, agenda, based_on)
     agenda.state = AgendaState.final

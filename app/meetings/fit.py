@@ -26,7 +26,13 @@ def item_prompt(item: Item, kind: str) -> str:
     if kind == MeetingKind.vakoverleg:
         return (f"Hoe brengt u „{item.title}” in uw eigen werkoverleg, en welke vragen "
                 "verwacht u van uw team?")
-    return f"Bij welke inwoner in uw caseload speelt „{item.title}”? Wat doet u vanaf nu anders in het dossier?"
+    # Three ways of asking, by item, so that consecutive points do not read alike.
+    patterns = (
+        "Bij welke inwoner in uw caseload speelt „{t}”? Wat doet u vanaf nu anders in het dossier?",
+        "Wat betekent „{t}” voor een dossier dat u nu heeft lopen?",
+        "Kwam u „{t}” al tegen in uw werk? Wat deed u toen, en wat zou u nu doen?",
+    )
+    return patterns[(item.id or 0) % len(patterns)].format(t=item.title)
 
 
 def review_prompt(item: Item) -> str:

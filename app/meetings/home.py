@@ -38,14 +38,16 @@ def news_window(session: Session, user: User, now: datetime) -> wiki_service.New
         return wiki_service.recent_window(now)
     agenda = agenda_service.get_agenda(session, last)
     since = agenda.cutoff if agenda is not None else last.starts_at
-    return wiki_service.NewsWindow(since, f"na de agenda van het {last.kind} van {nl_date(last.starts_at)}")
+    team = series[1]
+    audience = getattr(team, "audience", None) if last.kind == MeetingKind.werkoverleg else None
+    return wiki_service.NewsWindow(since, f"na de agenda van het {last.kind} van {nl_date(last.starts_at)}", audience)
 
 
 @dataclass
 class Upcoming:
     meeting: Meeting
     discussed: list[agenda_service.Line]  # the points under Bespreken, to read beforehand
-    others: int  # how many ter kennisname
+    informed: list[agenda_service.Line]  # ter kennisname: to read yourself
 
 
 def upcoming(session: Session, user: User, now: datetime) -> Upcoming | None:
@@ -59,7 +61,7 @@ def upcoming(session: Session, user: User, now: datetime) -> Upcoming | None:
     agenda = agenda_service.get_agenda(session, meeting)
     lines = agenda_service.lines(session, agenda) if agenda else []
     discussed = [line for line in lines if line.entry.section == fit.BESPREKEN]
-    return Upcoming(meeting, discussed, len(lines) - len(discussed))
+    return Upcoming(meeting, discussed, [line for line in lines if line.entry.section != fit.BESPREKEN])
 
 
 @dataclass

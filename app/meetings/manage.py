@@ -159,6 +159,7 @@ def _apply(session, agenda: Agenda, user: User, actie: str, version: int, entry,
         agenda_service.finalise(session, agenda, user, version, now)
     elif actie == "heropenen":
         agenda_service.reopen(session, agenda, user, reason, version, now)
+    agenda_service.record_change(session, agenda, user, actie, now)
 
 
 @router.post("/werkoverleg/{meeting_id}/verplaatsen", dependencies=[CsrfProtected])

@@ -42,9 +42,11 @@ def _page(request: Request, session: SessionDep, user: User, *, errors: dict | N
         team_questions, total = service.to_answer(
             session, user, answered=SHOW[show], theme_id=theme.id if theme else None,
             limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
-    if focus is None and params.get("beantwoord", "").isdigit():
-        # Just answered: it left the open list, but stays in view with its confirmation.
-        saved = service.get(session, int(params["beantwoord"])) if len(params["beantwoord"]) <= 10 else None
+    # Just answered or made a concept of (it may have left the list shown), or linked from the
+    # worklist (it may be on another page): that question first, in view.
+    named = next((params[k] for k in ("beantwoord", "concept", "vraag") if params.get(k, "").isdigit()), "")
+    if focus is None and named and len(named) <= 10:
+        saved = service.get(session, int(named))
         focus = saved if saved is not None and service.can_see(user, saved) else None
     if focus is not None and focus.asker_id != user.id and focus.id not in {q.id for q in team_questions}:
         team_questions.insert(0, focus)  # the one whose answer was refused (what was typed), or just saved
@@ -138,7 +140,7 @@ def draft_page(request: Request, session: SessionDep, user: CurrentUser, questio
     item = service.make_draft_item(session, question, user, clock.now(), theme or None)
     if user.role == Role.kwaliteit:
         return RedirectResponse(f"/items/{item.slug}/bewerken", status_code=303)
-    return RedirectResponse(f"/vragen?concept={question.id}#vraag-{question.id}", status_code=303)
+    return RedirectResponse(f"/vragen?toon=alle&concept={question.id}#vraag-{question.id}", status_code=303)
 
 
 # --- API -------------------------------------------------------------------------------------

@@ -56,7 +56,7 @@ def audience_for(user: User, doelgroep: str | None) -> str | None:
 @router.get("/")
 def home(request: Request, session: SessionDep, user: CurrentUser, doelgroep: AudienceChoice = None) -> Response:
     window = news_window(session, user)
-    stats = service.theme_overview(session, window.since)
+    stats = service.theme_overview(session, window.since, window.audience)
     audience = audience_for(user, doelgroep)
     now = clock.now()
     context = {
@@ -77,14 +77,14 @@ def home(request: Request, session: SessionDep, user: CurrentUser, doelgroep: Au
 @router.get("/themas")
 def themes(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     window = news_window(session, user)
-    context = {"stats": service.theme_overview(session, window.since), "window": window}
+    context = {"stats": service.theme_overview(session, window.since, window.audience), "window": window}
     return render(request, "themes.html", context)
 
 
 @router.get("/themas/overzicht")
 def infographic(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     window = news_window(session, user)
-    stats = service.theme_overview(session, window.since)
+    stats = service.theme_overview(session, window.since, window.audience)
     context = {"stats": stats, "window": window, "today": datetime.now(LOCAL_TZ).date()}
     return render(request, "infographic.html", context)
 

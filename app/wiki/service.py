@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, func, or_, update
+from sqlalchemy import and_, case, func, or_, true, update
 from sqlmodel import Session, col, select
 
 from app.accounts.models import Audience, Role, User
@@ -101,6 +101,8 @@ class NewsWindow:
 
     since: datetime
     label: str
+    # New for whom: a team's audience counts its own items and those for both (as its agenda).
+    audience: str | None = None
 
 
 RECENT_DAYS = 30
@@ -119,9 +121,12 @@ class ThemeStat:
     new: int
 
 
-def theme_overview(session: Session, since: datetime) -> list[ThemeStat]:
-    """Every theme with its number of published items and how many of them are new."""
-    is_new = case((col(Item.published_at) >= since, 1), else_=0)
+def theme_overview(session: Session, since: datetime, audience: str | None = None) -> list[ThemeStat]:
+    """Every theme with its number of published items and how many of them are new (for an
+    audience: new items for it or for both, as its werkoverleg agenda takes them)."""
+    fits = (or_(Item.audience == audience, Item.audience == Audience.beide)
+            if audience in (Audience.klantbegeleider, Audience.schuldregelaar) else true())
+    is_new = case((and_(col(Item.published_at) >= since, fits), 1), else_=0)
     rows = session.exec(
         select(Item.theme_id, func.count(), func.coalesce(func.sum(is_new), 0))
         .where(Item.status == ItemStatus.published)

@@ -2,7 +2,7 @@
 its action. Read from the domains that own it; nothing of its own is stored."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import Session
 
@@ -45,10 +45,13 @@ def worklist(session: Session, user: User, today: date) -> Worklist:
     made = questions_service.drafts_made(session, {d.id for d in drafts})  # type: ignore[misc]
     questions, total = questions_service.to_answer(session, user, answered=False, limit=10)
     month = today.replace(day=1)
+    gaps = search_service.queries_without_results(session, month, limit=10)
+    if not gaps and today.day <= 7:  # early in the month: last month's still say what is missing
+        month = (month - timedelta(days=1)).replace(day=1)
+        gaps = search_service.queries_without_results(session, month, limit=10)
     return Worklist(
         drafts=[Draft(d, themes[d.theme_id], made.get(d.id)) for d in drafts],  # type: ignore[arg-type]
         reviews=wiki_service.review_queue(session, today),
         open_questions=questions, open_question_total=total,
-        gaps=search_service.queries_without_results(session, month, limit=10),
-        month=month,
+        gaps=gaps, month=month,
     )

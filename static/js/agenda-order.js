@@ -30,13 +30,35 @@
 
   function renumber() {
     lines().forEach(function (pair, index) {
-      var number = pair[0].querySelector(".kb-agenda__number");
-      if (number) number.textContent = String(index + 1);
+      var li = pair[0], position = String(index + 1);
+      var number = li.querySelector(".kb-agenda__number");
+      if (number) number.textContent = position;
+      // What a screen reader hears follows the new place: "Punt 2: …", "Omhoog: punt 2".
+      var hidden = li.querySelector(".kb-agenda__title .visually-hidden");
+      if (hidden) hidden.textContent = "Punt " + position + ": ";
+      li.querySelectorAll("form[data-move] button").forEach(function (button) {
+        var label = button.getAttribute("aria-label");
+        if (label) button.setAttribute("aria-label", label.replace(/punt \d+$/, "punt " + position));
+      });
     });
     lists.forEach(function (list) {
       var empty = list.querySelector(".kb-agenda-edit__empty");
-      if (empty) empty.hidden = list.querySelector("li[data-entry]") !== null;
+      var items = list.querySelectorAll("li[data-entry]");
+      if (empty) empty.hidden = items.length > 0;
+      // No Omhoog on the first point of a part, no Omlaag on the last.
+      items.forEach(function (li, n) {
+        li.querySelectorAll("form[data-move]").forEach(function (form) {
+          form.hidden = (form.dataset.move === "omhoog" && n === 0) || (form.dataset.move === "omlaag" && n === items.length - 1);
+        });
+      });
     });
+    // The minutes to discuss, against the time there is.
+    var planned = document.getElementById("timing-planned");
+    if (planned) {
+      var total = 0;
+      lines().forEach(function (pair) { if (pair[1] === "bespreken") total += Number(pair[0].dataset.minutes || 0); });
+      planned.textContent = String(total);
+    }
   }
 
   function say(li) {
@@ -99,6 +121,7 @@
     return all;
   }
 
+  renumber();
   lists.forEach(function (list) {
     list.querySelectorAll("form[data-move]").forEach(function (form) {
       var step = form.dataset.move === "omhoog" ? -1 : form.dataset.move === "omlaag" ? 1 : 0;
@@ -107,7 +130,10 @@
         event.preventDefault();
         var li = form.closest("li[data-entry]");
         move(li, step);
-        form.querySelector("button").focus();
+        // The focus stays on the point: on the same button, or (now first or last, where that
+        // button is gone) on the other move button.
+        var target = form.hidden ? li.querySelector("form[data-move]:not([hidden]) button") : form.querySelector("button");
+        if (target) target.focus();
       });
     });
     list.querySelectorAll("li[data-entry]").forEach(function (li) {

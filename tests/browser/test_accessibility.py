@@ -17,6 +17,7 @@ PAGES = {
     "infographic": "/themas/overzicht",
     "thema": f"/themas/{THEME}",
     "item": f"/items/{ITEM}",
+    "item met een brede tabel": "/items/samenwerking-met-beschermingsbewindvoerder",
     "geschiedenis": f"/items/{ITEM}/geschiedenis",
     "editor": f"/items/{ITEM}/bewerken",
     "nieuw item": "/items/nieuw",

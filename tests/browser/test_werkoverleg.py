@@ -31,7 +31,9 @@ def test_contactpersoon_prepares_finalises_prints_and_records(visitor):
     # a screen reader hears where it went; the order is saved.
     page.get_by_role("button", name="Omhoog: punt 2").click()
     expect(page.locator("#agenda-announce")).to_contain_text("plaats 1")
-    assert page.evaluate("document.activeElement.textContent") == "Omhoog"
+    # The point is now first: its Omhoog is gone, the focus is on its Omlaag.
+    assert page.evaluate("document.activeElement.textContent") == "Omlaag"
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Omlaag: punt 1"
     moved = page.locator(".kb-agenda-edit .kb-agenda__title a").all_inner_texts()
     assert moved[:2] == [titles[1], titles[0]]
     page.reload()

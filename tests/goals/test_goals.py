@@ -121,15 +121,21 @@ def test_a_goal_whose_horizon_has_not_come_is_judged_on_pace(db, plan):
         meetings_service.cancel(db, cancelled, "Ziekte", clock.now())
     today = START + timedelta(days=61)  # two months in: two held is the pace of six in six months
     with clock.frozen(at(today)):
+        # Only three more planned before the deadline: six can no longer be reached.
+        planned = [make_meeting(db, None, days_ahead=70 + 10 * n) for n in range(3)]
+        assert service.view(db, vak, today).on_track is False
+        planned.append(make_meeting(db, None, days_ahead=105))  # a fourth: reachable, on pace
         shown = service.view(db, vak, today)
     assert (shown.value, shown.due, shown.on_track) == (2.0, False, True)
+    assert shown.explanation == "2 gehouden, nog 4 gepland vóór de deadline."
     later = START + timedelta(days=125)  # four months in, still two: behind
     with clock.frozen(at(later)):
         behind = service.view(db, vak, later)
     assert (behind.value, behind.on_track) == (2.0, False)
     with clock.frozen(at(START + timedelta(days=200))):
         due = service.view(db, vak, START + timedelta(days=200))
-    assert due.due and not due.on_track and due.deadline == date(2027, 7, 4)
+    # The four planned ones were held: six by the deadline.
+    assert due.due and due.value == 6 and due.status.key == "gehaald" and due.deadline == date(2027, 7, 4)
 
 
 def test_consulting_and_questions_to_a_contactpersoon(db, plan):

@@ -121,6 +121,10 @@ def test_new_means_the_same_on_the_home_page_and_the_next_agenda_and_the_home_pa
         # Published after the held meeting's agenda was assembled, before the meeting: on no
         # agenda yet, so new (a window from the meeting itself would lose it).
         make_item(db, make_theme(db), people["kw"], title="Tussen agenda en overleg")
+        # Not for this team's audience: not on its agenda, and not "nieuw" for its members.
+        team.audience = Audience.klantbegeleider
+        db.add(team)
+        make_item(db, make_theme(db), people["kw"], title="Alleen schuldregelaars", audience="schuldregelaar")
     with clock.frozen(NOW - timedelta(days=6)):
         attendance_service.record_attendance(db, held, {people["anna"].id: (True, True), people["bram"].id: (False, False)},
                                              "Beslag besproken.", people["cp"], clock.now())

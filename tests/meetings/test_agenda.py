@@ -228,6 +228,8 @@ def test_the_vakoverleg_shows_the_goals_as_doelen_does_at_that_moment_and_dated(
     assert f"{vak_goal}: 0 van 6" in assembled.entry.text
     with clock.frozen(MONDAY + timedelta(days=2)):
         make_meeting(db, None, days_ahead=-0.5)  # a vakoverleg held since: one of six
+        for month in range(1, 6):  # and the rest planned, as the planner does
+            make_meeting(db, None, days_ahead=30 * month)
     later = MONDAY + timedelta(days=3)
     with clock.frozen(later):
         login(client, db, kwaliteit)

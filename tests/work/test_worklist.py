@@ -45,7 +45,7 @@ def test_the_worklist_gathers_what_waits_for_kwaliteit(client, db):
     assert set(titles) == {"Half af", "Geldt de bvv ook bij toeslagen"}
     from_question = next(c for c in drafts.select(".kb-card") if "Geldt de bvv" in c.text)
     assert "gemaakt van een vraag uit het team" in from_question.text
-    assert from_question.find("a", string="de vraag")["href"] == f"/vragen?toon=alle#vraag-{asked.id}"
+    assert from_question.find("a", string="de vraag")["href"] == f"/vragen?toon=alle&vraag={asked.id}#vraag-{asked.id}"
     reviews = work.select_one("#controle-kop").find_parent("section")
     assert [a.text for a in reviews.select("li a")] == ["Bijna verlopen"]
     questions = work.select_one("#vragen-kop").find_parent("section")
