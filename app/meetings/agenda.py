@@ -245,7 +245,9 @@ def entries(session: Session, agenda: Agenda) -> list[AgendaEntry]:
     )
 
 
-def lines(session: Session, agenda: Agenda) -> list[Line]:
+def lines(session: Session, agenda: Agenda, live_goals: bool = True) -> list[Line]:
+    """The agenda's lines with their items and themes; the goals' point with today's figures
+    (`live_goals=False` where only the titles are shown, such as the home page)."""
     found = entries(session, agenda)
     items = wiki_service.items_by_id(session, {e.item_id for e in found if e.item_id})  # type: ignore[misc]
     themes = wiki_service.themes_by_id(session)
@@ -254,7 +256,7 @@ def lines(session: Session, agenda: Agenda) -> list[Line]:
     for entry in found:
         item = items.get(entry.item_id) if entry.item_id else None
         line = Line(entry, item, themes.get(item.theme_id) if item else None)
-        if entry.kind == EntryKind.goals:
+        if entry.kind == EntryKind.goals and live_goals:
             if goals is None:
                 meeting = session.get(Meeting, agenda.meeting_id)
                 day = min(clock.today(), meeting.starts_at.astimezone(LOCAL_TZ).date()) if meeting else clock.today()

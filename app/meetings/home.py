@@ -59,7 +59,7 @@ def upcoming(session: Session, user: User, now: datetime) -> Upcoming | None:
     if meeting is None or meeting.status == MeetingStatus.cancelled:
         return None
     agenda = agenda_service.get_agenda(session, meeting)
-    lines = agenda_service.lines(session, agenda) if agenda else []
+    lines = agenda_service.lines(session, agenda, live_goals=False) if agenda else []
     discussed = [line for line in lines if line.entry.section == fit.BESPREKEN]
     return Upcoming(meeting, discussed, [line for line in lines if line.entry.section != fit.BESPREKEN])
 
@@ -83,5 +83,5 @@ def missed(session: Session, user: User, now: datetime) -> Missed | None:
     if mine is None or mine.present:
         return None
     agenda = agenda_service.get_agenda(session, last)
-    lines = agenda_service.lines(session, agenda) if agenda else []
+    lines = agenda_service.lines(session, agenda, live_goals=False) if agenda else []
     return Missed(last, [line for line in lines if line.entry.section == fit.BESPREKEN])
