@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     agenda_hour: int = Field(default=7, ge=0, le=23)
     # Where people reach the service: links in mail and calendar invitations.
     base_url: str = "http://127.0.0.1:8000"
+    # The bronnen-inbox fetches only public addresses: a feed on this machine or the local
+    # network (127.0.0.1, 10.x, 192.168.x, …) only when this is on (an intranet feed, tests).
+    inbox_private_hosts: bool = False
     # Agenda mail: only with an SMTP host.
     smtp_host: str = ""
     smtp_port: int = 587

@@ -14,6 +14,8 @@ from app.config import PROJECT_ROOT, get_settings
 from app.db import get_engine
 from app.goals.routes import api as goals_api
 from app.goals.routes import pages as goals_pages
+from app.inbox.routes import api as inbox_api
+from app.inbox.routes import pages as inbox_pages
 from app.meetings.api import router as meetings_api_router
 from app.meetings.manage import router as meetings_manage_router
 from app.meetings.routes import router as meetings_router
@@ -97,6 +99,8 @@ def create_app(run_scheduler: bool = True) -> FastAPI:
     app.include_router(goals_api)
     app.include_router(goals_pages)
     app.include_router(work_router)
+    app.include_router(inbox_pages)
+    app.include_router(inbox_api)
     return app
 
 

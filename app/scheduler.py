@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from app.accounts import jobs as accounts_jobs
 from app.config import LOCAL_TZ, Settings
 from app.goals import jobs as goals_jobs
+from app.inbox import jobs as inbox_jobs
 from app.meetings import jobs as meetings_jobs
 from app.search import jobs as search_jobs
 
@@ -30,7 +31,7 @@ def safely(job: Callable[[], object]) -> Callable[[], None]:
 
 def start(engine: Engine, settings: Settings) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone=LOCAL_TZ)
-    for domain in (meetings_jobs, goals_jobs, accounts_jobs, search_jobs):
+    for domain in (meetings_jobs, goals_jobs, accounts_jobs, search_jobs, inbox_jobs):
         domain.register(scheduler, engine, settings, safely)
     scheduler.start()
     return scheduler

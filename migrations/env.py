@@ -5,6 +5,7 @@ from sqlalchemy import engine_from_config, pool
 
 import app.accounts.models  # noqa: F401  (registers tables)
 import app.goals.models  # noqa: F401
+import app.inbox.models  # noqa: F401
 import app.meetings.models  # noqa: F401
 import app.questions.models  # noqa: F401
 import app.search.models  # noqa: F401

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from sqlmodel import Session
 
 from app.accounts.models import User
+from app.inbox import service as inbox_service
 from app.questions import service as questions_service
 from app.questions.models import Question
 from app.search import service as search_service
@@ -29,6 +30,7 @@ class Worklist:
     open_question_total: int
     gaps: list[search_service.QueryCount]
     month: date
+    inbox: int = 0  # entries waiting in the bronnen-inbox
 
     @property
     def empty(self) -> bool:
@@ -53,5 +55,5 @@ def worklist(session: Session, user: User, today: date) -> Worklist:
         drafts=[Draft(d, themes[d.theme_id], made.get(d.id)) for d in drafts],  # type: ignore[arg-type]
         reviews=wiki_service.review_queue(session, today),
         open_questions=questions, open_question_total=total,
-        gaps=gaps, month=month,
+        gaps=gaps, month=month, inbox=inbox_service.waiting_count(session),
     )

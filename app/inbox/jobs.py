@@ -1,0 +1,39 @@
+"""The inbox's scheduled work: every few minutes, poll the sources that are due (each process
+claims its own; see app/inbox/service.py)."""
+
+import logging
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.base import BaseScheduler
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app import clock
+from app.config import LOCAL_TZ, Settings
+from app.inbox import service
+
+log = logging.getLogger("kennisbank.inbox")
+
+
+def poll_due(engine: Engine) -> int:
+    """Poll every due source, each in its own transaction: one that fails does not stop the
+    others. Returns the number of new entries."""
+    with Session(engine) as session:
+        taken = service.claim_due(session, clock.now())
+        session.commit()
+    new = 0
+    for source_id in taken:
+        with Session(engine) as session:
+            source = session.get(service.Source, source_id)
+            if source is not None:
+                new += service.poll(session, source)
+            session.commit()
+    return new
+
+
+def register(scheduler: BaseScheduler, engine: Engine, settings: Settings, safely) -> None:  # type: ignore[no-untyped-def]
+    scheduler.add_job(
+        safely(lambda: poll_due(engine)), "interval", minutes=5,
+        next_run_time=datetime.now(LOCAL_TZ) + timedelta(seconds=40), id="bronnen-ophalen",
+        max_instances=1, coalesce=True,
+    )

@@ -1,0 +1,117 @@
+"""The bronnen-inbox: sources Kwaliteit follows (RSS and Atom feeds) and the entries they bring
+in, waiting to become a concept item, or not."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import Field as PField
+from sqlalchemy import String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.db import utcnow
+from app.textinput import blank_if_invisible, no_nul
+
+
+class SourceState(StrEnum):
+    active = "actief"
+    paused = "gepauzeerd"
+    gone = "verdwenen"  # the feed answered 410 Gone: polling stopped
+
+
+class EntryStatus(StrEnum):
+    new = "nieuw"
+    later = "later"
+    rejected = "niet-relevant"
+    drafted = "concept"
+
+
+ENTRY_LABELS = {EntryStatus.new: "Nieuw", EntryStatus.later: "Later", EntryStatus.rejected: "Niet relevant",
+                EntryStatus.drafted: "Concept-item gemaakt"}
+
+
+class Source(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=String(120))
+    url: str = Field(sa_type=String(500))
+    theme_id: int | None = Field(default=None, foreign_key="theme.id")
+    audience: str = Field(default="beide", sa_type=String(20))
+    state: str = Field(default=SourceState.active, sa_type=String(20))
+    # Conditional GET: what the server said last time.
+    etag: str = Field(default="", sa_type=String(300))
+    last_modified: str = Field(default="", sa_type=String(100))
+    interval_minutes: int = 60
+    next_poll_at: datetime = Field(default_factory=utcnow, index=True)
+    last_polled_at: datetime | None = None
+    last_ok_at: datetime | None = None
+    failures: int = 0  # consecutive: the interval backs off with them
+    error: str = Field(default="", sa_type=String(500))
+    error_since: datetime | None = None
+    malformed: bool = False  # read, but the feed is not well-formed
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Entry(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("source_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="source.id", index=True)
+    # What makes an entry the same one next time: its GUID, else its link, else a hash.
+    key: str = Field(sa_type=String(300))
+    title: str = Field(sa_type=String(300))
+    link: str = Field(default="", sa_type=String(1000))
+    excerpt: str = Field(default="", sa_type=Text)
+    published_at: datetime | None = None
+    fetched_at: datetime = Field(default_factory=utcnow, index=True)
+    status: str = Field(default=EntryStatus.new, sa_type=String(20), index=True)
+    reason: str = Field(default="", sa_type=String(300))
+    item_id: int | None = Field(default=None, foreign_key="item.id")
+    decided_at: datetime | None = None
+
+
+class SourceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = PField(min_length=1, max_length=120)
+    url: str = PField(min_length=1, max_length=500, description="adres van de RSS- of Atom-feed")
+    theme: str | None = PField(default=None, max_length=80, description="slug van het standaardthema")
+    audience: str = PField(default="beide", pattern="^(klantbegeleider|schuldregelaar|beide)$")
+
+    @field_validator("name", "url")
+    @classmethod
+    def _clean(cls, value: str, info) -> str:  # type: ignore[no-untyped-def]
+        value = blank_if_invisible(no_nul(value)).strip()
+        if not value:
+            raise ValueError("Dit veld mag niet leeg zijn.")
+        if info.field_name == "url" and not value.lower().startswith(("http://", "https://")):
+            raise ValueError("Een feedadres begint met http:// of https://.")
+        return value
+
+
+class SourcePublic(BaseModel):
+    id: int
+    name: str
+    url: str
+    theme: str | None
+    audience: str
+    state: str
+    status: str = PField(description="in woorden: laatst opgehaald …, fout sinds …")
+    last_polled_at: datetime | None
+    entries: int
+
+
+class EntryPublic(BaseModel):
+    id: int
+    source: int
+    title: str
+    link: str
+    excerpt: str
+    published_at: datetime | None
+    fetched_at: datetime
+    status: str
+    item: str | None = PField(description="slug van het concept-item, als dat gemaakt is")
+
+
+class PollResult(BaseModel):
+    new_entries: int
+    status: str

@@ -1,0 +1,173 @@
+"""The bronnen-inbox for Kwaliteit: /inbox (entries and their actions), /inbox/bronnen (the
+sources), and the API under /api/v1/sources and /api/v1/inbox."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.errors import InputError
+from app.inbox import service
+from app.inbox.models import (
+    ENTRY_LABELS,
+    EntryPublic,
+    EntryStatus,
+    PollResult,
+    SourceIn,
+    SourcePublic,
+)
+from app.search import service as search_service
+from app.search.index import SearchIndex
+from app.search.sync import get_index
+from app.web.deps import CsrfProtected, Editor, SessionDep, on_refusal
+from app.web.errors import validated
+from app.web.templating import render
+from app.wiki import service as wiki_service
+from app.wiki.models import AUDIENCE_LABELS, MAX_INT
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/v1", tags=["bronnen-inbox"])
+IndexDep = Annotated[SearchIndex, Depends(get_index)]
+Id = Annotated[int, Path(ge=1, le=MAX_INT)]
+StatusFilter = Annotated[EntryStatus | None, Query(description="nieuw, later, niet-relevant of concept; leeg: nieuw en later")]
+
+
+def _similar(session: SessionDep, index: SearchIndex, text: str, limit: int = 3) -> list:  # type: ignore[type-arg]
+    """Existing items that look like this entry (the search engine's ranking), against doubles."""
+    try:
+        found = search_service.search(session, index, text[:200], log_query=False)
+    except InputError:
+        return []
+    return found.results[:limit]
+
+
+def _suggested_theme(hits: list) -> str | None:  # type: ignore[type-arg]
+    return hits[0].theme if hits else None
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+@pages.get("/inbox")
+def inbox_page(request: Request, session: SessionDep, user: Editor, index: IndexDep,
+               status: StatusFilter = None, bron: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None) -> Response:
+    shown, total = service.entries(session, status, bron)
+    sources = {s.id: s for s in service.list_sources(session)}
+    context = {
+        "entries": [(e, _similar(session, index, e.title)) for e in shown], "total": total,
+        "sources": sources, "status": status.value if status else "", "bron": bron,
+        "labels": ENTRY_LABELS, "themes": wiki_service.list_themes(session),
+    }
+    return render(request, "inbox.html", context)
+
+
+@pages.post("/inbox/berichten/{entry_id}", dependencies=[CsrfProtected])
+def act_on_entry(request: Request, session: SessionDep, user: Editor, index: IndexDep, entry_id: Id,
+                 actie: Annotated[str, Form(max_length=20)], reason: Annotated[str, Form(max_length=1000)] = "",
+                 theme: Annotated[str, Form(max_length=80)] = "") -> Response:
+    entry = service.get_entry(session, entry_id)
+    if actie == "concept":
+        item = service.make_draft(session, entry, user, theme or _suggested_theme(_similar(session, index, entry.title)))
+        return RedirectResponse(f"/items/{item.slug}/bewerken", status_code=303)
+    if actie not in ("later", "niet-relevant"):
+        raise service.InboxError("actie", "Kies concept-item, later of niet relevant.")
+    service.decide(session, entry, EntryStatus.later if actie == "later" else EntryStatus.rejected, reason)
+    return RedirectResponse(f"/inbox?opgeslagen={actie}#inbox-kop", status_code=303)
+
+
+def _sources_page(request: Request, session: SessionDep, *, errors: dict | None = None, typed: dict | None = None,
+                  status_code: int = 200) -> Response:
+    context = {"sources": service.list_sources(session), "counts": service.entry_counts(session),
+               "status_text": service.status_text, "themes": wiki_service.list_themes(session),
+               "audience_labels": AUDIENCE_LABELS, "errors": errors or {}, "typed": typed or {}}
+    return render(request, "sources.html", context, status_code)
+
+
+@pages.get("/inbox/bronnen")
+def sources_page(request: Request, session: SessionDep, user: Editor) -> Response:
+    return _sources_page(request, session)
+
+
+@pages.post("/inbox/bronnen", dependencies=[CsrfProtected])
+def add_source_page(request: Request, session: SessionDep, user: Editor,
+                    name: Annotated[str, Form(max_length=1000)] = "", url: Annotated[str, Form(max_length=2000)] = "",
+                    theme: Annotated[str, Form(max_length=80)] = "", audience: Annotated[str, Form(max_length=20)] = "beide") -> Response:
+    typed = {"name": name, "url": url, "theme": theme, "audience": audience}
+    on_refusal(request, lambda refused: _sources_page(request, session, errors=refused.errors, typed=typed,
+                                                      status_code=refused.status))
+    source = service.add_source(session, validated(SourceIn, {**typed, "theme": theme or None}))
+    return RedirectResponse(f"/inbox/bronnen?toegevoegd={source.id}", status_code=303)
+
+
+@pages.post("/inbox/bronnen/{source_id}", dependencies=[CsrfProtected])
+def source_action(session: SessionDep, user: Editor, source_id: Id, actie: Annotated[str, Form(max_length=20)]) -> Response:
+    source = service.get_source(session, source_id)
+    if actie == "ophalen":
+        new = service.poll(session, source)
+        return RedirectResponse(f"/inbox/bronnen?opgehaald={source.id}&nieuw={new}", status_code=303)
+    if actie in ("pauzeren", "hervatten"):
+        service.set_paused(session, source, actie == "pauzeren")
+    elif actie == "verwijderen":
+        service.remove_source(session, source)
+    else:
+        raise service.InboxError("actie", "Kies ophalen, pauzeren, hervatten of verwijderen.")
+    return RedirectResponse("/inbox/bronnen?opgeslagen=1", status_code=303)
+
+
+# --- API -------------------------------------------------------------------------------------
+
+
+def _public(session: SessionDep, source: service.Source, counts: dict[int, int]) -> SourcePublic:
+    themes = wiki_service.themes_by_id(session)
+    return SourcePublic(id=source.id, name=source.name, url=source.url,  # type: ignore[arg-type]
+                        theme=themes[source.theme_id].slug if source.theme_id in themes else None,
+                        audience=source.audience, state=source.state, status=service.status_text(source),
+                        last_polled_at=source.last_polled_at, entries=counts.get(source.id, 0))  # type: ignore[arg-type]
+
+
+@api.get("/sources", summary="De bronnen van de inbox (rol kwaliteit)")
+def sources_api(session: SessionDep, user: Editor) -> list[SourcePublic]:
+    counts = service.entry_counts(session)
+    return [_public(session, s, counts) for s in service.list_sources(session)]
+
+
+@api.post("/sources", status_code=201, summary="Een bron toevoegen: een RSS- of Atom-feed (rol kwaliteit)",
+          dependencies=[CsrfProtected])
+def add_source_api(session: SessionDep, user: Editor, data: SourceIn) -> SourcePublic:
+    return _public(session, service.add_source(session, data), {})
+
+
+@api.post("/sources/{source_id}/poll", summary="Nu ophalen: het aantal nieuwe berichten en de stand van de bron",
+          dependencies=[CsrfProtected])
+def poll_api(session: SessionDep, user: Editor, source_id: Id) -> PollResult:
+    source = service.get_source(session, source_id)
+    new = service.poll(session, source)
+    return PollResult(new_entries=new, status=service.status_text(source))
+
+
+def _entry_public(entry, slugs: dict[int, str]) -> EntryPublic:  # type: ignore[no-untyped-def]
+    return EntryPublic(id=entry.id, source=entry.source_id, title=entry.title, link=entry.link, excerpt=entry.excerpt,
+                       published_at=entry.published_at, fetched_at=entry.fetched_at, status=entry.status,
+                       item=slugs.get(entry.item_id) if entry.item_id else None)
+
+
+@api.get("/inbox", summary="Berichten in de inbox, nieuwste eerst (rol kwaliteit)")
+def inbox_api(session: SessionDep, user: Editor, status: StatusFilter = None,
+              source: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None) -> list[EntryPublic]:
+    shown, _ = service.entries(session, status, source, limit=200)
+    slugs = wiki_service.slugs_by_id(session, {e.item_id for e in shown if e.item_id})  # type: ignore[misc]
+    return [_entry_public(e, slugs) for e in shown]
+
+
+@api.post("/inbox/{entry_id}/draft", status_code=201, summary="Maak een concept-item van een bericht; geeft de slug",
+          dependencies=[CsrfProtected])
+def draft_api(session: SessionDep, user: Editor, index: IndexDep, entry_id: Id) -> dict[str, str]:
+    entry = service.get_entry(session, entry_id)
+    item = service.make_draft(session, entry, user, _suggested_theme(_similar(session, index, entry.title)))
+    return {"slug": item.slug}
+
+
+@api.post("/inbox/{entry_id}/reject", summary="Niet relevant; het bericht komt niet terug", dependencies=[CsrfProtected])
+def reject_api(session: SessionDep, user: Editor, entry_id: Id) -> EntryPublic:
+    entry = service.decide(session, service.get_entry(session, entry_id), EntryStatus.rejected)
+    return _entry_public(entry, {})

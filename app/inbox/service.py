@@ -1,0 +1,290 @@
+"""The bronnen-inbox's rules: sources, polling them into entries (each entry once, however
+often it is fetched, and never again once rejected or removed from the feed), and turning an
+entry into a concept item, or not.
+
+Polling is safe in several processes: a process claims a due source with one conditional
+UPDATE of its next poll moment, so only one fetches it; entries are inserted with the
+database's unique (source, key), so a race makes no double."""
+
+import hashlib
+import logging
+import re
+from calendar import timegm
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import httpx
+import nh3
+from sqlalchemy import func, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from app.accounts.models import User
+from app.config import get_settings
+from app.dates import nl_date
+from app.db import utcnow
+from app.errors import InputError, NotFound
+from app.inbox import fetch
+from app.inbox.models import Entry, EntryStatus, Source, SourceIn, SourceState
+from app.privacy import BSN_MESSAGE, find_bsn
+from app.wiki import service as wiki_service
+from app.wiki.models import Item, ItemIn
+
+log = logging.getLogger("kennisbank.inbox")
+CLAIM = timedelta(minutes=5)  # a claimed source is not polled by another process meanwhile
+MIN_INTERVAL = timedelta(minutes=15)
+
+
+class InboxError(InputError):
+    """Input about sources and entries that is refused."""
+
+
+# --- sources ---------------------------------------------------------------------------------
+
+
+def list_sources(session: Session) -> list[Source]:
+    return list(session.exec(select(Source).order_by(col(Source.name), col(Source.id))))
+
+
+def get_source(session: Session, source_id: int) -> Source:
+    source = session.get(Source, source_id)
+    if source is None:
+        raise NotFound("source", "Deze bron bestaat niet.")
+    return source
+
+
+def add_source(session: Session, data: SourceIn) -> Source:
+    theme = wiki_service.get_theme(session, data.theme) if data.theme else None
+    if data.theme and theme is None:
+        raise InboxError("theme", f"Het thema '{data.theme}' bestaat niet.")
+    if session.exec(select(Source).where(Source.url == data.url)).first() is not None:
+        raise InboxError("url", "Deze bron staat er al.")
+    source = Source(name=data.name, url=data.url, theme_id=theme.id if theme else None, audience=data.audience,
+                    next_poll_at=utcnow())
+    session.add(source)
+    session.flush()
+    return source
+
+
+def set_paused(session: Session, source: Source, paused: bool) -> Source:
+    if source.state == SourceState.gone and not paused:
+        source.failures, source.error, source.error_since = 0, "", None  # try again, on request
+    source.state = SourceState.paused if paused else SourceState.active
+    source.next_poll_at = utcnow()
+    session.add(source)
+    session.flush()
+    return source
+
+
+def remove_source(session: Session, source: Source) -> None:
+    """The source and the entries no one acted on; entries that became items keep their item."""
+    for entry in session.exec(select(Entry).where(Entry.source_id == source.id)):
+        session.delete(entry)
+    session.flush()
+    session.delete(source)
+    session.flush()
+
+
+def status_text(source: Source) -> str:
+    """What people read about a source: "laatst opgehaald …", "fout sinds …: …"."""
+    if source.state == SourceState.gone:
+        return f"Gestopt: {source.error}" if source.error else "Gestopt: de bron bestaat niet meer."
+    if source.state == SourceState.paused:
+        return "Gepauzeerd."
+    if source.error and source.error_since:
+        return f"Fout sinds {nl_date(source.error_since)}: {source.error}"
+    if source.last_ok_at:
+        text = f"Laatst opgehaald op {nl_date(source.last_ok_at)}, {source.last_ok_at.astimezone(UTC):%H:%M} UTC"
+        return text + (" (de feed is niet helemaal correct opgemaakt, maar is gelezen)." if source.malformed else ".")
+    return "Nog niet opgehaald."
+
+
+def entry_counts(session: Session) -> dict[int, int]:
+    rows = session.exec(select(Entry.source_id, func.count()).group_by(Entry.source_id))
+    return {source_id: n for source_id, n in rows}
+
+
+# --- polling ---------------------------------------------------------------------------------
+
+
+def claim_due(session: Session, now: datetime, limit: int = 10) -> list[int]:
+    """The ids of active sources due for a poll that this process now holds (others skip
+    them until CLAIM has passed)."""
+    due = session.exec(select(Source.id, Source.next_poll_at).where(
+        Source.state == SourceState.active, col(Source.next_poll_at) <= now).limit(limit)).all()
+    taken = []
+    for source_id, moment in due:
+        result = session.execute(update(Source).where(col(Source.id) == source_id, col(Source.next_poll_at) == moment)
+                                 .values(next_poll_at=now + CLAIM).execution_options(synchronize_session=False))
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            taken.append(source_id)
+    return taken
+
+
+def _plain(html: str, limit: int) -> str:
+    text = nh3.clean(html or "", tags=set()).replace("&nbsp;", " ").replace("&amp;", "&")
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+TRACKING = re.compile(r"^(utm_|mc_|fbclid$|gclid$|_hs|mkt_tok$)")
+
+
+def clean_link(url: str) -> str:
+    """A link without tracking parameters (utm_…, mc_…, fbclid, …)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING.match(k)]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+
+
+def _key(entry) -> str:  # type: ignore[no-untyped-def]
+    if entry.get("id"):
+        return f"id:{entry['id']}"[:300]
+    if entry.get("link"):
+        return f"link:{clean_link(entry['link'])}"[:300]
+    digest = hashlib.sha256(f"{entry.get('title', '')}\n{entry.get('summary', '')}".encode()).hexdigest()
+    return f"hash:{digest}"
+
+
+def _when(entry) -> datetime | None:  # type: ignore[no-untyped-def]
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    if not parsed:
+        return None
+    try:
+        return datetime.fromtimestamp(timegm(parsed), UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _store(session: Session, source: Source, entries: list, now: datetime) -> int:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    new = 0
+    for entry in entries:
+        title = _plain(entry.get("title", ""), 300) or "(zonder titel)"
+        excerpt = _plain(entry.get("summary", "") or entry.get("description", ""), 1000)
+        if find_bsn(title) or find_bsn(excerpt):
+            continue  # no client data in the kennisbank, not even from a feed
+        values = {"source_id": source.id, "key": _key(entry), "title": title,
+                  "link": clean_link(entry.get("link", ""))[:1000], "excerpt": excerpt,
+                  "published_at": _when(entry), "fetched_at": now, "status": EntryStatus.new}
+        statement = insert(Entry).values(**values).on_conflict_do_nothing(index_elements=["source_id", "key"])
+        new += len(session.execute(statement.returning(Entry.id)).all())  # no row: it was there already
+    return new
+
+
+def poll(session: Session, source: Source, now: datetime | None = None,
+         transport: httpx.BaseTransport | None = None) -> int:
+    """Fetch one source and store its new entries; returns how many are new. The source's
+    status, validators and next poll moment are updated whatever happened."""
+    now = now or utcnow()
+    got = fetch.fetch(source.url, source.etag, source.last_modified, now, transport,
+                      allow_private=get_settings().inbox_private_hosts)
+    source.last_polled_at = now
+    interval = max(MIN_INTERVAL, timedelta(minutes=source.interval_minutes))
+    new = 0
+    if got.new_url:
+        source.url = got.new_url[:500]  # moved permanently: from now on the new address
+    if got.status in (200, 304) and not got.error:
+        if got.status == 200:
+            new = _store(session, source, got.entries, now)
+            source.etag, source.last_modified = got.etag[:300], got.last_modified[:100]
+            source.malformed = got.malformed
+        source.failures, source.error, source.error_since, source.last_ok_at = 0, "", None, now
+        wait = max(interval, got.max_age or timedelta(0))
+    elif got.status == 410:
+        source.state, source.error = SourceState.gone, "De bron bestaat niet meer (410 Gone); er wordt niet meer opgehaald."
+        source.error_since = source.error_since or now
+        wait = fetch.MAX_INTERVAL
+    else:
+        source.failures += 1
+        if got.status in (429, 503):
+            source.error = f"De bron vraagt om later terug te komen ({got.status})."
+        elif got.status:
+            source.error = f"De bron antwoordde met een fout ({got.status})."
+        else:
+            source.error = got.error or "De bron was niet bereikbaar."
+        source.error_since = source.error_since or now
+        wait = min(fetch.MAX_INTERVAL, interval * (2 ** min(source.failures, 6)))
+        if got.retry_after is not None:
+            wait = max(wait, got.retry_after)
+    source.next_poll_at = now + wait
+    session.add(source)
+    session.flush()
+    if new:
+        log.info("Bron %s: %s nieuwe berichten.", source.name, new)
+    return new
+
+
+# --- the inbox -------------------------------------------------------------------------------
+
+
+def entries(session: Session, status: str | None = None, source_id: int | None = None,
+            limit: int = 50, offset: int = 0) -> tuple[list[Entry], int]:
+    query = select(Entry)
+    if status:
+        query = query.where(Entry.status == status)
+    else:
+        query = query.where(col(Entry.status).in_((EntryStatus.new, EntryStatus.later)))
+    if source_id is not None:
+        query = query.where(Entry.source_id == source_id)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    newest = func.coalesce(Entry.published_at, Entry.fetched_at)  # the feed's date, else when it came in
+    rows = session.exec(query.order_by(newest.desc(), col(Entry.id).desc())
+                        .offset(offset).limit(limit))
+    return list(rows), total
+
+
+def waiting_count(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(Entry).where(Entry.status == EntryStatus.new)).one()
+
+
+def get_entry(session: Session, entry_id: int) -> Entry:
+    entry = session.get(Entry, entry_id)
+    if entry is None:
+        raise NotFound("entry", "Dit bericht bestaat niet (meer).")
+    return entry
+
+
+def decide(session: Session, entry: Entry, status: EntryStatus, reason: str = "") -> Entry:
+    if entry.status == EntryStatus.drafted:
+        raise InboxError("entry", "Van dit bericht is al een concept-item gemaakt.")
+    reason = reason.strip()
+    if find_bsn(reason):
+        raise InboxError("reason", BSN_MESSAGE, kind="bsn")
+    entry.status, entry.reason, entry.decided_at = status, reason[:300], utcnow()
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def make_draft(session: Session, entry: Entry, by: User, theme_slug: str | None) -> Item:
+    """A concept item from the entry, without retyping: title, summary from the excerpt, the
+    source's name and the article's link; Kwaliteit finishes it in the editor."""
+    if entry.status == EntryStatus.drafted and entry.item_id:
+        raise InboxError("entry", "Van dit bericht is al een concept-item gemaakt.")
+    source = session.get(Source, entry.source_id)
+    themes = wiki_service.themes_by_id(session)
+    slug = theme_slug or (themes[source.theme_id].slug if source and source.theme_id in themes else None)
+    if slug is None:
+        first = wiki_service.list_themes(session)
+        if not first:
+            raise InboxError("theme", "Maak eerst een thema.")
+        slug = first[0].slug
+    summary = entry.excerpt[:297].rstrip() + "…" if len(entry.excerpt) > 300 else (entry.excerpt or "Nog invullen: waar gaat dit over, in één regel?")
+    body = entry.excerpt + (f"\n\nLees verder bij de bron: [{entry.title}]({entry.link})" if entry.link else "")
+    data = ItemIn(
+        title=entry.title[:200], summary=summary, body=body,
+        dossier_meaning="Nog invullen: wat betekent dit voor het dossier?", theme=slug,
+        audience=(source.audience if source else "beide"), source_name=(source.name if source else "")[:200],
+        source_url=entry.link if entry.link.startswith(("http://", "https://")) and len(entry.link) <= 500 else "",
+        status="draft", note="Concept uit de bronnen-inbox",
+    )
+    item = wiki_service.create_item(session, data, by)
+    entry.status, entry.item_id, entry.decided_at = EntryStatus.drafted, item.id, utcnow()
+    session.add(entry)
+    session.flush()
+    return item

@@ -1,0 +1,211 @@
+"""The bronnen-inbox against a real HTTP server the test starts, serving feeds in their real
+formats: RSS 2.0 and Atom 1.0 with Dutch text, validators (ETag, Last-Modified), a malformed
+feed, 429 then 200, a permanent redirect and 410 Gone."""
+
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlmodel import select
+
+from app import clock
+from app.accounts import service as accounts_service
+from app.accounts.models import Role
+from app.db import utcnow
+from app.inbox import service
+from app.inbox.models import Entry, EntryStatus, SourceIn, SourceState
+from app.wiki.models import Item
+from tests.factories import login, make_theme, make_user, post_form
+
+RSS = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Nieuws van de brancheorganisatie</title><link>https://example.org</link>
+<description>Nieuws over schuldhulpverlening</description>
+<item><title>Nieuwe normen voor de beslagvrije voet</title><link>https://example.org/bvv?utm_source=nieuwsbrief&amp;id=7</link>
+<guid>https://example.org/bvv-2027</guid><pubDate>Mon, 04 Jan 2027 09:00:00 +0100</pubDate>
+<description>&lt;p&gt;Per 1 januari gelden &lt;b&gt;nieuwe normen&lt;/b&gt; voor de beslagvrije voet.&lt;/p&gt;</description></item>
+<item><title>Webinar over vroegsignalering</title><link>https://example.org/webinar</link>
+<guid>https://example.org/webinar</guid><description>Een webinar voor gemeenten.</description></item>
+</channel></rss>"""
+ATOM = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Kennisbank van een buurgemeente</title><id>urn:buur</id>
+<updated>2027-01-05T10:00:00Z</updated>
+<entry><title>Moratorium aanvragen: een stappenplan</title><id>urn:buur:1</id><updated>2027-01-05T10:00:00Z</updated>
+<link href="https://buur.example/moratorium"/><summary>Zo vraagt u een moratorium aan.</summary></entry>
+</feed>"""
+BROKEN = """<?xml version="1.0"?><rss version="2.0"><channel><title>Half kapot</title>
+<item><title>Item in een kapotte feed</title><guid>kapot-1</guid><description>Tekst & nog meer</description></item>
+</channel>"""
+
+
+class Feeds(BaseHTTPRequestHandler):
+    busy = {"count": 0}
+
+    def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+    def _send(self, status: int, body: str = "", headers: dict | None = None) -> None:
+        self.send_response(status)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        data = body.encode()
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:  # noqa: N802
+        if self.path == "/nieuws.rss":
+            if self.headers.get("If-None-Match") == '"v1"':
+                return self._send(304)
+            return self._send(200, RSS, {"Content-Type": "application/rss+xml", "ETag": '"v1"',
+                                         "Last-Modified": "Mon, 04 Jan 2027 09:00:00 GMT"})
+        if self.path == "/atom.xml":
+            return self._send(200, ATOM, {"Content-Type": "application/atom+xml", "Cache-Control": "max-age=7200"})
+        if self.path == "/kapot.xml":
+            return self._send(200, BROKEN, {"Content-Type": "application/rss+xml"})
+        if self.path == "/druk.xml":
+            self.busy["count"] += 1
+            if self.busy["count"] == 1:
+                return self._send(429, "", {"Retry-After": "120"})
+            return self._send(200, ATOM, {"Content-Type": "application/atom+xml"})
+        if self.path == "/verhuisd.xml":
+            return self._send(301, "", {"Location": "/nieuws.rss"})
+        if self.path == "/weg.xml":
+            return self._send(410)
+        return self._send(404)
+
+
+@pytest.fixture
+def feeds(monkeypatch):  # type: ignore[no-untyped-def]
+    """The feeds' server on 127.0.0.1: allowed as an intranet feed would be."""
+    from app.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "inbox_private_hosts", True)
+    Feeds.busy["count"] = 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Feeds)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def add(db, feeds, path: str, name: str = "Bron"):  # type: ignore[no-untyped-def]
+    return service.add_source(db, SourceIn(name=name, url=feeds + path))
+
+
+def test_a_feed_comes_in_once_and_a_second_poll_fetches_nothing_new(db, feeds):
+    source = add(db, feeds, "/nieuws.rss")
+    assert service.poll(db, source) == 2
+    entries = db.exec(select(Entry).order_by(Entry.id)).all()
+    first = entries[0]
+    assert first.title == "Nieuwe normen voor de beslagvrije voet"
+    assert first.excerpt == "Per 1 januari gelden nieuwe normen voor de beslagvrije voet."  # HTML gone
+    assert first.link == "https://example.org/bvv?id=7"  # tracking parameter stripped
+    assert (source.etag, source.last_modified) == ('"v1"', "Mon, 04 Jan 2027 09:00:00 GMT")
+    assert service.poll(db, source) == 0  # 304 Not Modified
+    assert "Laatst opgehaald" in service.status_text(source) and source.failures == 0
+    # A rejected entry never comes back, also when the server sends the whole feed again.
+    service.decide(db, first, EntryStatus.rejected, "Staat al in ons item")
+    source.etag = ""
+    assert service.poll(db, source) == 0
+    assert db.get(Entry, first.id).status == EntryStatus.rejected
+    assert len(db.exec(select(Entry)).all()) == 2
+
+
+def test_atom_malformed_busy_moved_and_gone(db, feeds):
+    atom = add(db, feeds, "/atom.xml", "Atom")
+    before = utcnow()
+    assert service.poll(db, atom) == 1
+    assert atom.next_poll_at >= before + timedelta(hours=2)  # Cache-Control: max-age=7200
+    broken = add(db, feeds, "/kapot.xml", "Kapot")
+    assert service.poll(db, broken) == 1 and broken.malformed
+    assert "niet helemaal correct" in service.status_text(broken)
+    busy = add(db, feeds, "/druk.xml", "Druk")
+    assert service.poll(db, busy) == 0
+    assert busy.failures == 1 and "later terug" in busy.error and busy.next_poll_at >= utcnow() + timedelta(seconds=110)
+    assert "Fout sinds" in service.status_text(busy)
+    assert service.poll(db, busy) == 1 and busy.error == "" and busy.failures == 0
+    moved = add(db, feeds, "/verhuisd.xml", "Verhuisd")
+    assert service.poll(db, moved) == 2 and moved.url == feeds + "/nieuws.rss"
+    gone = add(db, feeds, "/weg.xml", "Weg")
+    assert service.poll(db, gone) == 0 and gone.state == SourceState.gone
+    assert "bestaat niet meer" in service.status_text(gone)
+    assert gone.id not in service.claim_due(db, utcnow() + timedelta(days=30))  # never polled again
+    missing = add(db, feeds, "/bestaat-niet.xml", "Fout")
+    assert service.poll(db, missing) == 0 and "404" in missing.error
+
+
+def test_two_processes_never_poll_the_same_source_at_once(db, feeds):
+    source = add(db, feeds, "/nieuws.rss")
+    now = utcnow() + timedelta(seconds=1)
+    assert service.claim_due(db, now) == [source.id]
+    assert service.claim_due(db, now) == []  # claimed: the other process skips it
+
+
+def test_kwaliteit_turns_an_entry_into_a_concept_and_rejects_another(client, db, feeds, search_index):
+    kees = make_user(db, Role.kwaliteit, name="Kees")
+    theme = make_theme(db, slug="beslag", name="Beslag")
+    token = login(client, db, kees)
+    sent = post_form(client, "/inbox/bronnen", {"name": "Brancheorganisatie", "url": feeds + "/nieuws.rss",
+                                                "theme": "beslag", "audience": "klantbegeleider"}, token)
+    assert sent.status_code == 303, BeautifulSoup(sent.text, "html.parser").select_one("main").text[:500]
+    source_id = int(sent.headers["location"].split("=")[1])
+    polled = post_form(client, f"/inbox/bronnen/{source_id}", {"actie": "ophalen"}, token)
+    assert polled.status_code == 303 and "nieuw=2" in polled.headers["location"]
+    inbox = BeautifulSoup(client.get("/inbox").text, "html.parser")
+    cards = inbox.select(".kb-entry")
+    assert [c.select_one(".kb-card__title").text for c in cards] == ["Nieuwe normen voor de beslagvrije voet", "Webinar over vroegsignalering"]
+    first, second = (int(c["id"].split("-")[1]) for c in cards)
+    made = post_form(client, f"/inbox/berichten/{first}", {"actie": "concept", "theme": ""}, token)
+    assert made.status_code == 303 and made.headers["location"].endswith("/bewerken")
+    editor = BeautifulSoup(client.get(made.headers["location"]).text, "html.parser")
+    assert editor.find(id="title")["value"] == "Nieuwe normen voor de beslagvrije voet"  # nothing retyped
+    assert editor.find(id="source_url")["value"] == "https://example.org/bvv?id=7"
+    assert editor.find(id="theme").find("option", selected=True)["value"] == theme.slug
+    item = db.exec(select(Item).where(Item.title == "Nieuwe normen voor de beslagvrije voet")).one()
+    assert (item.status, item.audience, item.source_name) == ("draft", "klantbegeleider", "Brancheorganisatie")
+    rejected = post_form(client, f"/inbox/berichten/{second}", {"actie": "niet-relevant", "reason": "Geen nieuws voor ons"}, token)
+    assert rejected.status_code == 303
+    assert BeautifulSoup(client.get("/inbox").text, "html.parser").select(".kb-entry") == []
+    # The worklist counts what waits in the inbox.
+    work = BeautifulSoup(client.get("/werk").text, "html.parser")
+    assert "Nieuw in de bronnen-inbox (0)" in work.text
+
+
+def test_the_api_and_who_may_use_it(client, db, feeds, search_index):
+    kees = make_user(db, Role.kwaliteit)
+    make_theme(db, slug="beslag", name="Beslag")
+    auth = {"Authorization": f"Bearer {accounts_service.create_api_token(db, kees)}"}
+    created = client.post("/api/v1/sources", headers=auth, json={"name": "Buur", "url": feeds + "/atom.xml"})
+    assert created.status_code == 201, created.text
+    source = created.json()["id"]
+    assert client.post("/api/v1/sources", headers=auth, json={"name": "Dubbel", "url": feeds + "/atom.xml"}).status_code == 422
+    bad = client.post("/api/v1/sources", headers=auth, json={"name": "x", "url": "ftp://example.org"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "url"
+    polled = client.post(f"/api/v1/sources/{source}/poll", headers=auth).json()
+    assert polled["new_entries"] == 1 and polled["status"].startswith("Laatst opgehaald")
+    assert client.post(f"/api/v1/sources/{source}/poll", headers=auth).json()["new_entries"] == 0
+    waiting = client.get("/api/v1/inbox", headers=auth).json()
+    assert [e["title"] for e in waiting] == ["Moratorium aanvragen: een stappenplan"]
+    draft = client.post(f"/api/v1/inbox/{waiting[0]['id']}/draft", headers=auth)
+    assert draft.status_code == 201 and draft.json()["slug"]
+    assert client.post(f"/api/v1/inbox/{waiting[0]['id']}/draft", headers=auth).status_code == 422  # once
+    assert client.get("/api/v1/inbox", params={"status": "concept"}, headers=auth).json()[0]["item"] == draft.json()["slug"]
+    assert client.post("/api/v1/inbox/999999/reject", headers=auth).status_code == 404
+    reader = {"Authorization": f"Bearer {accounts_service.create_api_token(db, make_user(db, Role.medewerker))}"}
+    assert client.get("/api/v1/sources", headers=reader).status_code == 403
+    assert client.get("/api/v1/inbox", headers=reader).status_code == 403
+    with clock.frozen(utcnow()):
+        assert client.get("/api/v1/sources", headers=auth).json()[0]["entries"] == 1
+
+
+def test_the_inbox_never_fetches_this_machine_or_the_local_network_unless_allowed(db, feeds, monkeypatch):
+    from app.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "inbox_private_hosts", False)
+    for url in (feeds + "/nieuws.rss", "http://10.0.0.1/feed", "http://[::1]/feed", "http://169.254.169.254/latest"):
+        source = service.add_source(db, SourceIn(name=url[:50], url=url))
+        assert service.poll(db, source) == 0
+        assert "openbare adressen" in source.error, url
+    assert db.exec(select(Entry)).all() == []
