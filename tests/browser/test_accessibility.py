@@ -30,6 +30,8 @@ PAGES = {
     "zoekanalyse": "/zoeken/analyse",
     "account": "/account",
     "werklijst": "/werk",
+    "inbox": "/inbox",
+    "bronnen": "/inbox/bronnen",
 }
 # And as a klantbegeleider of Team Centrum: the start page with the next werkoverleg, a theme
 # page that shows their audience first.
