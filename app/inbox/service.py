@@ -28,6 +28,7 @@ from app.errors import InputError, NotFound
 from app.inbox import fetch
 from app.inbox.models import Entry, EntryStatus, Source, SourceIn, SourceState
 from app.privacy import BSN_MESSAGE, find_bsn
+from app.textinput import blank_if_invisible, visible
 from app.wiki import service as wiki_service
 from app.wiki.models import Item, ItemIn
 
@@ -164,8 +165,9 @@ def _store(session: Session, source: Source, entries: list, now: datetime) -> in
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     new = 0
     for entry in entries:
-        title = _plain(entry.get("title", ""), 300) or "(zonder titel)"
-        excerpt = _plain(entry.get("summary", "") or entry.get("description", ""), 1000)
+        title = _plain(entry.get("title", ""), 300)
+        title = title if visible(title) else "(zonder titel)"  # zero-width characters are no title
+        excerpt = blank_if_invisible(_plain(entry.get("summary", "") or entry.get("description", ""), 1000))
         if find_bsn(title) or find_bsn(excerpt):
             continue  # no client data in the kennisbank, not even from a feed
         values = {"source_id": source.id, "key": _key(entry), "title": title,
@@ -274,10 +276,11 @@ def make_draft(session: Session, entry: Entry, by: User, theme_slug: str | None)
         if not first:
             raise InboxError("theme", "Maak eerst een thema.")
         slug = first[0].slug
-    summary = entry.excerpt[:297].rstrip() + "…" if len(entry.excerpt) > 300 else (entry.excerpt or "Nog invullen: waar gaat dit over, in één regel?")
+    excerpt = blank_if_invisible(entry.excerpt)
+    summary = excerpt[:297].rstrip() + "…" if len(excerpt) > 300 else (excerpt or "Nog invullen: waar gaat dit over, in één regel?")
     body = entry.excerpt + (f"\n\nLees verder bij de bron: [{entry.title}]({entry.link})" if entry.link else "")
     data = ItemIn(
-        title=entry.title[:200], summary=summary, body=body,
+        title=entry.title[:200] if visible(entry.title[:200]) else "(zonder titel)", summary=summary, body=body,
         dossier_meaning="Nog invullen: wat betekent dit voor het dossier?", theme=slug,
         audience=(source.audience if source else "beide"), source_name=(source.name if source else "")[:200],
         source_url=entry.link if entry.link.startswith(("http://", "https://")) and len(entry.link) <= 500 else "",

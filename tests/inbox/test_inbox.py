@@ -209,3 +209,13 @@ def test_the_inbox_never_fetches_this_machine_or_the_local_network_unless_allowe
         assert service.poll(db, source) == 0
         assert "openbare adressen" in source.error, url
     assert db.exec(select(Entry)).all() == []
+
+
+def test_an_entry_whose_title_shows_nothing_still_becomes_a_concept(db, feeds):
+    source = add(db, feeds, "/nieuws.rss")
+    service.poll(db, source)
+    entry = db.exec(select(Entry).order_by(Entry.id)).first()
+    entry.title, entry.excerpt = "\u200b\u200b", "\u200d"
+    db.add(entry)
+    item = service.make_draft(db, entry, make_user(db, Role.kwaliteit), None) if make_theme(db) else None
+    assert item.title == "(zonder titel)" and item.summary.startswith("Nog invullen")
