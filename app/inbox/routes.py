@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app import clock
 from app.errors import InputError
 from app.inbox import service
 from app.inbox.models import (
@@ -54,6 +55,7 @@ def inbox_page(request: Request, session: SessionDep, user: Editor, index: Index
     shown, total = service.entries(session, status, bron)
     sources = {s.id: s for s in service.list_sources(session)}
     context = {
+        "months": service.monthly(session, clock.today()) if sources else [],
         "entries": [(e, _similar(session, index, e.title)) for e in shown], "total": total,
         "sources": sources, "status": status.value if status else "", "bron": bron,
         "labels": ENTRY_LABELS, "themes": wiki_service.list_themes(session),

@@ -10,7 +10,8 @@ import hashlib
 import logging
 import re
 from calendar import timegm
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -21,7 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
-from app.config import get_settings
+from app.config import LOCAL_TZ, get_settings
 from app.dates import nl_date
 from app.db import utcnow
 from app.errors import InputError, NotFound
@@ -30,7 +31,7 @@ from app.inbox.models import Entry, EntryStatus, Source, SourceIn, SourceState
 from app.privacy import BSN_MESSAGE, find_bsn
 from app.textinput import blank_if_invisible, visible
 from app.wiki import service as wiki_service
-from app.wiki.models import Item, ItemIn
+from app.wiki.models import Item, ItemIn, ItemStatus
 
 log = logging.getLogger("kennisbank.inbox")
 CLAIM = timedelta(minutes=5)  # a claimed source is not polled by another process meanwhile
@@ -291,3 +292,47 @@ def make_draft(session: Session, entry: Entry, by: User, theme_slug: str | None)
     session.add(entry)
     session.flush()
     return item
+
+
+# --- measured for the plan ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Month:
+    month: date
+    came_in: int
+    adopted: int  # became a published item
+    rejected: int
+    median_days: float | None  # from coming in to the published item
+
+
+def monthly(session: Session, today: date, months: int = 6) -> list[Month]:
+    """Per month (of coming in), newest first: what came in, what became a published item,
+    what was not relevant, and the median time from coming in to published: the plan's
+    second problem (Kwaliteit's time for compiling new knowledge), made visible."""
+    first = today.replace(day=1)
+    for _ in range(months - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    begin = datetime.combine(first, datetime.min.time(), UTC)
+    rows = session.exec(
+        select(Entry.fetched_at, Entry.status, Item.status, Item.published_at)
+        .join(Item, col(Item.id) == Entry.item_id, isouter=True)
+        .where(col(Entry.fetched_at) >= begin)
+    ).all()
+    per: dict[date, list] = {}  # type: ignore[type-arg]
+    for fetched, status, item_status, published in rows:
+        key = fetched.astimezone(LOCAL_TZ).date().replace(day=1)
+        per.setdefault(key, []).append((fetched, status, item_status, published))
+    out = []
+    month = first
+    while month <= today:
+        got = per.get(month, [])
+        waits = sorted((p - f).total_seconds() / 86400 for f, _, s, p in got if s == ItemStatus.published and p)
+        median = None
+        if waits:
+            mid = len(waits) // 2
+            median = waits[mid] if len(waits) % 2 else (waits[mid - 1] + waits[mid]) / 2
+        out.append(Month(month, len(got), sum(1 for _, _, s, p in got if s == ItemStatus.published and p),
+                         sum(1 for _, st, _, _ in got if st == EntryStatus.rejected), median))
+        month = (month + timedelta(days=32)).replace(day=1)
+    return list(reversed(out))

@@ -13,6 +13,7 @@ from app.accounts import service as accounts_service
 from app.accounts.models import Audience, User
 from app.config import LOCAL_TZ, Settings
 from app.goals import service as goals_service
+from app.inbox import service as inbox_service
 from app.meetings import fit, service
 from app.meetings.models import (
     Agenda,
@@ -112,6 +113,13 @@ def _entries(session: Session, meeting: Meeting, since: datetime, cutoff: dateti
             rows.append(row(EntryKind.point, title="Vragen aan de contactpersonen, per thema",
                             text="; ".join(f"{c.theme}: {c.count}" for c in trend),
                             prompt="Welke vragen komen steeds terug? Verdient een thema een nieuw item?"))
+        inflow = inbox_service.monthly(session, cutoff.astimezone(LOCAL_TZ).date(), months=1)
+        if inbox_service.list_sources(session) and inflow:
+            m = inflow[0]
+            wait = f"; van binnenkomst tot gepubliceerd: mediaan {m.median_days:.1f} dagen".replace(".", ",", 1) if m.median_days is not None else ""
+            rows.append(row(EntryKind.point, title="Nieuwe kennis uit de bronnen-inbox, deze maand",
+                            text=f"{m.came_in} binnen, {m.adopted} als item gepubliceerd, {m.rejected} niet relevant{wait}.",
+                            prompt="Komt nieuwe kennis snel genoeg in de bibliotheek? Mist er een bron?"))
         if progress := goals_service.summary(session, cutoff.astimezone(LOCAL_TZ).date()):
             rows.append(row(EntryKind.goals, title=GOALS_TITLE, text=progress,
                             prompt="Welke doelen lopen achter, en wat doen we daaraan?"))

@@ -219,3 +219,41 @@ def test_an_entry_whose_title_shows_nothing_still_becomes_a_concept(db, feeds):
     db.add(entry)
     item = service.make_draft(db, entry, make_user(db, Role.kwaliteit), None) if make_theme(db) else None
     assert item.title == "(zonder titel)" and item.summary.startswith("Nog invullen")
+
+
+def test_the_months_figures_show_what_came_in_and_how_fast_it_was_published(client, db, feeds):
+    """Issue 13, point 7: per month in, published, not relevant, and the median time."""
+    from datetime import datetime, time
+
+    from app.config import LOCAL_TZ
+    from app.meetings import agenda as agenda_service
+    from app.wiki import service as wiki_service
+    from app.wiki.models import ItemUpdateIn
+    from tests.factories import make_meeting
+
+    kees = make_user(db, Role.kwaliteit)
+    make_theme(db, slug="beslag", name="Beslag")
+    arrived = datetime(2027, 3, 2, 9, 0, tzinfo=LOCAL_TZ)
+    with clock.frozen(arrived):
+        source = add(db, feeds, "/nieuws.rss")
+        service.poll(db, source)
+        first, second = db.exec(select(Entry).order_by(Entry.id)).all()
+        item = service.make_draft(db, first, kees, "beslag")
+        service.decide(db, second, EntryStatus.rejected)
+    with clock.frozen(arrived + timedelta(days=3)):
+        data = ItemUpdateIn.model_validate({
+            "title": item.title, "summary": "Nieuwe normen per 1 januari.", "body": item.body,
+            "dossier_meaning": "Reken de beslagvrije voet opnieuw na.", "theme": "beslag",
+            "status": "published", "version": item.version})
+        wiki_service.update_item(db, item, data, kees)
+    march = next(m for m in service.monthly(db, datetime(2027, 3, 20).date()) if m.month.month == 3)
+    assert (march.came_in, march.adopted, march.rejected, march.median_days) == (2, 1, 1, 3.0)
+    with clock.frozen(datetime.combine(datetime(2027, 3, 20).date(), time(9), LOCAL_TZ)):
+        login(client, db, kees)
+        shown = BeautifulSoup(client.get("/inbox").text, "html.parser")
+        row = [td.text for td in shown.select("#maanden-kop ~ div tbody tr")[0].select("td")]
+        assert row == ["maart 2027", "2", "1", "1", "3,0 dagen"]
+        meeting = make_meeting(db, None, days_ahead=3, with_agenda=True)  # the vakoverleg
+    point = next(line for line in agenda_service.lines(db, agenda_service.get_agenda(db, meeting))
+                 if line.entry.title.startswith("Nieuwe kennis uit de bronnen-inbox"))
+    assert "2 binnen, 1 als item gepubliceerd, 1 niet relevant" in point.entry.text and "mediaan 3,0 dagen" in point.entry.text
