@@ -73,6 +73,7 @@ POLICY: dict[tuple[str, str], object] = {
     ("GET", "/inbox/bronnen"): KWALITEIT,
     ("POST", "/inbox/bronnen"): KWALITEIT,
     ("POST", "/inbox/bronnen/{source_id}"): KWALITEIT,
+    ("POST", "/inbox/nieuwsbrief"): KWALITEIT,
     ("GET", "/api/v1/sources"): KWALITEIT,
     ("POST", "/api/v1/sources"): KWALITEIT,
     ("POST", "/api/v1/sources/{source_id}/poll"): KWALITEIT,

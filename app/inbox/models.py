@@ -30,8 +30,14 @@ ENTRY_LABELS = {EntryStatus.new: "Nieuw", EntryStatus.later: "Later", EntryStatu
                 EntryStatus.drafted: "Concept-item gemaakt"}
 
 
+class SourceKind(StrEnum):
+    feed = "feed"  # an RSS or Atom feed the service polls
+    mail = "mail"  # newsletters by mail (an uploaded .eml), one source per sender
+
+
 class Source(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(default=SourceKind.feed, sa_type=String(10))
     name: str = Field(sa_type=String(120))
     url: str = Field(sa_type=String(500))
     theme_id: int | None = Field(default=None, foreign_key="theme.id")

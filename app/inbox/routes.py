@@ -3,7 +3,7 @@ sources), and the API under /api/v1/sources and /api/v1/inbox."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from app import clock
@@ -75,6 +75,14 @@ def act_on_entry(request: Request, session: SessionDep, user: Editor, index: Ind
         raise service.InboxError("actie", "Kies concept-item, later of niet relevant.")
     service.decide(session, entry, EntryStatus.later if actie == "later" else EntryStatus.rejected, reason)
     return RedirectResponse(f"/inbox?opgeslagen={actie}#inbox-kop", status_code=303)
+
+
+@pages.post("/inbox/nieuwsbrief", dependencies=[CsrfProtected])
+async def upload_newsletter(request: Request, session: SessionDep, user: Editor, index: IndexDep,
+                            file: Annotated[UploadFile, File(description="een opgeslagen nieuwsbrief (.eml)")]) -> Response:
+    raw = await file.read()
+    source, new = service.import_newsletter(session, raw)
+    return RedirectResponse(f"/inbox?bron={source.id}&nieuwsbrief={new}", status_code=303)
 
 
 def _sources_page(request: Request, session: SessionDep, *, errors: dict | None = None, typed: dict | None = None,

@@ -6,12 +6,16 @@ Polling is safe in several processes: a process claims a due source with one con
 UPDATE of its next poll moment, so only one fetches it; entries are inserted with the
 database's unique (source, key), so a race makes no double."""
 
+import email.utils
 import hashlib
 import logging
 import re
 from calendar import timegm
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from email import policy as email_policy
+from email.parser import BytesParser
+from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -27,7 +31,7 @@ from app.dates import nl_date
 from app.db import utcnow
 from app.errors import InputError, NotFound
 from app.inbox import fetch
-from app.inbox.models import Entry, EntryStatus, Source, SourceIn, SourceState
+from app.inbox.models import Entry, EntryStatus, Source, SourceIn, SourceKind, SourceState
 from app.privacy import BSN_MESSAGE, find_bsn
 from app.textinput import blank_if_invisible, visible
 from app.wiki import service as wiki_service
@@ -94,6 +98,8 @@ def status_text(source: Source) -> str:
         return f"Gestopt: {source.error}" if source.error else "Gestopt: de bron bestaat niet meer."
     if source.state == SourceState.paused:
         return "Gepauzeerd."
+    if source.kind == SourceKind.mail:
+        return f"Laatste nieuwsbrief geüpload op {nl_date(source.last_ok_at)}." if source.last_ok_at else "Nog geen nieuwsbrief."
     if source.error and source.error_since:
         return f"Fout sinds {nl_date(source.error_since)}: {source.error}"
     if source.last_ok_at:
@@ -114,7 +120,8 @@ def claim_due(session: Session, now: datetime, limit: int = 10) -> list[int]:
     """The ids of active sources due for a poll that this process now holds (others skip
     them until CLAIM has passed)."""
     due = session.exec(select(Source.id, Source.next_poll_at).where(
-        Source.state == SourceState.active, col(Source.next_poll_at) <= now).limit(limit)).all()
+        Source.kind == SourceKind.feed, Source.state == SourceState.active,
+        col(Source.next_poll_at) <= now).limit(limit)).all()
     taken = []
     for source_id, moment in due:
         result = session.execute(update(Source).where(col(Source.id) == source_id, col(Source.next_poll_at) == moment)
@@ -183,6 +190,8 @@ def poll(session: Session, source: Source, now: datetime | None = None,
          transport: httpx.BaseTransport | None = None) -> int:
     """Fetch one source and store its new entries; returns how many are new. The source's
     status, validators and next poll moment are updated whatever happened."""
+    if source.kind == SourceKind.mail:
+        raise InboxError("source", "Een nieuwsbrief per mail haalt de dienst niet op: upload de mail (.eml) in de inbox.")
     now = now or utcnow()
     got = fetch.fetch(source.url, source.etag, source.last_modified, now, transport,
                       allow_private=get_settings().inbox_private_hosts)
@@ -336,3 +345,92 @@ def monthly(session: Session, today: date, months: int = 6) -> list[Month]:
                          sum(1 for _, st, _, _ in got if st == EntryStatus.rejected), median))
         month = (month + timedelta(days=32)).replace(day=1)
     return list(reversed(out))
+
+
+# --- newsletters by mail -------------------------------------------------------------------------
+
+SKIP_LINK = re.compile(r"(afmeld|unsubscribe|uitschrijv|webversie|in je browser|in uw browser|view in browser|"
+                       r"facebook\.com|twitter\.com|x\.com/|linkedin\.com/(company|shareArticle)|instagram\.com|"
+                       r"youtube\.com|mailto:|privacy|voorkeuren)", re.I)
+
+
+class _Links(HTMLParser):
+    """The article links of a newsletter: anchors with a real text, not the footer's."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[tuple[str, str]] = []
+        self._href: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs) -> None:  # type: ignore[no-untyped-def]
+        if tag == "a":
+            self._href, self._text = dict(attrs).get("href"), []
+
+    def handle_data(self, data: str) -> None:
+        if self._href is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._href is not None:
+            text = re.sub(r"\s+", " ", "".join(self._text)).strip()
+            self.links.append((self._href, text))
+            self._href = None
+
+
+def _mail_source(session: Session, sender: str, address: str) -> Source:
+    url = f"mailto:{address}"[:500]
+    found = session.exec(select(Source).where(Source.kind == SourceKind.mail, Source.url == url)).first()
+    if found is not None:
+        return found
+    name = sender or address
+    source = Source(kind=SourceKind.mail, name=(name if "nieuwsbrief" in name.lower() else f"Nieuwsbrief {name}")[:120], url=url,
+                    state=SourceState.active)
+    session.add(source)
+    session.flush()
+    return source
+
+
+def import_newsletter(session: Session, raw: bytes, now: datetime | None = None) -> tuple[Source, int]:
+    """A saved newsletter (.eml): one entry per article it links to, or one for the mail
+    where it links to none; links without tracking parameters. Returns its source and how
+    many entries are new (a newsletter uploaded twice adds nothing)."""
+    now = now or utcnow()
+    try:
+        message = BytesParser(policy=email_policy.default).parsebytes(raw)
+    except Exception as exc:  # noqa: BLE001 - any unreadable upload is the same refusal
+        raise InboxError("file", "Dit bestand is geen leesbare e-mail (.eml).") from exc
+    subject = str(message.get("subject") or "").strip()
+    sender_name, address = email.utils.parseaddr(str(message.get("from") or ""))
+    if not address and not subject:
+        raise InboxError("file", "Dit bestand is geen e-mail: er staat geen afzender of onderwerp in.")
+    source = _mail_source(session, sender_name, address or "onbekend")
+    html_part = message.get_body(preferencelist=("html",))
+    text_part = message.get_body(preferencelist=("plain",))
+    html = html_part.get_content() if html_part is not None else ""
+    text = text_part.get_content() if text_part is not None else _plain(html, 5000)
+    sent = message.get("date")
+    when = sent.datetime if sent is not None and getattr(sent, "datetime", None) else None
+    parser = _Links()
+    parser.feed(html or "")
+    seen: set[str] = set()
+    entries = []
+    for href, label in parser.links:
+        if not href or not href.lower().startswith(("http://", "https://")) or SKIP_LINK.search(href + " " + label):
+            continue
+        link = clean_link(href)
+        if link in seen or len(label) < 12:
+            continue
+        seen.add(link)
+        entries.append({"id": f"mail-link:{link}", "title": label, "link": link,
+                        "summary": f"Uit de nieuwsbrief ‘{subject}’." if subject else "Uit een nieuwsbrief.",
+                        "published_parsed": when.utctimetuple() if when else None})
+    if not entries:
+        key = str(message.get("message-id") or "") or hashlib.sha256(raw).hexdigest()
+        entries.append({"id": f"mail:{key}", "title": subject or "(nieuwsbrief zonder onderwerp)", "link": "",
+                        "summary": text, "published_parsed": when.utctimetuple() if when else None})
+    new = _store(session, source, entries, now)
+    source.last_ok_at, source.last_polled_at = now, now
+    session.add(source)
+    session.flush()
+    return source, new

@@ -21,6 +21,7 @@ def upgrade() -> None:
     op.create_table(
         'source',
         sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('kind', sa.String(length=10), nullable=False),
         sa.Column('name', sa.String(length=120), nullable=False),
         sa.Column('url', sa.String(length=500), nullable=False),
         sa.Column('theme_id', sa.Integer(), nullable=True),

@@ -257,3 +257,35 @@ def test_the_months_figures_show_what_came_in_and_how_fast_it_was_published(clie
     point = next(line for line in agenda_service.lines(db, agenda_service.get_agenda(db, meeting))
                  if line.entry.title.startswith("Nieuwe kennis uit de bronnen-inbox"))
     assert "2 binnen, 1 als item gepubliceerd, 1 niet relevant" in point.entry.text and "mediaan 3,0 dagen" in point.entry.text
+
+
+NEWSLETTER = __import__("pathlib").Path(__file__).parent / "files" / "nieuwsbrief.eml"
+
+
+def test_a_newsletter_by_mail_becomes_one_entry_per_article(client, db):
+    """A saved newsletter (.eml, multipart with quoted-printable HTML): its two articles, not
+    the browser version, 'Lees meer' twice, social links or the unsubscribe link; the links
+    without tracking parameters; a second upload adds nothing."""
+    kees = make_user(db, Role.kwaliteit)
+    token = login(client, db, kees)
+    raw = NEWSLETTER.read_bytes()
+    sent = client.post("/inbox/nieuwsbrief", data={"csrf_token": token},
+                       files={"file": ("nieuwsbrief.eml", raw, "message/rfc822")}, follow_redirects=False)
+    assert sent.status_code == 303 and "nieuwsbrief=2" in sent.headers["location"]
+    entries = db.exec(select(Entry).order_by(Entry.id)).all()
+    assert [(e.title, e.link) for e in entries] == [
+        ("Nieuwe normen voor de beslagvrije voet", "https://brancheorganisatie.example/nieuws/bvv-2027"),
+        ("Webinar vroegsignalering voor gemeenten", "https://brancheorganisatie.example/agenda/webinar"),
+    ]
+    assert entries[0].excerpt == "Uit de nieuwsbrief ‘Nieuwsbrief schuldhulpverlening, januari 2027’."
+    source = db.get(service.Source, entries[0].source_id)
+    assert (source.kind, source.name) == ("mail", "Nieuwsbrief Brancheorganisatie")
+    assert "Laatste nieuwsbrief" in service.status_text(source)
+    again = client.post("/inbox/nieuwsbrief", data={"csrf_token": token},
+                        files={"file": ("nieuwsbrief.eml", raw, "message/rfc822")}, follow_redirects=False)
+    assert "nieuwsbrief=0" in again.headers["location"]
+    with pytest.raises(service.InboxError):
+        service.poll(db, source)  # a mail source is uploaded, not fetched
+    refused = client.post("/inbox/nieuwsbrief", data={"csrf_token": token},
+                          files={"file": ("leeg.eml", b"dit is geen mail", "message/rfc822")}, follow_redirects=False)
+    assert refused.status_code == 422 and "geen e-mail" in refused.text
