@@ -15,6 +15,7 @@ from app.db import get_engine
 from app.goals.routes import api as goals_api
 from app.goals.routes import pages as goals_pages
 from app.inbox.routes import api as inbox_api
+from app.inbox.routes import feeds as inbox_feeds
 from app.inbox.routes import pages as inbox_pages
 from app.meetings.api import router as meetings_api_router
 from app.meetings.manage import router as meetings_manage_router
@@ -101,6 +102,7 @@ def create_app(run_scheduler: bool = True) -> FastAPI:
     app.include_router(work_router)
     app.include_router(inbox_pages)
     app.include_router(inbox_api)
+    app.include_router(inbox_feeds)
     return app
 
 

@@ -23,6 +23,7 @@ from tests.factories import browser, login, make_item, make_meeting, make_theme,
 pytestmark = pytest.mark.any_database
 
 PUBLIC = "public"
+FEED_KEY = "feed key"  # no role opens it: a feed key does (tests/inbox/test_sharing.py)
 ANYONE = "logged in"
 KWALITEIT = {Role.kwaliteit}
 # The team's contactpersoon (every account in the walk belongs to the meeting's team) and Kwaliteit.
@@ -74,6 +75,10 @@ POLICY: dict[tuple[str, str], object] = {
     ("POST", "/inbox/bronnen"): KWALITEIT,
     ("POST", "/inbox/bronnen/{source_id}"): KWALITEIT,
     ("POST", "/inbox/nieuwsbrief"): KWALITEIT,
+    ("GET", "/inbox/delen"): KWALITEIT,
+    ("POST", "/inbox/delen"): KWALITEIT,
+    ("POST", "/inbox/delen/{token_id}/intrekken"): KWALITEIT,
+    ("GET", "/feeds/items.atom"): FEED_KEY,
     ("GET", "/api/v1/sources"): KWALITEIT,
     ("POST", "/api/v1/sources"): KWALITEIT,
     ("POST", "/api/v1/sources/{source_id}/poll"): KWALITEIT,
@@ -146,6 +151,8 @@ def test_policy_covers_every_route(app):
 def allowed(rule: object, role: Role | None) -> bool:
     if rule == PUBLIC:
         return True
+    if rule == FEED_KEY:
+        return False
     if role is None:
         return False
     return rule == ANYONE or role in rule  # type: ignore[operator]

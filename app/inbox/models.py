@@ -121,3 +121,18 @@ class EntryPublic(BaseModel):
 class PollResult(BaseModel):
     new_entries: int
     status: str
+
+
+class FeedToken(SQLModel, table=True):
+    """A key for another municipality to read the shared feed: created and revoked by Kwaliteit;
+    only its SHA-256 is stored (a long random string: a slow hash adds nothing)."""
+
+    __tablename__ = "feed_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=String(120))  # for whom: "Gemeente Buurstad"
+    token_hash: str = Field(sa_type=String(64), unique=True)
+    prefix: str = Field(sa_type=String(12))
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None

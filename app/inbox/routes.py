@@ -7,8 +7,9 @@ from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Upload
 from fastapi.responses import RedirectResponse, Response
 
 from app import clock
+from app.config import get_settings
 from app.errors import InputError
-from app.inbox import service
+from app.inbox import service, sharing
 from app.inbox.models import (
     ENTRY_LABELS,
     EntryPublic,
@@ -27,6 +28,7 @@ from app.wiki import service as wiki_service
 from app.wiki.models import AUDIENCE_LABELS, MAX_INT
 
 pages = APIRouter(include_in_schema=False)
+feeds = APIRouter(include_in_schema=False)  # read by other services with a feed key, not by people
 api = APIRouter(prefix="/api/v1", tags=["bronnen-inbox"])
 IndexDep = Annotated[SearchIndex, Depends(get_index)]
 Id = Annotated[int, Path(ge=1, le=MAX_INT)]
@@ -122,6 +124,47 @@ def source_action(session: SessionDep, user: Editor, source_id: Id, actie: Annot
     else:
         raise service.InboxError("actie", "Kies ophalen, pauzeren, hervatten of verwijderen.")
     return RedirectResponse("/inbox/bronnen?opgeslagen=1", status_code=303)
+
+
+# --- sharing between municipalities ----------------------------------------------------------
+
+
+@pages.get("/inbox/delen")
+def sharing_page(request: Request, session: SessionDep, user: Editor) -> Response:
+    settings = get_settings()
+    context = {"tokens": sharing.list_tokens(session), "shared": sharing.shared_items(session),
+               "feed_url": f"{settings.base_url}/feeds/items.atom"}
+    return render(request, "sharing.html", context)
+
+
+@pages.post("/inbox/delen", dependencies=[CsrfProtected])
+def create_feed_token(request: Request, session: SessionDep, user: Editor,
+                      name: Annotated[str, Form(max_length=1000)] = "") -> Response:
+    on_refusal(request, lambda refused: render(request, "sharing.html", {
+        "tokens": sharing.list_tokens(session), "shared": sharing.shared_items(session),
+        "feed_url": f"{get_settings().base_url}/feeds/items.atom", "error": refused.message, "typed": name},
+        refused.status))
+    token = sharing.create_token(session, name)
+    # Shown once, on this answer (never stored in plain text, never in an address).
+    return render(request, "sharing.html", {
+        "tokens": sharing.list_tokens(session), "shared": sharing.shared_items(session),
+        "feed_url": f"{get_settings().base_url}/feeds/items.atom", "new_token": token, "new_name": name}, 201)
+
+
+@pages.post("/inbox/delen/{token_id}/intrekken", dependencies=[CsrfProtected])
+def revoke_feed_token(session: SessionDep, user: Editor, token_id: Id) -> Response:
+    sharing.revoke(session, token_id)
+    return RedirectResponse("/inbox/delen?ingetrokken=1", status_code=303)
+
+
+@feeds.get("/feeds/items.atom", response_class=Response,
+           responses={200: {"content": {"application/atom+xml": {}}}, 403: {"description": "Sleutel onbekend of ingetrokken"}})
+def shared_feed(session: SessionDep, key: Annotated[str, Query(alias="sleutel", max_length=100)] = "") -> Response:
+    """The shared items as Atom 1.0, for another municipality's bronnen-inbox."""
+    sharing.check(session, key)
+    settings = get_settings()
+    return Response(sharing.atom(session, settings.base_url, settings.municipality_name),
+                    media_type="application/atom+xml; charset=utf-8", headers={"cache-control": "private, max-age=900"})
 
 
 # --- API -------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ FIELD_LABELS = {
     "is_example": "Voorbeeldinhoud",
     "discussion_question": "Gespreksvraag",
     "agenda_advice": "Op de agenda",
+    "shareable": "Deelbaar",
     "status": "Status",
     "theme": "Thema",
 }
@@ -49,7 +50,7 @@ def _as_text(name: str, value: object) -> str:
         return ", ".join(value)  # type: ignore[arg-type]
     if name == "status":
         return STATUS_LABELS.get(value, str(value))  # type: ignore[call-overload]
-    if name == "is_example":
+    if name in ("is_example", "shareable"):
         return "ja" if value else "nee"
     return str(value)
 

@@ -16,7 +16,7 @@ from app.wiki.models import (
 FORM_FIELDS = (
     "title", "summary", "body", "dossier_meaning", "theme", "audience", "tags", "source_name",
     "source_url", "valid_from", "valid_until", "review_date", "discussion_question", "agenda_advice",
-    "status", "note", "version",
+    "shareable", "status", "note", "version",
 )
 ADVICE_LABELS = {
     "": "de planner kiest, naar wat past in de tijd",
@@ -42,6 +42,8 @@ def values_from_item(item: Item, theme: Theme) -> dict[str, str]:
         value = getattr(item, name)
         if name == "tags":
             values[name] = ", ".join(value)
+        elif name == "shareable":
+            values[name] = "on" if value else ""
         elif value is None:
             values[name] = ""
         else:
@@ -58,6 +60,7 @@ def parse(values: dict[str, str], *, update: bool) -> ItemIn:
     data["tags"] = [t.strip() for t in values["tags"].split(",") if t.strip()]
     data["status"] = data["status"] or ItemStatus.draft
     data["audience"] = data["audience"] or "beide"
+    data["shareable"] = values.get("shareable") == "on"  # a checkbox: sent only when ticked
     if update:
         data["version"] = values["version"]
         return validated(ItemUpdateIn, data)

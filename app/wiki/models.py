@@ -64,6 +64,8 @@ class ItemContent(SQLModel):
     # title), and Kwaliteit's advice whether it must be discussed or is for information.
     discussion_question: str = Field(default="", sa_type=Text)
     agenda_advice: str = Field(default="", sa_type=String(20))
+    # Offered to other municipalities in the shared feed (/feeds/items.atom); off by default.
+    shareable: bool = False
 
 
 CONTENT_FIELDS = tuple(ItemContent.model_fields)
@@ -152,6 +154,7 @@ class ItemIn(BaseModel):
     review_date: SaneDate | None = None
     discussion_question: str = PField(default="", max_length=1000, description="gespreksvraag voor het werkoverleg")
     agenda_advice: AgendaAdvice = PField(default=AgendaAdvice.auto, description="bespreken, ter-kennisname of leeg")
+    shareable: bool = PField(default=False, description="deelbaar met andere gemeenten (in de gedeelde feed)")
     status: ItemStatus = ItemStatus.draft
     slug: str | None = PField(default=None, max_length=120, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
     note: str = PField(default="", max_length=300)
@@ -247,6 +250,7 @@ class ItemPublic(BaseModel):
     review_date: date | None
     discussion_question: str
     agenda_advice: str
+    shareable: bool
     status: str
     version: int
     is_example: bool

@@ -32,6 +32,7 @@ PAGES = {
     "werklijst": "/werk",
     "inbox": "/inbox",
     "bronnen": "/inbox/bronnen",
+    "delen": "/inbox/delen",
 }
 # And as a klantbegeleider of Team Centrum: the start page with the next werkoverleg, a theme
 # page that shows their audience first.
