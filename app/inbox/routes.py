@@ -80,9 +80,9 @@ def act_on_entry(request: Request, session: SessionDep, user: Editor, index: Ind
 
 
 @pages.post("/inbox/nieuwsbrief", dependencies=[CsrfProtected])
-async def upload_newsletter(request: Request, session: SessionDep, user: Editor, index: IndexDep,
-                            file: Annotated[UploadFile, File(description="een opgeslagen nieuwsbrief (.eml)")]) -> Response:
-    raw = await file.read()
+def upload_newsletter(session: SessionDep, user: Editor,
+                      file: Annotated[UploadFile, File(description="een opgeslagen nieuwsbrief (.eml)")]) -> Response:
+    raw = file.file.read()  # a plain route: the database is not used on the event loop
     source, new = service.import_newsletter(session, raw)
     return RedirectResponse(f"/inbox?bron={source.id}&nieuwsbrief={new}", status_code=303)
 
