@@ -97,6 +97,11 @@ def new_database(backend: str) -> tuple[Engine, str, object]:
     engine = make_engine(url)
 
     def cleanup() -> None:
+        # The search index's background drain may still read this schema after a commit:
+        # let it finish first, or DROP SCHEMA and its reads deadlock (seen in CI).
+        from app.search import sync
+
+        sync.drainer.wait_idle(30)
         engine.dispose()
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
