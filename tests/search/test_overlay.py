@@ -254,6 +254,20 @@ def test_the_starter_library_answers_the_same_while_waiting_as_after(library):
     assert any(total for total, _, _ in after.values())
     for key in after:
         total, hits, scores = after[key]
-        assert waiting[key][:2] == (total, hits), key
-        # The index counts replaced versions until a merge; the overlay counts the database's.
-        assert waiting[key][2] == pytest.approx(scores, rel=0.02), key
+        w_total, w_hits, w_scores = waiting[key]
+        assert w_total == total, key
+        # The index counts replaced versions until a merge (when that happens depends on the
+        # machine's load); the overlay counts the database's. So scores agree within 2 %, and
+        # so do the hits and their order, except between hits whose scores are that close (at
+        # the end of the page, one of two such hits may be the eleventh).
+        waiting_hit = {slug: (snippet, score) for (slug, snippet), score in zip(w_hits, w_scores, strict=True)}
+        last = scores[-1] if scores else 0
+        clear = [(slug, snippet, score) for (slug, snippet), score in zip(hits, scores, strict=True)
+                 if score > last * 1.04 or len(hits) < 10]
+        for slug, snippet, score in clear:
+            assert slug in waiting_hit and waiting_hit[slug][0] == snippet, (key, slug)
+            assert waiting_hit[slug][1] == pytest.approx(score, rel=0.02), (key, slug)
+        order = [slug for slug, _ in w_hits]
+        for (a, _, sa), (b, _, sb) in zip(clear, clear[1:], strict=False):
+            if order.index(a) > order.index(b):  # swapped: only when the scores are that close
+                assert sa == pytest.approx(sb, rel=0.04), (key, a, b)
