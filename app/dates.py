@@ -63,9 +63,23 @@ MONTHS = (
 )
 
 
+def local(value: date | datetime) -> date | datetime:
+    """A moment in Dutch time (a date, or a naive datetime, as it is)."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(LOCAL_TZ)
+    return value
+
+
 def nl_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        value = value.astimezone(LOCAL_TZ)
+    value = local(value)
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def nl_month(value: date | datetime | None) -> str:
+    """"maart 2027": a month, as the analytics, the worklist and the inbox name it."""
+    if value is None:
+        return ""
+    value = local(value)
+    return f"{MONTHS[value.month - 1]} {value.year}"

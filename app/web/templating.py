@@ -10,7 +10,7 @@ from starlette.responses import HTMLResponse
 
 from app.accounts.models import ROLE_LABELS
 from app.config import LOCAL_TZ, get_settings
-from app.dates import nl_date
+from app.dates import local, nl_date, nl_month
 from app.search.analysis import best_split
 from app.web.brand import current_brand
 from app.web.deps import CSRF_FIELD, csrf_token_for
@@ -39,8 +39,7 @@ def nl_day(value: date | datetime | None) -> str:
     """"dinsdag 8 december 2026" (in Dutch time)."""
     if value is None:
         return ""
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        value = value.astimezone(LOCAL_TZ)
+    value = local(value)
     return f"{WEEKDAYS[value.weekday()]} {nl_date(value)}"
 
 
@@ -73,6 +72,7 @@ def _template_dirs() -> list[Path]:
 
 templates = Jinja2Templates(directory=[str(p) for p in dict.fromkeys(_template_dirs())])
 templates.env.filters["nl_date"] = nl_date
+templates.env.filters["nl_month"] = nl_month
 templates.env.filters["nl_datetime"] = nl_datetime
 templates.env.filters["nl_short"] = nl_short
 templates.env.filters["hyphenate"] = hyphenate

@@ -251,6 +251,7 @@ def test_the_months_figures_show_what_came_in_and_how_fast_it_was_published(clie
     with clock.frozen(datetime.combine(datetime(2027, 3, 20).date(), time(9), LOCAL_TZ)):
         login(client, db, kees)
         shown = BeautifulSoup(client.get("/inbox").text, "html.parser")
+        assert shown.title.text.startswith("Bronnen-inbox · ") and len(shown.select("#maanden-kop")) == 1
         row = [td.text for td in shown.select("#maanden-kop ~ div tbody tr")[0].select("td")]
         assert row == ["maart 2027", "2", "1", "1", "3,0 dagen"]
         meeting = make_meeting(db, None, days_ahead=3, with_agenda=True)  # the vakoverleg
