@@ -20,7 +20,7 @@ from whoosh.highlight import ContextFragmenter, HtmlFormatter
 
 from app.search import query as search_query
 from app.search.analysis import DOMAIN_WORDS, fold
-from app.search.index import Document, SearchIndex
+from app.search.index import Document, SearchIndex, top_hits
 
 DOMAIN_PHRASES = [
     "beslagvrije voet", "schone lei", "minnelijk traject", "vrij te laten bedrag",
@@ -133,14 +133,14 @@ def bench_whoosh(
     parser = search_query.parser(index.schema)
     parsed = [parser.parse(search_query.prepare(q, [], searcher.reader()).text) for q in queries]
     for q in parsed:  # one full pass first: a running service has its caches warm
-        searcher.search(q, limit=10, optimize=False)
-    # optimize=False as the service searches (see search/service.py).
-    plain = [_timed(lambda q=q: list(searcher.search(q, limit=10, optimize=False))) for q in parsed]
+        top_hits(searcher, q, 10)
+    # As the service searches: the top ten and the exact total (see index.top_hits).
+    plain = [_timed(lambda q=q: (len(r := top_hits(searcher, q, 10)), list(r))) for q in parsed]
     formatter, fragmenter = HtmlFormatter(tagname="mark"), ContextFragmenter(maxchars=220, surround=60)
     texts = {d.slug: d.text for d in docs}
 
     def with_highlights(q):  # type: ignore[no-untyped-def]
-        results = searcher.search(q, limit=10, terms=True, optimize=False)
+        results = top_hits(searcher, q, 10, terms=True)
         results.formatter, results.fragmenter = formatter, fragmenter
         return [hit.highlights("body", text=texts[hit["slug"]], top=2) for hit in results]
 

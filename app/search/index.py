@@ -116,6 +116,24 @@ def merge_small_segments(writer, segments):  # type: ignore[no-untyped-def]
     return [s for s in segments if s not in small]
 
 
+def top_hits(searcher: Searcher, parsed, limit: int, **options):  # type: ignore[no-untyped-def]
+    """The best `limit` hits, and in len() the exact number of matches.
+
+    Not `searcher.search()` as it is: every tenth match Whoosh's top-N collector replaces an
+    OR's matcher by one that skips documents holding only words that can no longer reach the
+    top N. The top N stays right, but the total then counts only what was not skipped: "16
+    resultaten" where 24 items match, depending on how the segments lie. And optimize=False:
+    block-quality skipping made our multi-field OR queries slower, not faster (p95 at 10,000
+    items about 90-120 ms with it, 38 ms without; the same top 10)."""
+    collector = searcher.collector(limit=limit, optimize=False, **options)
+    inner = collector
+    while hasattr(inner, "child"):  # the filter and terms wrappers
+        inner = inner.child
+    inner.replace = 0
+    searcher.search_with_collector(parsed, collector)
+    return collector.results()
+
+
 class IndexUnavailable(Exception):
     """The index cannot be read; callers fall back and a rebuild is due."""
 
