@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, case, func, or_, true, update
 from sqlmodel import Session, col, select
 
+from app import clock
 from app.accounts.models import Audience, Role, User
 from app.dates import checked, nl_date
 from app.db import utcnow
@@ -495,7 +496,7 @@ class ReviewEntry:
 
 def review_queue(session: Session, today: date | None = None) -> list[ReviewEntry]:
     """Published items past their review date or within 30 days of it, most urgent first."""
-    today = today or utcnow().date()
+    today = today or clock.today()
     horizon = today + timedelta(days=REVIEW_SOON_DAYS)
     items = session.exec(
         select(Item)
@@ -518,7 +519,7 @@ def review_queue(session: Session, today: date | None = None) -> list[ReviewEntr
 
 def review_count(session: Session, today: date | None = None) -> int:
     """How many items `review_queue` holds, without loading them."""
-    horizon = (today or utcnow().date()) + timedelta(days=REVIEW_SOON_DAYS)
+    horizon = (today or clock.today()) + timedelta(days=REVIEW_SOON_DAYS)
     return session.exec(
         select(func.count())
         .select_from(Item)
@@ -535,7 +536,7 @@ def mark_checked(
     note: str = "",
 ) -> Item:
     """Record that `user` confirmed the item is still correct, and set the next review date."""
-    today = utcnow().date()
+    today = clock.today()
     next_review = checked("next_review", next_review or today + timedelta(days=REVIEW_AFTER_DAYS))
     if next_review <= today:
         raise WikiError("next_review", "De volgende controledatum ligt in de toekomst.")
@@ -565,7 +566,7 @@ def request_theme_review(session: Session, theme: Theme, user: User, reason: str
     reason = reason.strip()
     if not reason:
         raise WikiError("reason", "Geef kort aan waarom dit thema opnieuw gecontroleerd moet worden.")
-    today = utcnow().date()
+    today = clock.today()
     items = session.exec(
         select(Item).where(Item.theme_id == theme.id, Item.status == ItemStatus.published)
     ).all()

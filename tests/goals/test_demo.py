@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app import clock
 from app.accounts import service as accounts_service
 from app.config import PROJECT_ROOT, get_settings
 from app.db import get_session, make_engine
@@ -117,7 +118,7 @@ def features_have_data(client: TestClient, engine) -> None:  # type: ignore[no-u
     # The library goal does not claim what its data did not show: empty before the first item.
     library = goals["bibliotheek_actueel"]
     assert library["trend"][0]["value"] == 0 and library["status"] != "gehaald"
-    last_month = (datetime.now(UTC).date().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    last_month = (clock.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     analytics = client.get("/api/v1/search/analytics", params={"month": last_month}).json()
     assert analytics["total"] > 20 and analytics["no_results"], analytics
     due = client.get("/api/v1/items", params={"review": "due"}).json()

@@ -1,9 +1,10 @@
 """The werkoverleg commands, run as real processes: kennisbank rule, teams, agenda build."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from app import clock
 from app.meetings import calendar
 from app.web.templating import nl_day
 from tests.conftest import BACKENDS, new_database
@@ -23,7 +24,7 @@ def test_rule_teams_and_a_manual_agenda_build(backend, tmp_path):
         refused = kennisbank(url, "rule", "noord", "--day", "zondag", "--week", "tweede", "--time", "10:00")
         assert refused.returncode == 1 and "--day: kies uit maandag" in refused.stderr
 
-        today = date.today()
+        today = clock.today()
         following = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
         month = f"{following:%Y-%m}"
         meeting_day = calendar.next_working_day(calendar.nth_weekday(following.year, following.month, 1, 2))

@@ -6,9 +6,8 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlmodel import Session
 
-from app import migrate
+from app import clock, migrate
 from app.accounts.models import Role
-from app.db import utcnow
 from app.wiki import service
 from app.wiki.markdown import render
 from app.wiki.models import Item, ItemStatus, ItemUpdateIn, Theme
@@ -71,7 +70,7 @@ def test_two_sessions_saving_the_same_version_one_wins(backend):
 
 def test_review_queue_holds_overdue_and_soon_due_items(db):
     theme = make_theme(db)
-    today = utcnow().date()
+    today = clock.today()
     overdue = make_item(db, theme, title="Te laat", review_date=today - timedelta(days=3))
     soon = make_item(db, theme, title="Binnenkort", review_date=today + timedelta(days=30))
     make_item(db, theme, title="Later", review_date=today + timedelta(days=31))
@@ -86,7 +85,7 @@ def test_review_queue_holds_overdue_and_soon_due_items(db):
 def test_mark_checked_records_who_and_when(db):
     theme = make_theme(db)
     checker = make_user(db, Role.kwaliteit, name="Carla")
-    item = make_item(db, theme, review_date=utcnow().date() - timedelta(days=1))
+    item = make_item(db, theme, review_date=clock.today() - timedelta(days=1))
     service.mark_checked(db, item, checker, based_on=1, next_review=date(2099, 1, 1), note="Klopt nog")
     check = service.last_check(db, item)
     assert (check.checked_by_name, check.next_review_date, check.note) == ("Carla", date(2099, 1, 1), "Klopt nog")
@@ -94,13 +93,13 @@ def test_mark_checked_records_who_and_when(db):
     assert service.review_queue(db) == []
     assert service.revisions(db, item)[0].note.startswith("Gecontroleerd; volgende controle 1 januari 2099")
     with pytest.raises(service.WikiError):
-        service.mark_checked(db, item, checker, based_on=2, next_review=utcnow().date())
+        service.mark_checked(db, item, checker, based_on=2, next_review=clock.today())
 
 
 def test_theme_review_puts_all_its_published_items_in_the_queue(db):
     theme, other = make_theme(db), make_theme(db)
     editor = make_user(db, Role.kwaliteit)
-    far = utcnow().date() + timedelta(days=200)
+    far = clock.today() + timedelta(days=200)
     for _n in range(3):
         make_item(db, theme, author=editor, review_date=far)
     make_item(db, theme, author=editor, status="draft", review_date=far)
