@@ -13,6 +13,7 @@ from app import demo as demo_data
 from app.accounts import service as accounts_service
 from app.config import Settings
 from app.goals import service as goals_service
+from app.inbox import mail as inbox_mail
 from app.search import service as search_service
 from app.search import sync as search_sync
 from app.wiki import loader
@@ -52,6 +53,7 @@ def prepare(engine: Engine, settings: Settings) -> list[str]:
             if added:
                 done.append(f"Demoteams en -accounts aangemaakt: {added}.")
                 done.extend(demo_data.first_start(session, demo, settings, clock.now()))
+        inbox_mail.ensure_mailbox(session, settings)  # the shared mailbox of the settings, if any
         # Also every night by the scheduler; at start too, for a process that runs without it.
         accounts_service.prune_expired(session, settings)
         session.commit()

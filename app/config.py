@@ -70,6 +70,14 @@ class Settings(BaseSettings):
     # The bronnen-inbox fetches only public addresses: a feed on this machine or the local
     # network (127.0.0.1, 10.x, 192.168.x, …) only when this is on (an intranet feed, tests).
     inbox_private_hosts: bool = False
+    # The shared mailbox where newsletters arrive (read, never changed): only with a host.
+    imap_host: str = ""
+    imap_port: int = Field(default=993, ge=1, le=65535)
+    imap_security: Literal["ssl", "starttls", "none"] = "ssl"
+    imap_username: str = ""
+    imap_password: str = ""
+    imap_folder: str = "INBOX"
+    imap_interval_minutes: int = Field(default=15, ge=15, le=1440)
     # Agenda mail: only with an SMTP host.
     smtp_host: str = ""
     smtp_port: int = 587
@@ -106,6 +114,11 @@ class Settings(BaseSettings):
         self.base_url = self.base_url.rstrip("/")
         if not self.base_url.startswith(("http://", "https://")):
             raise ValueError("KENNISBANK_BASE_URL starts with http:// or https://")
+        if self.imap_host and self.imap_security == "none" and self.imap_host not in ("127.0.0.1", "::1", "localhost"):
+            raise ValueError(
+                "KENNISBANK_IMAP_SECURITY=none sends the mailbox password unencrypted: only for a mail "
+                "server on this machine; use ssl or starttls"
+            )
         if self.load_demo_accounts is None:
             self.load_demo_accounts = self.environment == "development"
         return self

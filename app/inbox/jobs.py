@@ -1,5 +1,5 @@
-"""The inbox's scheduled work: every few minutes, poll the sources that are due (each process
-claims its own; see app/inbox/service.py)."""
+"""The inbox's scheduled work: every few minutes, poll the sources that are due, the shared
+mailbox among them (each process claims its own; see app/inbox/service.py)."""
 
 import logging
 from datetime import datetime, timedelta
@@ -9,16 +9,18 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app import clock
-from app.config import LOCAL_TZ, Settings
-from app.inbox import service
+from app.config import LOCAL_TZ, Settings, get_settings
+from app.inbox import mail, service
 
 log = logging.getLogger("kennisbank.inbox")
 
 
-def poll_due(engine: Engine) -> int:
+def poll_due(engine: Engine, settings: Settings | None = None) -> int:
     """Poll every due source, each in its own transaction: one that fails does not stop the
     others. Returns the number of new entries."""
+    settings = settings or get_settings()
     with Session(engine) as session:
+        mail.ensure_mailbox(session, settings)
         taken = service.claim_due(session, clock.now())
         session.commit()
     new = 0
@@ -26,14 +28,14 @@ def poll_due(engine: Engine) -> int:
         with Session(engine) as session:
             source = session.get(service.Source, source_id)
             if source is not None:
-                new += service.poll(session, source)
+                new += service.poll(session, source, settings=settings)
             session.commit()
     return new
 
 
 def register(scheduler: BaseScheduler, engine: Engine, settings: Settings, safely) -> None:  # type: ignore[no-untyped-def]
     scheduler.add_job(
-        safely(lambda: poll_due(engine)), "interval", minutes=5,
+        safely(lambda: poll_due(engine, settings)), "interval", minutes=5,
         next_run_time=datetime.now(LOCAL_TZ) + timedelta(seconds=40), id="bronnen-ophalen",
         max_instances=1, coalesce=True,
     )

@@ -33,6 +33,7 @@ ENTRY_LABELS = {EntryStatus.new: "Nieuw", EntryStatus.later: "Later", EntryStatu
 class SourceKind(StrEnum):
     feed = "feed"  # an RSS or Atom feed the service polls
     mail = "mail"  # newsletters by mail (an uploaded .eml), one source per sender
+    imap = "imap"  # the shared mailbox of the settings (KENNISBANK_IMAP_*), read over IMAP
 
 
 class Source(SQLModel, table=True):

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from app import clock
 from app.config import get_settings
 from app.errors import InputError
-from app.inbox import service, sharing
+from app.inbox import mail, service, sharing
 from app.inbox.models import (
     ENTRY_LABELS,
     EntryPublic,
@@ -83,7 +83,7 @@ def act_on_entry(request: Request, session: SessionDep, user: Editor, index: Ind
 def upload_newsletter(session: SessionDep, user: Editor,
                       file: Annotated[UploadFile, File(description="een opgeslagen nieuwsbrief (.eml)")]) -> Response:
     raw = file.file.read()  # a plain route: the database is not used on the event loop
-    source, new = service.import_newsletter(session, raw)
+    source, new = mail.import_newsletter(session, raw)
     return RedirectResponse(f"/inbox?bron={source.id}&nieuwsbrief={new}", status_code=303)
 
 

@@ -6,16 +6,12 @@ Polling is safe in several processes: a process claims a due source with one con
 UPDATE of its next poll moment, so only one fetches it; entries are inserted with the
 database's unique (source, key), so a race makes no double."""
 
-import email.utils
 import hashlib
 import logging
 import re
 from calendar import timegm
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from email import policy as email_policy
-from email.parser import BytesParser
-from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -26,7 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
-from app.config import LOCAL_TZ, get_settings
+from app.config import LOCAL_TZ, Settings, get_settings
 from app.dates import nl_date
 from app.db import utcnow
 from app.errors import InputError, NotFound
@@ -44,6 +40,10 @@ MIN_INTERVAL = timedelta(minutes=15)
 
 class InboxError(InputError):
     """Input about sources and entries that is refused."""
+
+
+class PollFailed(Exception):
+    """A source could not be read; the message says why, in Dutch."""
 
 
 # --- sources ---------------------------------------------------------------------------------
@@ -85,6 +85,9 @@ def set_paused(session: Session, source: Source, paused: bool) -> Source:
 
 def remove_source(session: Session, source: Source) -> None:
     """The source and the entries no one acted on; entries that became items keep their item."""
+    if source.kind == SourceKind.imap and source.state != SourceState.gone:
+        raise InboxError("source", "De gedeelde mailbox staat in de instellingen (KENNISBANK_IMAP_HOST): "
+                                   "de beheerder van de server haalt hem daar weg. Pauzeren kan hier wel.")
     for entry in session.exec(select(Entry).where(Entry.source_id == source.id)):
         session.delete(entry)
     session.flush()
@@ -99,7 +102,7 @@ def status_text(source: Source) -> str:
     if source.state == SourceState.paused:
         return "Gepauzeerd."
     if source.kind == SourceKind.mail:
-        return f"Laatste nieuwsbrief geüpload op {nl_date(source.last_ok_at)}." if source.last_ok_at else "Nog geen nieuwsbrief."
+        return f"Laatste nieuwsbrief ontvangen op {nl_date(source.last_ok_at)}." if source.last_ok_at else "Nog geen nieuwsbrief."
     if source.error and source.error_since:
         return f"Fout sinds {nl_date(source.error_since)}: {source.error}"
     if source.last_ok_at:
@@ -120,7 +123,7 @@ def claim_due(session: Session, now: datetime, limit: int = 10) -> list[int]:
     """The ids of active sources due for a poll that this process now holds (others skip
     them until CLAIM has passed)."""
     due = session.exec(select(Source.id, Source.next_poll_at).where(
-        Source.kind == SourceKind.feed, Source.state == SourceState.active,
+        col(Source.kind).in_([SourceKind.feed, SourceKind.imap]), Source.state == SourceState.active,
         col(Source.next_poll_at) <= now).limit(limit)).all()
     taken = []
     for source_id, moment in due:
@@ -131,7 +134,7 @@ def claim_due(session: Session, now: datetime, limit: int = 10) -> list[int]:
     return taken
 
 
-def _plain(html: str, limit: int) -> str:
+def plain(html: str, limit: int) -> str:
     text = nh3.clean(html or "", tags=set()).replace("&nbsp;", " ").replace("&amp;", "&")
     text = re.sub(r"\s+", " ", text).strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
@@ -169,13 +172,13 @@ def _when(entry) -> datetime | None:  # type: ignore[no-untyped-def]
         return None
 
 
-def _store(session: Session, source: Source, entries: list, now: datetime) -> int:
+def store(session: Session, source: Source, entries: list, now: datetime) -> int:
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     new = 0
     for entry in entries:
-        title = _plain(entry.get("title", ""), 300)
+        title = plain(entry.get("title", ""), 300)
         title = title if visible(title) else "(zonder titel)"  # zero-width characters are no title
-        excerpt = blank_if_invisible(_plain(entry.get("summary", "") or entry.get("description", ""), 1000))
+        excerpt = blank_if_invisible(plain(entry.get("summary", "") or entry.get("description", ""), 1000))
         if find_bsn(title) or find_bsn(excerpt):
             continue  # no client data in the kennisbank, not even from a feed
         values = {"source_id": source.id, "key": _key(entry), "title": title,
@@ -187,48 +190,78 @@ def _store(session: Session, source: Source, entries: list, now: datetime) -> in
 
 
 def poll(session: Session, source: Source, now: datetime | None = None,
-         transport: httpx.BaseTransport | None = None) -> int:
+         transport: httpx.BaseTransport | None = None, settings: Settings | None = None) -> int:
     """Fetch one source and store its new entries; returns how many are new. The source's
     status, validators and next poll moment are updated whatever happened."""
     if source.kind == SourceKind.mail:
-        raise InboxError("source", "Een nieuwsbrief per mail haalt de dienst niet op: upload de mail (.eml) in de inbox.")
+        raise InboxError("source", "Deze nieuwsbrief komt per mail: upload de mail (.eml) in de inbox, "
+                                   "of laat de dienst de gedeelde mailbox lezen.")
     now = now or utcnow()
-    got = fetch.fetch(source.url, source.etag, source.last_modified, now, transport,
-                      allow_private=get_settings().inbox_private_hosts)
+    settings = settings or get_settings()
     source.last_polled_at = now
-    interval = max(MIN_INTERVAL, timedelta(minutes=source.interval_minutes))
-    new = 0
+    if source.kind == SourceKind.imap:
+        from app.inbox import mail  # it builds on this module
+
+        try:
+            new = mail.read_mailbox(session, source, settings, now)
+        except PollFailed as exc:
+            return _failed(session, source, now, str(exc))
+        return _succeeded(session, source, now, new)
+    got = fetch.fetch(source.url, source.etag, source.last_modified, now, transport,
+                      allow_private=settings.inbox_private_hosts)
     if got.new_url:
         source.url = got.new_url[:500]  # moved permanently: from now on the new address
     if got.status in (200, 304) and not got.error:
+        new = 0
         if got.status == 200:
-            new = _store(session, source, got.entries, now)
+            new = store(session, source, got.entries, now)
             source.etag, source.last_modified = got.etag[:300], got.last_modified[:100]
             source.malformed = got.malformed
-        source.failures, source.error, source.error_since, source.last_ok_at = 0, "", None, now
-        wait = max(interval, got.max_age or timedelta(0))
-    elif got.status == 410:
+        return _succeeded(session, source, now, new, got.max_age)
+    if got.status == 410:
         source.state, source.error = SourceState.gone, "De bron bestaat niet meer (410 Gone); er wordt niet meer opgehaald."
         source.error_since = source.error_since or now
-        wait = fetch.MAX_INTERVAL
+        source.next_poll_at = now + fetch.MAX_INTERVAL
+        session.add(source)
+        session.flush()
+        return 0
+    if got.status in (429, 503):
+        error = f"De bron vraagt om later terug te komen ({got.status})."
+    elif got.status:
+        error = f"De bron antwoordde met een fout ({got.status})."
     else:
-        source.failures += 1
-        if got.status in (429, 503):
-            source.error = f"De bron vraagt om later terug te komen ({got.status})."
-        elif got.status:
-            source.error = f"De bron antwoordde met een fout ({got.status})."
-        else:
-            source.error = got.error or "De bron was niet bereikbaar."
-        source.error_since = source.error_since or now
-        wait = min(fetch.MAX_INTERVAL, interval * (2 ** min(source.failures, 6)))
-        if got.retry_after is not None:
-            wait = max(wait, got.retry_after)
-    source.next_poll_at = now + wait
+        error = got.error or "De bron was niet bereikbaar."
+    return _failed(session, source, now, error, got.retry_after)
+
+
+def _interval(source: Source) -> timedelta:
+    return max(MIN_INTERVAL, timedelta(minutes=source.interval_minutes))
+
+
+def _succeeded(session: Session, source: Source, now: datetime, new: int,
+               max_age: timedelta | None = None) -> int:
+    source.failures, source.error, source.error_since, source.last_ok_at = 0, "", None, now
+    source.next_poll_at = now + max(_interval(source), max_age or timedelta(0))
     session.add(source)
     session.flush()
     if new:
         log.info("Bron %s: %s nieuwe berichten.", source.name, new)
     return new
+
+
+def _failed(session: Session, source: Source, now: datetime, error: str,
+            retry_after: timedelta | None = None) -> int:
+    """Backs off: twice the interval after each failure in a row, up to fetch.MAX_INTERVAL, and
+    never sooner than the source asked (Retry-After)."""
+    source.failures += 1
+    source.error, source.error_since = error[:500], source.error_since or now
+    wait = min(fetch.MAX_INTERVAL, _interval(source) * (2 ** min(source.failures, 6)))
+    if retry_after is not None:
+        wait = max(wait, retry_after)
+    source.next_poll_at = now + wait
+    session.add(source)
+    session.flush()
+    return 0
 
 
 # --- the inbox -------------------------------------------------------------------------------
@@ -345,92 +378,3 @@ def monthly(session: Session, today: date, months: int = 6) -> list[Month]:
                          sum(1 for _, st, _, _ in got if st == EntryStatus.rejected), median))
         month = (month + timedelta(days=32)).replace(day=1)
     return list(reversed(out))
-
-
-# --- newsletters by mail -------------------------------------------------------------------------
-
-SKIP_LINK = re.compile(r"(afmeld|unsubscribe|uitschrijv|webversie|in je browser|in uw browser|view in browser|"
-                       r"facebook\.com|twitter\.com|x\.com/|linkedin\.com/(company|shareArticle)|instagram\.com|"
-                       r"youtube\.com|mailto:|privacy|voorkeuren)", re.I)
-
-
-class _Links(HTMLParser):
-    """The article links of a newsletter: anchors with a real text, not the footer's."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.links: list[tuple[str, str]] = []
-        self._href: str | None = None
-        self._text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs) -> None:  # type: ignore[no-untyped-def]
-        if tag == "a":
-            self._href, self._text = dict(attrs).get("href"), []
-
-    def handle_data(self, data: str) -> None:
-        if self._href is not None:
-            self._text.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a" and self._href is not None:
-            text = re.sub(r"\s+", " ", "".join(self._text)).strip()
-            self.links.append((self._href, text))
-            self._href = None
-
-
-def _mail_source(session: Session, sender: str, address: str) -> Source:
-    url = f"mailto:{address}"[:500]
-    found = session.exec(select(Source).where(Source.kind == SourceKind.mail, Source.url == url)).first()
-    if found is not None:
-        return found
-    name = sender or address
-    source = Source(kind=SourceKind.mail, name=(name if "nieuwsbrief" in name.lower() else f"Nieuwsbrief {name}")[:120], url=url,
-                    state=SourceState.active)
-    session.add(source)
-    session.flush()
-    return source
-
-
-def import_newsletter(session: Session, raw: bytes, now: datetime | None = None) -> tuple[Source, int]:
-    """A saved newsletter (.eml): one entry per article it links to, or one for the mail
-    where it links to none; links without tracking parameters. Returns its source and how
-    many entries are new (a newsletter uploaded twice adds nothing)."""
-    now = now or utcnow()
-    try:
-        message = BytesParser(policy=email_policy.default).parsebytes(raw)
-    except Exception as exc:  # noqa: BLE001 - any unreadable upload is the same refusal
-        raise InboxError("file", "Dit bestand is geen leesbare e-mail (.eml).") from exc
-    subject = str(message.get("subject") or "").strip()
-    sender_name, address = email.utils.parseaddr(str(message.get("from") or ""))
-    if not address and not subject:
-        raise InboxError("file", "Dit bestand is geen e-mail: er staat geen afzender of onderwerp in.")
-    source = _mail_source(session, sender_name, address or "onbekend")
-    html_part = message.get_body(preferencelist=("html",))
-    text_part = message.get_body(preferencelist=("plain",))
-    html = html_part.get_content() if html_part is not None else ""
-    text = text_part.get_content() if text_part is not None else _plain(html, 5000)
-    sent = message.get("date")
-    when = sent.datetime if sent is not None and getattr(sent, "datetime", None) else None
-    parser = _Links()
-    parser.feed(html or "")
-    seen: set[str] = set()
-    entries = []
-    for href, label in parser.links:
-        if not href or not href.lower().startswith(("http://", "https://")) or SKIP_LINK.search(href + " " + label):
-            continue
-        link = clean_link(href)
-        if link in seen or len(label) < 12:
-            continue
-        seen.add(link)
-        entries.append({"id": f"mail-link:{link}", "title": label, "link": link,
-                        "summary": f"Uit de nieuwsbrief ‘{subject}’." if subject else "Uit een nieuwsbrief.",
-                        "published_parsed": when.utctimetuple() if when else None})
-    if not entries:
-        key = str(message.get("message-id") or "") or hashlib.sha256(raw).hexdigest()
-        entries.append({"id": f"mail:{key}", "title": subject or "(nieuwsbrief zonder onderwerp)", "link": "",
-                        "summary": text, "published_parsed": when.utctimetuple() if when else None})
-    new = _store(session, source, entries, now)
-    source.last_ok_at, source.last_polled_at = now, now
-    session.add(source)
-    session.flush()
-    return source, new
