@@ -26,6 +26,16 @@ class EntryStatus(StrEnum):
     drafted = "concept"
 
 
+class EntryFilter(StrEnum):
+    """What the inbox can show: a status, or the adopted entries whose origin changed."""
+
+    new = "nieuw"
+    later = "later"
+    rejected = "niet-relevant"
+    drafted = "concept"
+    changed = "gewijzigd"
+
+
 ENTRY_LABELS = {EntryStatus.new: "Nieuw", EntryStatus.later: "Later", EntryStatus.rejected: "Niet relevant",
                 EntryStatus.drafted: "Concept-item gemaakt"}
 
@@ -74,6 +84,10 @@ class Entry(SQLModel, table=True):
     reason: str = Field(default="", sa_type=String(300))
     item_id: int | None = Field(default=None, foreign_key="item.id")
     decided_at: datetime | None = None
+    updated_at: datetime | None = None  # when the feed last said the entry changed (Atom's updated)
+    # The origin changed after its concept item was made (a shared item's new version), until
+    # Kwaliteit marks it seen.
+    origin_changed_at: datetime | None = None
 
 
 class SourceIn(BaseModel):
@@ -117,6 +131,8 @@ class EntryPublic(BaseModel):
     fetched_at: datetime
     status: str
     item: str | None = PField(description="slug van het concept-item, als dat gemaakt is")
+    origin_changed_at: datetime | None = PField(
+        default=None, description="het origineel is na het overnemen gewijzigd, op dit moment")
 
 
 class PollResult(BaseModel):

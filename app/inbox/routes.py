@@ -12,6 +12,7 @@ from app.errors import InputError
 from app.inbox import mail, service, sharing
 from app.inbox.models import (
     ENTRY_LABELS,
+    EntryFilter,
     EntryPublic,
     EntryStatus,
     PollResult,
@@ -32,7 +33,9 @@ feeds = APIRouter(include_in_schema=False)  # read by other services with a feed
 api = APIRouter(prefix="/api/v1", tags=["bronnen-inbox"])
 IndexDep = Annotated[SearchIndex, Depends(get_index)]
 Id = Annotated[int, Path(ge=1, le=MAX_INT)]
-StatusFilter = Annotated[EntryStatus | None, Query(description="nieuw, later, niet-relevant of concept; leeg: nieuw en later")]
+StatusFilter = Annotated[EntryFilter | None, Query(
+    description="nieuw, later, niet-relevant, concept of gewijzigd (overgenomen, en het origineel is "
+                "sindsdien gewijzigd); leeg: nieuw, later en gewijzigd")]
 
 
 def _similar(session: SessionDep, index: SearchIndex, text: str, limit: int = 3) -> list:  # type: ignore[type-arg]
@@ -61,6 +64,7 @@ def inbox_page(request: Request, session: SessionDep, user: Editor, index: Index
         "entries": [(e, _similar(session, index, e.title)) for e in shown], "total": total,
         "sources": sources, "status": status.value if status else "", "bron": bron,
         "labels": ENTRY_LABELS, "themes": wiki_service.list_themes(session),
+        "item_slugs": wiki_service.slugs_by_id(session, {e.item_id for e in shown if e.item_id}),  # type: ignore[misc]
     }
     return render(request, "inbox.html", context)
 
@@ -73,6 +77,9 @@ def act_on_entry(request: Request, session: SessionDep, user: Editor, index: Ind
     if actie == "concept":
         item = service.make_draft(session, entry, user, theme or _suggested_theme(_similar(session, index, entry.title)))
         return RedirectResponse(f"/items/{item.slug}/bewerken", status_code=303)
+    if actie == "gezien":
+        service.origin_seen(session, entry)
+        return RedirectResponse("/inbox?opgeslagen=gezien#inbox-kop", status_code=303)
     if actie not in ("later", "niet-relevant"):
         raise service.InboxError("actie", "Kies concept-item, later of niet relevant.")
     service.decide(session, entry, EntryStatus.later if actie == "later" else EntryStatus.rejected, reason)
@@ -201,7 +208,8 @@ def poll_api(session: SessionDep, user: Editor, source_id: Id) -> PollResult:
 def _entry_public(entry, slugs: dict[int, str]) -> EntryPublic:  # type: ignore[no-untyped-def]
     return EntryPublic(id=entry.id, source=entry.source_id, title=entry.title, link=entry.link, excerpt=entry.excerpt,
                        published_at=entry.published_at, fetched_at=entry.fetched_at, status=entry.status,
-                       item=slugs.get(entry.item_id) if entry.item_id else None)
+                       item=slugs.get(entry.item_id) if entry.item_id else None,
+                       origin_changed_at=entry.origin_changed_at)
 
 
 @api.get("/inbox", summary="Berichten in de inbox, nieuwste eerst (rol kwaliteit)")

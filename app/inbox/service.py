@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 import nh3
-from sqlalchemy import func, update
+from sqlalchemy import and_, case, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -36,6 +36,7 @@ from app.wiki.models import Item, ItemIn, ItemStatus
 log = logging.getLogger("kennisbank.inbox")
 CLAIM = timedelta(minutes=5)  # a claimed source is not polled by another process meanwhile
 MIN_INTERVAL = timedelta(minutes=15)
+CHANGED = "gewijzigd"  # the inbox's filter for adopted entries whose origin changed
 
 
 class InboxError(InputError):
@@ -173,6 +174,9 @@ def _when(entry) -> datetime | None:  # type: ignore[no-untyped-def]
 
 
 def store(session: Session, source: Source, entries: list, now: datetime) -> int:
+    """New entries in; returns how many. An entry already here that the feed says changed
+    (a later Atom `updated`) is refreshed while no one acted on it, and marked as changed
+    when a concept item was made of it: the origin has a new version."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     new = 0
     for entry in entries:
@@ -181,12 +185,52 @@ def store(session: Session, source: Source, entries: list, now: datetime) -> int
         excerpt = blank_if_invisible(plain(entry.get("summary", "") or entry.get("description", ""), 1000))
         if find_bsn(title) or find_bsn(excerpt):
             continue  # no client data in the kennisbank, not even from a feed
-        values = {"source_id": source.id, "key": _key(entry), "title": title,
+        key, updated = _key(entry), _updated(entry)
+        values = {"source_id": source.id, "key": key, "title": title,
                   "link": clean_link(entry.get("link", ""))[:1000], "excerpt": excerpt,
-                  "published_at": _when(entry), "fetched_at": now, "status": EntryStatus.new}
+                  "published_at": _when(entry), "fetched_at": now, "status": EntryStatus.new,
+                  "updated_at": updated}
         statement = insert(Entry).values(**values).on_conflict_do_nothing(index_elements=["source_id", "key"])
-        new += len(session.execute(statement.returning(Entry.id)).all())  # no row: it was there already
+        if session.execute(statement.returning(Entry.id)).all():
+            new += 1
+        elif updated is not None:
+            _changed(session, source.id, key, updated, title, excerpt)  # type: ignore[arg-type]
     return new
+
+
+def _changed(session: Session, source_id: int, key: str, updated: datetime, title: str, excerpt: str) -> None:
+    here = (col(Entry.source_id) == source_id, col(Entry.key) == key)
+    newer = or_(col(Entry.updated_at).is_(None), col(Entry.updated_at) < updated)
+    # Once known, the first date is the baseline: an entry stored before dates were kept is
+    # not "changed" at its first date.
+    changed = and_(col(Entry.updated_at).is_not(None), col(Entry.updated_at) < updated)
+    session.execute(update(Entry).where(*here, newer, col(Entry.status).in_((EntryStatus.new, EntryStatus.later)))
+                    .values(updated_at=updated, title=title, excerpt=excerpt)
+                    .execution_options(synchronize_session=False))
+    session.execute(update(Entry).where(*here, newer, col(Entry.status) == EntryStatus.drafted)
+                    .values(updated_at=updated,
+                            origin_changed_at=case((changed, updated), else_=Entry.origin_changed_at))
+                    .execution_options(synchronize_session=False))
+    session.execute(update(Entry).where(*here, newer, col(Entry.status) == EntryStatus.rejected)
+                    .values(updated_at=updated).execution_options(synchronize_session=False))
+
+
+def _updated(entry) -> datetime | None:  # type: ignore[no-untyped-def]
+    parsed = entry.get("updated_parsed")
+    if not parsed:
+        return None
+    try:
+        return datetime.fromtimestamp(timegm(parsed), UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
+def origin_seen(session: Session, entry: Entry) -> Entry:
+    """Kwaliteit looked at the origin's new version (and changed the item, or not)."""
+    entry.origin_changed_at = None
+    session.add(entry)
+    session.flush()
+    return entry
 
 
 def poll(session: Session, source: Source, now: datetime | None = None,
@@ -270,10 +314,13 @@ def _failed(session: Session, source: Source, now: datetime, error: str,
 def entries(session: Session, status: str | None = None, source_id: int | None = None,
             limit: int = 50, offset: int = 0) -> tuple[list[Entry], int]:
     query = select(Entry)
-    if status:
+    if status == CHANGED:
+        query = query.where(col(Entry.origin_changed_at).is_not(None))
+    elif status:
         query = query.where(Entry.status == status)
-    else:
-        query = query.where(col(Entry.status).in_((EntryStatus.new, EntryStatus.later)))
+    else:  # what asks for a decision: new, later, and adopted items whose origin changed
+        query = query.where(or_(col(Entry.status).in_((EntryStatus.new, EntryStatus.later)),
+                                col(Entry.origin_changed_at).is_not(None)))
     if source_id is not None:
         query = query.where(Entry.source_id == source_id)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
@@ -284,7 +331,8 @@ def entries(session: Session, status: str | None = None, source_id: int | None =
 
 
 def waiting_count(session: Session) -> int:
-    return session.exec(select(func.count()).select_from(Entry).where(Entry.status == EntryStatus.new)).one()
+    return session.exec(select(func.count()).select_from(Entry).where(
+        or_(Entry.status == EntryStatus.new, col(Entry.origin_changed_at).is_not(None)))).one()
 
 
 def get_entry(session: Session, entry_id: int) -> Entry:

@@ -91,3 +91,54 @@ def test_another_municipality_adopts_a_shared_item_with_its_origin(db, serve_fee
     assert adopted.source_url == f"https://kennisbank.voorbeeldstad.example/items/{shared.slug}"  # its origin
     assert service.poll(db, source) == 0  # a second poll: the same id, nothing new
     assert wiki_service.get_item(db, adopted.slug, kees).status == "draft"
+
+
+def test_the_inbox_shows_when_an_adopted_items_origin_changed(client, db, serve_feed):
+    """A publishes a new version of an item B adopted: B's next poll marks the entry, the inbox
+    shows it among what asks for a decision, with a link to B's own item, until 'Gezien'."""
+    from datetime import timedelta
+
+    from bs4 import BeautifulSoup
+
+    from app import clock
+
+    body, url = serve_feed
+    kees = make_user(db, Role.kwaliteit)
+    theme = make_theme(db, slug="beslag", name="Beslag")
+    shared = make_item(db, theme, kees, title="Beslagvrije voet: zo rekent u", shareable=True)
+    origin = "https://kennisbank.voorbeeldstad.example"
+    body["xml"] = sharing.atom(db, origin, "Gemeente Voorbeeldstad")
+    source = service.add_source(db, SourceIn(name="Wiki-bibliotheek Voorbeeldstad", url=url, theme="beslag"))
+    service.poll(db, source)
+    entry = db.exec(select(Entry).where(Entry.source_id == source.id)).one()
+    adopted = service.make_draft(db, entry, kees, None)
+    service.poll(db, source, now=clock.now() + timedelta(hours=1))
+    assert entry.origin_changed_at is None  # the same version: nothing changed
+    assert service.waiting_count(db) == 0
+
+    shared.updated_at = shared.updated_at + timedelta(days=2)  # A's new version
+    db.add(shared)
+    db.flush()
+    body["xml"] = sharing.atom(db, origin, "Gemeente Voorbeeldstad")
+    assert service.poll(db, source, now=clock.now() + timedelta(hours=2)) == 0  # no new entry
+    db.refresh(entry)
+    assert entry.origin_changed_at is not None and service.waiting_count(db) == 1
+    assert [e.id for e in service.entries(db, "gewijzigd")[0]] == [entry.id]
+
+    token = login(client, db, kees)
+    page = client.get("/inbox")
+    assert page.status_code == 200
+    card = BeautifulSoup(page.text, "html.parser").select_one(f"#bericht-{entry.id}")
+    assert "Het origineel is gewijzigd" in card.get_text(" ", strip=True)
+    assert card.select_one(f'a[href="/items/{adopted.slug}"]') is not None
+    api = client.get("/api/v1/inbox", params={"status": "gewijzigd"})
+    assert api.status_code == 200 and [e["item"] for e in api.json()] == [adopted.slug]
+    seen = client.post(f"/inbox/berichten/{entry.id}", data={"csrf_token": token, "actie": "gezien"},
+                       follow_redirects=False)
+    assert seen.status_code == 303
+    db.refresh(entry)
+    assert entry.origin_changed_at is None and service.waiting_count(db) == 0
+    # The same version again: still seen.
+    assert service.poll(db, source, now=clock.now() + timedelta(hours=3)) == 0
+    db.refresh(entry)
+    assert entry.origin_changed_at is None
