@@ -153,3 +153,37 @@ class FeedToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+
+
+class DecisionStep(StrEnum):
+    """Deciding on a knowledge product (seed 004), where Kwaliteit wants to: each step a note
+    and a date; the vakoverleg's agenda lists the entries waiting for its decision."""
+
+    analyse = "analyse"  # which wish of the organisation does it answer?
+    assessment = "beoordeling"
+    memo = "memo"
+    meeting = "vakoverleg"  # on the next vakoverleg's agenda, for a decision
+    adopted = "overnemen"
+    declined = "niet-overnemen"
+
+
+STEP_LABELS = {
+    DecisionStep.analyse: "Analyse: welke wens van de organisatie beantwoordt het?",
+    DecisionStep.assessment: "Beoordeling",
+    DecisionStep.memo: "Korte memo",
+    DecisionStep.meeting: "Naar het vakoverleg, voor een besluit",
+    DecisionStep.adopted: "Besluit: overnemen",
+    DecisionStep.declined: "Besluit: niet overnemen",
+}
+STEP_ORDER = list(DecisionStep)
+
+
+class EntryStep(SQLModel, table=True):
+    __tablename__ = "entry_step"
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(foreign_key="entry.id", index=True)
+    step: str = Field(sa_type=String(20))
+    note: str = Field(default="", sa_type=Text)
+    at: datetime = Field(default_factory=utcnow)
+    by_id: int | None = Field(default=None, foreign_key="user.id")

@@ -9,9 +9,10 @@ from fastapi.responses import RedirectResponse, Response
 from app import clock
 from app.config import get_settings
 from app.errors import InputError
-from app.inbox import mail, service, sharing
+from app.inbox import decisions, mail, service, sharing
 from app.inbox.models import (
     ENTRY_LABELS,
+    STEP_LABELS,
     EntryFilter,
     EntryPublic,
     EntryStatus,
@@ -57,23 +58,41 @@ def _suggested_theme(hits: list) -> str | None:  # type: ignore[type-arg]
 @pages.get("/inbox")
 def inbox_page(request: Request, session: SessionDep, user: Editor, index: IndexDep,
                status: StatusFilter = None, bron: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None) -> Response:
+    return _inbox(request, session, index, status, bron)
+
+
+def _inbox(request: Request, session: SessionDep, index: SearchIndex, status: EntryFilter | None, bron: int | None,
+           errors: dict | None = None, typed: dict | None = None, status_code: int = 200) -> Response:
     shown, total = service.entries(session, status, bron)
     sources = {s.id: s for s in service.list_sources(session)}
+    done = decisions.steps(session, {e.id for e in shown})  # type: ignore[misc]
     context = {
         "months": service.monthly(session, clock.today()) if sources else [],
         "entries": [(e, _similar(session, index, e.title)) for e in shown], "total": total,
         "sources": sources, "status": status.value if status else "", "bron": bron,
         "labels": ENTRY_LABELS, "themes": wiki_service.list_themes(session),
         "item_slugs": wiki_service.slugs_by_id(session, {e.item_id for e in shown if e.item_id}),  # type: ignore[misc]
+        "steps": done, "next_steps": {e.id: [(st.value, STEP_LABELS[st]) for st in decisions.next_steps(done.get(e.id, []))]  # type: ignore[arg-type]
+                       for e in shown},
+        "step_labels": STEP_LABELS, "errors": errors or {}, "typed": typed or {},
     }
-    return render(request, "inbox.html", context)
+    return render(request, "inbox.html", context, status_code=status_code)
 
 
 @pages.post("/inbox/berichten/{entry_id}", dependencies=[CsrfProtected])
 def act_on_entry(request: Request, session: SessionDep, user: Editor, index: IndexDep, entry_id: Id,
                  actie: Annotated[str, Form(max_length=20)], reason: Annotated[str, Form(max_length=1000)] = "",
-                 theme: Annotated[str, Form(max_length=80)] = "") -> Response:
+                 theme: Annotated[str, Form(max_length=80)] = "", step: Annotated[str, Form(max_length=20)] = "",
+                 note: Annotated[str, Form(max_length=20_000)] = "") -> Response:
     entry = service.get_entry(session, entry_id)
+    if actie == "stap":
+        on_refusal(request, lambda refused: _inbox(request, session, index, None, None, errors=refused.errors,
+                                                    typed={"entry": entry_id, "step": step, "note": note},
+                                                    status_code=refused.status))
+        item = decisions.record(session, entry, step, note, user)
+        if item is not None:
+            return RedirectResponse(f"/items/{item.slug}/bewerken", status_code=303)
+        return RedirectResponse(f"/inbox?opgeslagen=stap#bericht-{entry.id}", status_code=303)
     if actie == "concept":
         item = service.make_draft(session, entry, user, theme or _suggested_theme(_similar(session, index, entry.title)))
         return RedirectResponse(f"/items/{item.slug}/bewerken", status_code=303)

@@ -27,7 +27,15 @@ from app.dates import nl_date
 from app.db import utcnow
 from app.errors import InputError, NotFound
 from app.inbox import fetch
-from app.inbox.models import Entry, EntryStatus, Source, SourceIn, SourceKind, SourceState
+from app.inbox.models import (
+    Entry,
+    EntryStatus,
+    EntryStep,
+    Source,
+    SourceIn,
+    SourceKind,
+    SourceState,
+)
 from app.privacy import BSN_MESSAGE, find_bsn
 from app.textinput import blank_if_invisible, visible
 from app.wiki import service as wiki_service
@@ -90,6 +98,8 @@ def remove_source(session: Session, source: Source) -> None:
         raise InboxError("source", "De gedeelde mailbox staat in de instellingen (KENNISBANK_IMAP_HOST): "
                                    "de beheerder van de server haalt hem daar weg. Pauzeren kan hier wel.")
     for entry in session.exec(select(Entry).where(Entry.source_id == source.id)):
+        for step in session.exec(select(EntryStep).where(EntryStep.entry_id == entry.id)):
+            session.delete(step)
         session.delete(entry)
     session.flush()
     session.delete(source)

@@ -13,6 +13,7 @@ from app.accounts import service as accounts_service
 from app.accounts.models import Audience, User
 from app.config import LOCAL_TZ, Settings
 from app.goals import service as goals_service
+from app.inbox import decisions as inbox_decisions
 from app.inbox import service as inbox_service
 from app.meetings import fit, service
 from app.meetings.models import (
@@ -113,6 +114,10 @@ def _entries(session: Session, meeting: Meeting, since: datetime, cutoff: dateti
             rows.append(row(EntryKind.point, title="Vragen aan de contactpersonen, per thema",
                             text="; ".join(f"{c.theme}: {c.count}" for c in trend),
                             prompt="Welke vragen komen steeds terug? Verdient een thema een nieuw item?"))
+        for waiting in inbox_decisions.awaiting_decision(session):
+            rows.append(row(EntryKind.point, title=f"Besluit over een kennisproduct: {waiting.entry.title}"[:300],
+                            text=waiting.memo or waiting.entry.excerpt,
+                            prompt="Nemen we dit over? Leg het besluit en de reden vast in de bronnen-inbox."))
         inflow = inbox_service.monthly(session, cutoff.astimezone(LOCAL_TZ).date(), months=1)
         if inbox_service.list_sources(session) and inflow:
             m = inflow[0]
