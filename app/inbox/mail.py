@@ -136,6 +136,10 @@ def ensure_mailbox(session: Session, settings: Settings) -> Source | None:
             session.delete(source)  # two processes that started at once both made it: one stays
         elif source.url == url:
             current = source
+            if source.state == SourceState.gone:  # back in the settings: read it again
+                source.state, source.error, source.error_since, source.failures = SourceState.active, "", None, 0
+                source.next_poll_at = utcnow()
+                session.add(source)
         elif source.state != SourceState.gone:
             source.state, source.error = SourceState.gone, "Deze mailbox staat niet meer in de instellingen."
             source.error_since = utcnow()

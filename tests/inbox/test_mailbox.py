@@ -182,6 +182,9 @@ def test_a_wrong_password_or_an_absent_server_is_a_status_and_a_back_off(db, dov
     assert source.state == SourceState.gone and "niet meer in de instellingen" in service.status_text(source)
     assert service.poll(db, moved, settings=gone) == 0
     assert "niet bereikbaar" in moved.error and first_wait.total_seconds() > 0
+    # Back in the settings (with the right password now): the same source, read again.
+    again = mail.ensure_mailbox(db, settings_for(dovecot))
+    assert again.id == source.id and again.state == SourceState.active and service.status_text(again) == "Nog niet opgehaald."
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
