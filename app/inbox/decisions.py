@@ -37,12 +37,18 @@ def steps(session: Session, entry_ids: set[int]) -> dict[int, list[EntryStep]]:
     return out
 
 
-def next_steps(done: list[EntryStep]) -> list[DecisionStep]:
-    """The steps that may follow: any later one (a step may be skipped), and the decision."""
+DECISIONS = (DecisionStep.adopted, DecisionStep.declined)
+
+
+def next_steps(entry: Entry, done: list[EntryStep]) -> list[DecisionStep]:
+    """The steps that may follow: any later one (a step may be skipped), up to the decision;
+    none once the entry is decided (also when decided without these steps)."""
+    if entry.status not in (EntryStatus.new, EntryStatus.later) or (done and done[-1].step in DECISIONS):
+        return []
     if not done:
         return list(STEP_ORDER)
     last = STEP_ORDER.index(DecisionStep(done[-1].step))
-    return [s for s in STEP_ORDER[last + 1:]] or []
+    return STEP_ORDER[last + 1:]
 
 
 def record(session: Session, entry: Entry, step: str, note: str, by: User) -> Item | None:
@@ -54,14 +60,14 @@ def record(session: Session, entry: Entry, step: str, note: str, by: User) -> It
     except ValueError:
         raise service.InboxError("step", "Kies een stap uit de lijst.") from None
     done = steps(session, {entry.id}).get(entry.id, [])  # type: ignore[arg-type]
-    if chosen not in next_steps(done):
+    if chosen not in next_steps(entry, done):
         raise service.InboxError("step", "Deze stap is al gezet; kies een volgende.")
     note = blank_if_invisible(note.strip())
     if len(note) > MAX_NOTE:
         raise service.InboxError("note", f"Een notitie is hoogstens {MAX_NOTE} tekens.")
     if find_bsn(note):
         raise service.InboxError("note", BSN_MESSAGE)
-    if chosen in (DecisionStep.adopted, DecisionStep.declined) and not note:
+    if chosen in DECISIONS and not note:
         raise service.InboxError("note", "Schrijf kort op waarom: de reden hoort bij het besluit.")
     if chosen in (DecisionStep.analyse, DecisionStep.assessment, DecisionStep.memo) and not note:
         raise service.InboxError("note", "Schrijf de notitie bij deze stap.")

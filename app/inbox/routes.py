@@ -72,7 +72,7 @@ def _inbox(request: Request, session: SessionDep, index: SearchIndex, status: En
         "sources": sources, "status": status.value if status else "", "bron": bron,
         "labels": ENTRY_LABELS, "themes": wiki_service.list_themes(session),
         "item_slugs": wiki_service.slugs_by_id(session, {e.item_id for e in shown if e.item_id}),  # type: ignore[misc]
-        "steps": done, "next_steps": {e.id: [(st.value, STEP_LABELS[st]) for st in decisions.next_steps(done.get(e.id, []))]  # type: ignore[arg-type]
+        "steps": done, "next_steps": {e.id: [(st.value, STEP_LABELS[st]) for st in decisions.next_steps(e, done.get(e.id, []))]  # type: ignore[arg-type]
                        for e in shown},
         "step_labels": STEP_LABELS, "errors": errors or {}, "typed": typed or {},
     }

@@ -65,6 +65,9 @@ def test_the_steps_lead_to_the_vakoverleg_and_a_decision(client, db, feeds, sear
     assert (second.status, second.reason) == (EntryStatus.rejected, "Past niet bij ons.")
     late = post_form(client, f"/inbox/berichten/{second.id}", {"actie": "stap", "step": "memo", "note": "Te laat"}, token)
     assert late.status_code == 422
+    decided = BeautifulSoup(client.get("/inbox", params={"status": "niet-relevant"}).text, "html.parser")
+    card = decided.select_one(f"#bericht-{second.id}")
+    assert len(card.select(".kb-steps li")) == 2 and card.select(f"#stap-{second.id}") == []  # history, no form
 
 
 def test_a_note_with_a_bsn_is_refused(db, feeds):  # noqa: F811
