@@ -89,6 +89,7 @@ def _serve(prepare: tuple[str, ...] | None = None) -> Iterator[LiveServer]:
         "KENNISBANK_COOKIE_SECURE": "false",  # plain http on 127.0.0.1
         "KENNISBANK_SECRET_KEY": "browser-test-" + "x" * 40,
         "KENNISBANK_SCHEDULER": "true",  # as in production: the planner runs in the service
+        "KENNISBANK_INBOX_PRIVATE_HOSTS": "true",  # the inbox journey reads a feed the test serves here
     }
     env.pop("KENNISBANK_DATABASE_URL", None)
     log = data_dir / "server.log"
