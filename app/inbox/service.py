@@ -174,7 +174,18 @@ def _key(entry) -> str:  # type: ignore[no-untyped-def]
 
 
 def _when(entry) -> datetime | None:  # type: ignore[no-untyped-def]
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    """When the entry was published (else last updated), by the feed."""
+    return _moment(entry, "published_parsed", "updated_parsed")
+
+
+def _updated(entry) -> datetime | None:  # type: ignore[no-untyped-def]
+    """When the feed says the entry last changed (Atom's updated)."""
+    return _moment(entry, "updated_parsed")
+
+
+def _moment(entry, *keys: str) -> datetime | None:  # type: ignore[no-untyped-def]
+    """The first of these parsed times the entry has, in UTC."""
+    parsed = next((entry.get(k) for k in keys if entry.get(k)), None)
     if not parsed:
         return None
     try:
@@ -223,16 +234,6 @@ def _changed(session: Session, source_id: int, key: str, updated: datetime, titl
                     .execution_options(synchronize_session=False))
     session.execute(update(Entry).where(*here, newer, col(Entry.status) == EntryStatus.rejected)
                     .values(updated_at=updated).execution_options(synchronize_session=False))
-
-
-def _updated(entry) -> datetime | None:  # type: ignore[no-untyped-def]
-    parsed = entry.get("updated_parsed")
-    if not parsed:
-        return None
-    try:
-        return datetime.fromtimestamp(timegm(parsed), UTC)
-    except (OverflowError, ValueError):
-        return None
 
 
 def origin_seen(session: Session, entry: Entry) -> Entry:
