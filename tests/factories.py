@@ -1,6 +1,7 @@
 """Small factories for test data, and helpers to act as a logged-in browser."""
 
 import itertools
+import socket
 import subprocess
 import time
 from collections.abc import Callable
@@ -116,3 +117,10 @@ def wait_until_healthy(
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"the service did not start:\n{output()}")
         time.sleep(0.25)
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on now, for a server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -2,7 +2,6 @@
 
 import os
 import re
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ from app.search.index import SearchIndex
 from app.wiki import service as wiki_service
 from app.wiki.models import Item, ItemCheck, ItemIn, ItemUpdateIn, Revision, Theme
 from tests.conftest import BACKENDS, new_database
-from tests.factories import wait_until_healthy
+from tests.factories import free_port, wait_until_healthy
 
 CONTENT = PROJECT_ROOT / "content"
 
@@ -179,15 +178,9 @@ def test_user_add_and_token_create(tmp_path):
         cleanup()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_serve_on_the_embedded_default_loads_starter_content_and_demo_accounts(tmp_path):
     """The README's run command: no settings but a data folder, and every demo role can log in."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KENNISBANK_")}
     env["KENNISBANK_COOKIE_SECURE"] = "false"  # plain http on loopback in this test
     process = subprocess.Popen(

@@ -7,7 +7,6 @@ Without Chromium these tests are skipped with a warning; in CI (CI=true) that is
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from app.config import PROJECT_ROOT
-from tests.factories import wait_until_healthy
+from tests.factories import free_port, wait_until_healthy
 
 CHROMIUM = os.environ.get("KENNISBANK_TEST_CHROMIUM", "/usr/bin/chromium")
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
@@ -53,12 +52,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(pytest.mark.skip(reason=problem))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class LiveServer:
     url: str
@@ -79,7 +72,7 @@ class LiveServer:
 def _serve(prepare: tuple[str, ...] | None = None) -> Iterator[LiveServer]:
     """`kennisbank serve` on a fresh data folder; `prepare`: a CLI command to run first."""
     data_dir = Path(tempfile.mkdtemp(prefix="kb-browser-"))
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "KENNISBANK_DATA_DIR": str(data_dir),

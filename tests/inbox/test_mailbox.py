@@ -22,16 +22,11 @@ from app.config import Settings
 from app.inbox import mail, service
 from app.inbox.models import Entry, Source, SourceKind, SourceState
 from tests.conftest import BACKENDS, new_database
+from tests.factories import free_port
 from tests.inbox.test_inbox import NEWSLETTER
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 USER, PASSWORD = "nieuwsbrieven@gemeente.example", "geheim-wachtwoord"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -44,7 +39,7 @@ def dovecot():  # type: ignore[no-untyped-def]
     # as the package's users.
     tmp_path = Path(tempfile.mkdtemp(prefix="kb-dovecot-"))
     tmp_path.chmod(0o755)
-    port = _free_port()
+    port = free_port()
     home = tmp_path / "home"
     home.mkdir()
     if os.getuid() == 0:  # dovecot gives no mail to root: the package's own user holds it
@@ -175,7 +170,7 @@ def test_a_wrong_password_or_an_absent_server_is_a_status_and_a_back_off(db, dov
     assert new == 0 and source.failures == 1
     assert service.status_text(source).startswith("Fout sinds") and "Inloggen bij de mailbox is mislukt" in source.error
     first_wait = source.next_poll_at - source.last_polled_at
-    gone = settings_for(_free_port())
+    gone = settings_for(free_port())
     moved = mail.ensure_mailbox(db, gone)
     db.commit()
     db.refresh(source)

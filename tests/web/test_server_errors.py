@@ -2,7 +2,6 @@
 headers, and leaves the connection usable (issue #11)."""
 
 import os
-import socket
 import subprocess
 import sys
 
@@ -16,7 +15,7 @@ from app.config import PROJECT_ROOT
 from app.web.errors import SERVER_ERROR_MESSAGE
 from app.web.middleware import _SECURITY_HEADERS
 from tests.conftest import new_database
-from tests.factories import login, make_user, wait_until_healthy
+from tests.factories import free_port, login, make_user, wait_until_healthy
 from tests.web.failing_app import add_failing_routes
 
 SECURITY_HEADERS = [key.decode() for key, _ in _SECURITY_HEADERS]
@@ -57,18 +56,12 @@ def test_the_refusals_before_the_app_have_the_security_headers_too(client):
     assert_security_headers(big)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path):  # type: ignore[no-untyped-def]
     """tests.web.failing_app served by uvicorn in a process of its own, on loopback."""
     engine, url, cleanup = new_database("sqlite")
     migrate.upgrade(engine)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "KENNISBANK_DATABASE_URL": url, "KENNISBANK_DATA_DIR": str(tmp_path)}
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "tests.web.failing_app:create", "--factory",
