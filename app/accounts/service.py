@@ -358,13 +358,14 @@ def start_session(session: Session, settings: Settings, user: User, method: str)
 
 
 def user_for_session(session: Session, token: str) -> User | None:
-    row = session.exec(
-        select(WebSession).where(WebSession.token_hash == _sha256(token))
+    found = session.exec(
+        select(WebSession, User).join(User, col(User.id) == WebSession.user_id)
+        .where(WebSession.token_hash == _sha256(token))
     ).first()
-    if row is None or row.expires_at < utcnow():
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
-    return user if user is not None and user.is_active else None
+    row, user = found
+    return user if row.expires_at >= utcnow() and user.is_active else None
 
 
 def end_session(session: Session, token: str) -> None:

@@ -55,6 +55,13 @@ def get_agenda(session: Session, meeting: Meeting) -> Agenda | None:
     return session.exec(select(Agenda).where(Agenda.meeting_id == meeting.id)).first()
 
 
+def agendas_of(session: Session, meeting_ids: list[int]) -> dict[int, Agenda]:
+    """The agendas of these meetings, by meeting id (a meeting without one is left out)."""
+    if not meeting_ids:
+        return {}
+    return {a.meeting_id: a for a in session.exec(select(Agenda).where(col(Agenda.meeting_id).in_(meeting_ids)))}
+
+
 def _previous_cutoff(session: Session, meeting: Meeting) -> datetime | None:
     """Where the window of this series' previous agenda ended, skipping cancelled meetings:
     what a cancelled meeting would have discussed goes to the next one."""

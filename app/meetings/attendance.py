@@ -4,7 +4,7 @@ participation, and what a team has discussed (items on the agenda of a meeting h
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func
+from sqlalchemy import case, delete, func
 from sqlmodel import Session, col, select
 
 from app.accounts import service as accounts_service
@@ -51,6 +51,17 @@ def present_count(session: Session, meeting: Meeting) -> tuple[int, int] | None:
     them all); None while nothing is recorded."""
     rows = attendance(session, meeting)
     return (sum(a.present for a in rows), len(rows)) if rows else None
+
+
+def present_counts(session: Session, meeting_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """present_count of several meetings at once, by meeting id (left out: nothing recorded)."""
+    if not meeting_ids:
+        return {}
+    rows = session.exec(
+        select(Attendance.meeting_id, func.count(), func.sum(case((col(Attendance.present), 1), else_=0)))
+        .where(col(Attendance.meeting_id).in_(meeting_ids)).group_by(Attendance.meeting_id)
+    )
+    return {meeting_id: (int(present or 0), int(people)) for meeting_id, people, present in rows}
 
 
 def attendance(session: Session, meeting: Meeting) -> list[Attendance]:

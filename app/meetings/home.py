@@ -23,24 +23,39 @@ from app.meetings.models import Meeting, MeetingKind, MeetingStatus
 from app.wiki import service as wiki_service
 
 
-def _series(session: Session, user: User) -> tuple[str, object] | None:
+@dataclass
+class _Series:
+    """The person's series and its last held meeting with that meeting's agenda, read once
+    for everything the home page shows about it."""
+
+    kind: str
+    team: object
+    last: Meeting | None
+    last_agenda: object
+
+
+def _series(session: Session, user: User, now: datetime) -> _Series | None:
     if user.team_id is not None:
-        return MeetingKind.werkoverleg, accounts_service.get_team(session, user.team_id)
-    if user.role == Role.kwaliteit:
-        return MeetingKind.vakoverleg, None
-    return None
+        kind, team = MeetingKind.werkoverleg, accounts_service.get_team(session, user.team_id)
+    elif user.role == Role.kwaliteit:
+        kind, team = MeetingKind.vakoverleg, None
+    else:
+        return None
+    last = meetings_service.last_held(session, kind, team, now)  # type: ignore[arg-type]
+    return _Series(kind, team, last, agenda_service.get_agenda(session, last) if last else None)
+
+
+def _window(series: _Series | None, now: datetime) -> wiki_service.NewsWindow:
+    if series is None or series.last is None:
+        return wiki_service.recent_window(now)
+    last = series.last
+    since = series.last_agenda.cutoff if series.last_agenda is not None else last.starts_at  # type: ignore[attr-defined]
+    audience = getattr(series.team, "audience", None) if last.kind == MeetingKind.werkoverleg else None
+    return wiki_service.NewsWindow(since, f"na de agenda van het {last.kind} van {nl_date(last.starts_at)}", audience)
 
 
 def news_window(session: Session, user: User, now: datetime) -> wiki_service.NewsWindow:
-    series = _series(session, user)
-    last = meetings_service.last_held(session, series[0], series[1], now) if series else None  # type: ignore[arg-type]
-    if last is None:
-        return wiki_service.recent_window(now)
-    agenda = agenda_service.get_agenda(session, last)
-    since = agenda.cutoff if agenda is not None else last.starts_at
-    team = series[1]
-    audience = getattr(team, "audience", None) if last.kind == MeetingKind.werkoverleg else None
-    return wiki_service.NewsWindow(since, f"na de agenda van het {last.kind} van {nl_date(last.starts_at)}", audience)
+    return _window(_series(session, user, now), now)
 
 
 @dataclass
@@ -50,12 +65,31 @@ class Upcoming:
     informed: list[agenda_service.Line]  # ter kennisname: to read yourself
 
 
-def upcoming(session: Session, user: User, now: datetime) -> Upcoming | None:
+@dataclass
+class Missed:
+    meeting: Meeting
+    discussed: list[agenda_service.Line]
+
+
+@dataclass
+class Home:
+    window: wiki_service.NewsWindow
+    upcoming: Upcoming | None
+    missed: Missed | None
+
+
+def home(session: Session, user: User, now: datetime) -> Home:
+    """What the home page shows of the werkoverleg: the news window, the next meeting of this
+    person's series with its agenda, and the last held one when they missed it."""
+    series = _series(session, user, now)
+    return Home(_window(series, now), _upcoming(session, series, now), _missed(session, series, user))
+
+
+def _upcoming(session: Session, series: _Series | None, now: datetime) -> Upcoming | None:
     """The next meeting of this person's series with its agenda, once there is one."""
-    series = _series(session, user)
     if series is None:
         return None
-    meeting = meetings_service.next_meeting(session, series[0], series[1], now)  # type: ignore[arg-type]
+    meeting = meetings_service.next_meeting(session, series.kind, series.team, now)  # type: ignore[arg-type]
     if meeting is None or meeting.status == MeetingStatus.cancelled:
         return None
     agenda = agenda_service.get_agenda(session, meeting)
@@ -64,24 +98,15 @@ def upcoming(session: Session, user: User, now: datetime) -> Upcoming | None:
     return Upcoming(meeting, discussed, [line for line in lines if line.entry.section != fit.BESPREKEN])
 
 
-@dataclass
-class Missed:
-    meeting: Meeting
-    discussed: list[agenda_service.Line]
-
-
-def missed(session: Session, user: User, now: datetime) -> Missed | None:
+def _missed(session: Session, series: _Series | None, user: User) -> Missed | None:
     """The last held meeting of this person's series, when the register says they were not
     there: what was discussed, so they can catch up (the notes are on the meeting's page)."""
-    series = _series(session, user)
-    if series is None:
+    if series is None or series.last is None:
         return None
-    last = meetings_service.last_held(session, series[0], series[1], now)  # type: ignore[arg-type]
-    if last is None:
-        return None
+    last = series.last
     mine = next((a for a in attendance_service.attendance(session, last) if a.user_id == user.id), None)
     if mine is None or mine.present:
         return None
-    agenda = agenda_service.get_agenda(session, last)
-    lines = agenda_service.lines(session, agenda, live_goals=False) if agenda else []
+    agenda = series.last_agenda
+    lines = agenda_service.lines(session, agenda, live_goals=False) if agenda else []  # type: ignore[arg-type]
     return Missed(last, [line for line in lines if line.entry.section == fit.BESPREKEN])

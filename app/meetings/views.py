@@ -38,22 +38,34 @@ class MeetingView:
 
 
 def view(session: Session, meeting: Meeting, now: datetime, viewer: User | None = None) -> MeetingView:
-    team = accounts_service.get_team(session, meeting.team_id) if meeting.team_id else None
-    rule = service.rule_of(session, meeting)
-    shown = MeetingView(
-        meeting=meeting, team=team, title=ical.title(meeting, team.name if team else None),
-        agenda=agenda_service.get_agenda(session, meeting),
-        assembly=service.assembly_moment(meeting, rule, get_settings()),
-        held=service.is_held(meeting, now), ends=service.ends_at(meeting),
-    )
-    counted = attendance_service.present_count(session, meeting) if shown.held else None
-    if counted is not None:
-        present, people = counted
-        shown.recorded = True
-        # The under-three rule; whoever keeps this register has seen it anyway.
-        if privacy.shows_figure(people, viewer) or service.can_manage(viewer, meeting):
-            shown.present = present
-    return shown
+    return views(session, [meeting], now, viewer)[0]
+
+
+def views(session: Session, meetings: list[Meeting], now: datetime, viewer: User | None = None) -> list[MeetingView]:
+    """The views of several meetings, their agendas and registers read at once."""
+    ids = [m.id for m in meetings if m.id is not None]
+    agendas = agenda_service.agendas_of(session, ids)
+    counts = attendance_service.present_counts(session, [m.id for m in meetings if service.is_held(m, now)])
+    teams = {t.id: t for t in accounts_service.list_teams(session)} if any(m.team_id for m in meetings) else {}
+    settings = get_settings()
+    shown_all = []
+    for meeting in meetings:
+        team = teams.get(meeting.team_id) if meeting.team_id else None
+        shown = MeetingView(
+            meeting=meeting, team=team, title=ical.title(meeting, team.name if team else None),
+            agenda=agendas.get(meeting.id),  # type: ignore[arg-type]
+            assembly=service.assembly_moment(meeting, service.rule_of(session, meeting), settings),
+            held=service.is_held(meeting, now), ends=service.ends_at(meeting),
+        )
+        counted = counts.get(meeting.id) if shown.held else None  # type: ignore[arg-type]
+        if counted is not None:
+            present, people = counted
+            shown.recorded = True
+            # The under-three rule; whoever keeps this register has seen it anyway.
+            if privacy.shows_figure(people, viewer) or service.can_manage(viewer, meeting):
+                shown.present = present
+        shown_all.append(shown)
+    return shown_all
 
 
 def series(session: Session, user: User, team_slug: str | None) -> tuple[str, Team | None]:
@@ -79,10 +91,10 @@ def timeline(
     if kind == MeetingKind.werkoverleg and team is None:
         return [], []
     recent = service.meetings(session, kind=kind, team=team, start=now - timedelta(hours=8), limit=6)
-    upcoming = [view(session, m, now, viewer) for m in recent if service.ends_at(m) > now][:5]
     past = service.meetings(session, kind=kind, team=team, end=now, newest_first=True, limit=7)
-    earlier = [view(session, m, now, viewer) for m in past if service.ends_at(m) <= now][:6]
-    return upcoming, earlier
+    coming = [m for m in recent if service.ends_at(m) > now][:5]
+    shown = views(session, coming + [m for m in past if service.ends_at(m) <= now][:6], now, viewer)
+    return shown[:len(coming)], shown[len(coming):]
 
 
 @dataclass

@@ -55,10 +55,10 @@ def audience_for(user: User, doelgroep: str | None) -> str | None:
 
 @router.get("/")
 def home(request: Request, session: SessionDep, user: CurrentUser, doelgroep: AudienceChoice = None) -> Response:
-    window = news_window(session, user)
+    shown = meetings_home.home(session, user, clock.now())
+    window = shown.window
     stats = service.theme_overview(session, window.since, window.audience)
     audience = audience_for(user, doelgroep)
-    now = clock.now()
     context = {
         **common_context(),
         "stats": stats,
@@ -66,8 +66,8 @@ def home(request: Request, session: SessionDep, user: CurrentUser, doelgroep: Au
         "recent": service.recent_items(session, audience=audience),
         "audience": audience,
         "own_audience": service.viewer_audience(user),
-        "upcoming": meetings_home.upcoming(session, user, now),
-        "missed": meetings_home.missed(session, user, now),
+        "upcoming": shown.upcoming,
+        "missed": shown.missed,
         "themes_by_id": {s.theme.id: s.theme for s in stats},
         "review_count": service.review_count(session) if service.can_edit(user) else 0,
     }
