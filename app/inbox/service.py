@@ -381,12 +381,16 @@ def make_draft(session: Session, entry: Entry, by: User, theme_slug: str | None)
     excerpt = blank_if_invisible(entry.excerpt)
     summary = excerpt[:297].rstrip() + "…" if len(excerpt) > 300 else (excerpt or "Nog invullen: waar gaat dit over, in één regel?")
     body = entry.excerpt + (f"\n\nLees verder bij de bron: [{entry.title}]({entry.link})" if entry.link else "")
+    # The origin's version, in the item's history: the inbox compares later versions with it.
+    version = entry.updated_at or entry.published_at
+    note = "Concept uit de bronnen-inbox" + (f" ({source.name[:80]})" if source else "")
+    note += f", versie van {nl_date(version)}" if version else ""
     data = ItemIn(
         title=entry.title[:200] if visible(entry.title[:200]) else "(zonder titel)", summary=summary, body=body,
         dossier_meaning="Nog invullen: wat betekent dit voor het dossier?", theme=slug,
         audience=(source.audience if source else "beide"), source_name=(source.name if source else "")[:200],
         source_url=entry.link if entry.link.startswith(("http://", "https://")) and len(entry.link) <= 500 else "",
-        status="draft", note="Concept uit de bronnen-inbox",
+        status="draft", note=note,
     )
     item = wiki_service.create_item(session, data, by)
     entry.status, entry.item_id, entry.decided_at = EntryStatus.drafted, item.id, utcnow()

@@ -69,7 +69,7 @@ class LiveServer:
 
 
 @contextmanager
-def _serve(prepare: tuple[str, ...] | None = None) -> Iterator[LiveServer]:
+def _serve(prepare: tuple[str, ...] | None = None, municipality: str = "Gemeente Voorbeeldstad") -> Iterator[LiveServer]:
     """`kennisbank serve` on a fresh data folder; `prepare`: a CLI command to run first."""
     data_dir = Path(tempfile.mkdtemp(prefix="kb-browser-"))
     port = free_port()
@@ -83,6 +83,8 @@ def _serve(prepare: tuple[str, ...] | None = None) -> Iterator[LiveServer]:
         "KENNISBANK_SECRET_KEY": "browser-test-" + "x" * 40,
         "KENNISBANK_SCHEDULER": "true",  # as in production: the planner runs in the service
         "KENNISBANK_INBOX_PRIVATE_HOSTS": "true",  # the inbox journey reads a feed the test serves here
+        "KENNISBANK_BASE_URL": f"http://127.0.0.1:{port}",  # the shared feed links to its items
+        "KENNISBANK_MUNICIPALITY_NAME": municipality,
     }
     env.pop("KENNISBANK_DATABASE_URL", None)
     log = data_dir / "server.log"
@@ -110,6 +112,13 @@ def live_server() -> Iterator[LiveServer]:
     with _serve() as live:
         live.cli("user", "add", SECOND_EDITOR, "--name", "Bram Tweede", "--role", "kwaliteit",
                  "--password-stdin", stdin=PASSWORD + "\n")
+        yield live
+
+
+@pytest.fixture(scope="session")
+def second_server() -> Iterator[LiveServer]:
+    """Another municipality's Wiki-bibliotheek, with a data folder of its own."""
+    with _serve(municipality="Gemeente Buurstad") as live:
         yield live
 
 

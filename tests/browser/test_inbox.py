@@ -99,3 +99,61 @@ def test_from_a_new_feed_entry_to_a_published_item(visitor, feed):
     # 5 of them add the source, once; then 5 per entry: concept, dossier, status, note, save.
     assert to_publish <= 12
     assert visitor.problems == []
+
+
+def test_another_municipality_adopts_a_shared_item_with_its_origin(browser, live_server, second_server):
+    """Two running instances, each with a data folder of its own: A makes an item shareable
+    and a feed key; B's Kwaliteit subscribes to A's feed, adopts the item and publishes it with
+    its origin; a second fetch on B brings nothing new and no double."""
+    from tests.browser.conftest import DESKTOP, new_visitor
+
+    a = new_visitor(browser, live_server, DESKTOP)
+    b = new_visitor(browser, second_server, DESKTOP)
+    try:
+        a.login("kwaliteit@example.org")
+        page = a.go("/zoeken?q=beslagvrije+voet")
+        page.locator(".result-list .kb-card__title a").first.click()
+        title = page.locator("h1").inner_text()
+        origin = page.url.split("?")[0]
+        page.get_by_role("link", name="Bewerken").click()
+        page.get_by_label("Deelbaar met andere gemeenten").check()
+        page.get_by_label("Wat heeft u gewijzigd?").fill("Gedeeld met Buurstad")
+        page.get_by_role("button", name="Opslaan").click()
+        page.wait_for_url(re.compile(r"\?opgeslagen=1$"))
+        page = a.go("/inbox/delen")
+        page.get_by_label("Voor wie").fill("Gemeente Buurstad")
+        page.get_by_role("button", name="Sleutel maken").click()
+        feed_url = page.locator(".kb-code-font").inner_text().strip()
+        assert feed_url.startswith(f"{live_server.url}/feeds/items.atom?sleutel=")
+
+        b.login("kwaliteit@example.org")
+        page = b.go("/inbox/bronnen")
+        page.get_by_label("Naam").fill("Wiki-bibliotheek Voorbeeldstad")
+        page.get_by_label("Adres van de feed").fill(feed_url)
+        page.get_by_role("button", name="Toevoegen").click()
+        fetch = re.compile(r"^Nu ophalen\W+Wiki-bibliotheek Voorbeeldstad$")
+        page.get_by_role("button", name=fetch).click()
+        assert "Opgehaald: 1 nieuwe bericht." in page.get_by_role("status").inner_text()
+        page.get_by_role("link", name="Naar de inbox").click()
+        page.get_by_role("button", name=re.compile(rf"^Maak concept-item\W+{re.escape(title)}$")).click()
+        page.wait_for_url(re.compile(r"/items/.+/bewerken$"))
+        assert page.get_by_label("Titel").input_value() == title
+        assert page.get_by_label("Bron", exact=True).input_value() == "Wiki-bibliotheek Voorbeeldstad"
+        assert page.get_by_label("Bronlink").input_value() == origin  # the origin's own address
+        page.get_by_label("Status").select_option(label="Gepubliceerd")
+        page.get_by_label("Wat heeft u gewijzigd?").fill("Overgenomen van Voorbeeldstad")
+        page.get_by_role("button", name="Opslaan").click()
+        page.wait_for_url(re.compile(r"\?opgeslagen=1$"))
+        assert page.locator("h1").inner_text() == title
+        assert page.get_by_role("link", name="Wiki-bibliotheek Voorbeeldstad").get_attribute("href") == origin
+
+        page = b.go("/inbox/bronnen")
+        page.get_by_role("button", name=fetch).click()
+        assert "Opgehaald: 0 nieuwe berichten." in page.get_by_role("status").inner_text()
+        assert b.go("/inbox").locator(".kb-entry").count() == 0  # nothing new waits
+        page = b.go("/inbox?status=concept")
+        assert page.locator(".kb-entry").count() == 1  # the one entry, adopted; no double
+        assert a.problems == [] and b.problems == []
+    finally:
+        a.page.context.close()
+        b.page.context.close()
