@@ -516,6 +516,30 @@ def bench_load(
     typer.echo(f"\nGeschreven naar {output}; logs van de dienst en locust in {logs}.")
 
 
+@bench_app.command("inbox")
+def bench_inbox(
+    runs: Annotated[int, typer.Option(min=1, max=20, help="Zoveel rondes: elk een nieuwe feed.")] = 5,
+    chromium: Annotated[Path, typer.Option(help="Chromium voor de browser.")] = Path("/usr/bin/chromium"),
+    output: Annotated[Path, typer.Option(help="Markdown-bestand voor de cijfers.")] = Path("docs/benchmarks.md"),
+) -> None:
+    """Meet de weg van een nieuw feedbericht naar een gepubliceerd item in de browser, en het overnemen door een tweede gemeente."""
+    import importlib.util
+
+    from app.inbox import journey
+
+    if importlib.util.find_spec("playwright") is None:
+        _fail("Deze meting gebruikt playwright: pip install '.[bench]'.")
+    if not chromium.exists():
+        _fail(f"Chromium niet gevonden op {chromium} (apt-get install chromium).")
+    typer.echo("Twee instanties starten en de route lopen …")
+    try:
+        figures = journey.run(str(chromium), runs, typer.echo)
+    except journey.JourneyError as exc:
+        _fail(f"De route liep vast: {exc}")
+    journey.write_markdown(output, figures)
+    typer.echo(f"Geschreven naar {output}.")
+
+
 @bench_app.command("search")
 def bench_search(
     sizes: Annotated[str, typer.Option(help="Aantallen items, komma-gescheiden.")] = "1000,10000,50000",
