@@ -51,8 +51,9 @@ def next_steps(entry: Entry, done: list[EntryStep]) -> list[DecisionStep]:
     return STEP_ORDER[last + 1:]
 
 
-def record(session: Session, entry: Entry, step: str, note: str, by: User) -> Item | None:
-    """Record a step; the decision "overnemen" makes the concept item (returned)."""
+def record(session: Session, entry: Entry, step: str, note: str, by: User, suggested: str | None = None) -> Item | None:
+    """Record a step; the decision "overnemen" makes the concept item (returned), in the theme
+    the inbox proposes (`suggested`: the search's suggestion, see service.proposed_theme)."""
     if entry.status not in (EntryStatus.new, EntryStatus.later):
         raise service.InboxError("entry", "Over dit bericht is al besloten.")
     try:
@@ -74,7 +75,7 @@ def record(session: Session, entry: Entry, step: str, note: str, by: User) -> It
     session.add(EntryStep(entry_id=entry.id, step=chosen, note=note, at=utcnow(), by_id=by.id))  # type: ignore[arg-type]
     session.flush()
     if chosen == DecisionStep.adopted:
-        return service.make_draft(session, entry, by, None)
+        return service.make_draft(session, entry, by, None, suggested)
     if chosen == DecisionStep.declined:
         service.decide(session, entry, EntryStatus.rejected, note[:300])
     return None

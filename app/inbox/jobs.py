@@ -26,10 +26,14 @@ def poll_due(engine: Engine, settings: Settings | None = None) -> int:
     new = 0
     for source_id in taken:
         with Session(engine) as session:
-            source = session.get(service.Source, source_id)
-            if source is not None:
-                new += service.poll(session, source, settings=settings)
-            session.commit()
+            try:
+                source = session.get(service.Source, source_id)
+                if source is not None:
+                    new += service.poll(session, source, settings=settings)
+                session.commit()
+            except Exception:  # noqa: BLE001 - one source never stops the others
+                session.rollback()
+                log.exception("Bron %s ophalen mislukt", source_id)
     return new
 
 

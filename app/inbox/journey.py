@@ -145,8 +145,9 @@ def subscribe(page, base: str, feed_url: str, source: str) -> None:  # type: ign
     page.get_by_role("button", name="Toevoegen").click()
 
 
-def adopt(page, base: str, source: str, title: str, origin: str) -> Adopted:  # type: ignore[no-untyped-def]
-    """On B, the source added: fetch, adopt the item, publish it with its origin."""
+def adopt(page, base: str, source: str, title: str, origin: str, organisation: str) -> Adopted:  # type: ignore[no-untyped-def]
+    """On B, the source added: fetch, adopt the item (all its fields came along), publish it
+    with its origin: A's organisation and the address of A's item."""
     page.goto(base + "/inbox/bronnen")
     step = Steps()
     step(lambda: fetch_button(page, source).click())
@@ -155,7 +156,9 @@ def adopt(page, base: str, source: str, title: str, origin: str) -> Adopted:  # 
     step(lambda: page.get_by_role("button", name=re.compile(rf"^Maak concept-item\W+{re.escape(title)}$")).click())
     page.wait_for_url(re.compile(r"/items/.+/bewerken$"))
     check(page.get_by_label("Titel").input_value() == title, "the title was not taken from the shared item")
-    check(page.get_by_label("Bron", exact=True).input_value() == source, "the source's name is not the origin")
+    check(page.get_by_label("Bron", exact=True).input_value() == organisation, "the origin's organisation is not the source")
+    check(not page.get_by_label("Wat betekent dit voor het dossier?").input_value().startswith("Nog invullen"),
+          "the dossier meaning did not come along")
     check(page.get_by_label("Bronlink").input_value() == origin, "the link is not the origin's address")
     step(lambda: page.get_by_label("Status").select_option(label="Gepubliceerd"))
     step(lambda: page.get_by_label("Wat heeft u gewijzigd?").fill("Overgenomen van een andere gemeente"))
@@ -163,7 +166,7 @@ def adopt(page, base: str, source: str, title: str, origin: str) -> Adopted:  # 
     page.wait_for_url(re.compile(r"\?opgeslagen=1$"))
     adopted = Adopted(step.count, step.seconds)
     check(page.locator("h1").inner_text() == title, "the adopted item has another title")
-    check(page.get_by_role("link", name=source).get_attribute("href") == origin, "the item page does not link its origin")
+    check(page.get_by_role("link", name=organisation).get_attribute("href") == origin, "the item page does not link its origin")
     return adopted
 
 
@@ -273,7 +276,7 @@ def run(chromium: str, runs: int, echo: Callable[[str], None]) -> JourneyFigures
                 check("0 nieuwe berichten" in said and asked["not_modified"] == 1, "the second fetch was not a 304")
                 again.append(said)
             if number == 0:
-                adopted.append(adopt(page_b, b, "Wiki-bibliotheek Voorbeeldstad", title, origin))
+                adopted.append(adopt(page_b, b, "Wiki-bibliotheek Voorbeeldstad", title, origin, "Gemeente Voorbeeldstad"))
             echo(f"  ronde {number + 1}: {walked[-1].steps} stappen, {walked[-1].seconds:.1f} s")
         said = fetch_again(page_b, b, "Wiki-bibliotheek Voorbeeldstad")
         check("0 nieuwe berichten" in said, "the shared feed brought the adopted item again")

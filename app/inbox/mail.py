@@ -10,9 +10,10 @@ imap) so that its polling is claimed, backed off and reported as a feed's is."""
 import email.utils
 import hashlib
 import imaplib
+import logging
 import re
 import ssl
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email import policy as email_policy
 from email.parser import BytesParser
 from html.parser import HTMLParser
@@ -32,6 +33,8 @@ TIMEOUT = 30.0
 SKIP_LINK = re.compile(r"(afmeld|unsubscribe|uitschrijv|webversie|in je browser|in uw browser|view in browser|"
                        r"facebook\.com|twitter\.com|x\.com/|linkedin\.com/(company|shareArticle)|instagram\.com|"
                        r"youtube\.com|mailto:|privacy|voorkeuren)", re.I)
+
+log = logging.getLogger(__name__)
 
 
 class _Links(HTMLParser):
@@ -71,6 +74,18 @@ def _sender_source(session: Session, sender: str, address: str) -> Source:
     return source
 
 
+def _plausible(when: datetime | None) -> datetime | None:
+    """A mail's Date header within 2000-2100 (the service's date range), else unknown: a date
+    such as 31 Dec 9999 -1200 cannot even be converted to UTC."""
+    if when is None:
+        return None
+    try:
+        moment = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+    except (OverflowError, ValueError):
+        return None
+    return moment if 2000 <= moment.year < 2100 else None
+
+
 def import_newsletter(session: Session, raw: bytes, now: datetime | None = None) -> tuple[Source, int]:
     """A newsletter (.eml or a mail from the mailbox): one entry per article it links to, or
     one for the mail where it links to none; links without tracking parameters. Returns its
@@ -94,6 +109,7 @@ def import_newsletter(session: Session, raw: bytes, now: datetime | None = None)
         when = sent.datetime if sent is not None and getattr(sent, "datetime", None) else None
     except Exception as exc:  # noqa: BLE001 - an unknown charset, a broken part
         raise service.InboxError("file", "De inhoud van deze e-mail is niet te lezen.") from exc
+    when = _plausible(when)
     parser = _Links()
     parser.feed(html or "")
     seen: set[str] = set()
@@ -206,6 +222,8 @@ def read_mailbox(session: Session, source: Source, settings: Settings, now: date
                             new += import_newsletter(session, raw, now)[1]
                     except service.InboxError:
                         pass  # not a readable mail: skipped, as a person would
+                    except Exception:  # noqa: BLE001 - one sender's mail never stops the mailbox
+                        log.exception("Mail %s in de mailbox overgeslagen", uid)
             source.etag = f"{validity}:{uid}"
         return new
     except (OSError, imaplib.IMAP4.error) as exc:

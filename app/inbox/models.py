@@ -4,9 +4,10 @@ in, waiting to become a concept item, or not."""
 from datetime import datetime
 from enum import StrEnum
 
+import httpx
 from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as PField
-from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy import JSON, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.db import utcnow
@@ -85,6 +86,9 @@ class Entry(SQLModel, table=True):
     item_id: int | None = Field(default=None, foreign_key="item.id")
     decided_at: datetime | None = None
     updated_at: datetime | None = None  # when the feed last said the entry changed (Atom's updated)
+    # From another Wiki-bibliotheek's shared feed: the item's own fields (organisation, summary,
+    # dossier_meaning, body, source_name, source_url, theme), so adopting it retypes nothing.
+    shared: dict | None = Field(default=None, sa_type=JSON)
     # The origin changed after its concept item was made (a shared item's new version), until
     # Kwaliteit marks it seen.
     origin_changed_at: datetime | None = None
@@ -104,9 +108,22 @@ class SourceIn(BaseModel):
         value = blank_if_invisible(no_nul(value)).strip()
         if not value:
             raise ValueError("Dit veld mag niet leeg zijn.")
-        if info.field_name == "url" and not value.lower().startswith(("http://", "https://")):
-            raise ValueError("Een feedadres begint met http:// of https://.")
+        if info.field_name == "url":
+            if not value.lower().startswith(("http://", "https://")):
+                raise ValueError("Een feedadres begint met http:// of https://.")
+            if not valid_url(value):
+                raise ValueError("Dit is geen geldig adres; kopieer het adres van de feed uit de adresbalk.")
         return value
+
+
+def valid_url(value: str) -> bool:
+    """An address httpx can request: a host, no spaces or control characters."""
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        return False
+    try:
+        return bool(httpx.URL(value).host)
+    except (httpx.InvalidURL, ValueError, UnicodeError):
+        return False
 
 
 class SourcePublic(BaseModel):

@@ -66,11 +66,14 @@ def _inbox(request: Request, session: SessionDep, index: SearchIndex, status: En
     shown, total = service.entries(session, status, bron)
     sources = {s.id: s for s in service.list_sources(session)}
     done = decisions.steps(session, {e.id for e in shown})  # type: ignore[misc]
+    entries = [(e, _similar(session, index, e.title)) for e in shown]
     context = {
         "months": service.monthly(session, clock.today()) if sources else [],
-        "entries": [(e, _similar(session, index, e.title)) for e in shown], "total": total,
+        "entries": entries, "total": total,
+        "proposed": {e.id: service.proposed_theme(session, e, _suggested_theme(similar)) for e, similar in entries},
         "sources": sources, "status": status.value if status else "", "bron": bron,
         "labels": ENTRY_LABELS, "themes": wiki_service.list_themes(session),
+        "theme_names": {t.slug: t.name for t in wiki_service.list_themes(session)},
         "item_slugs": wiki_service.slugs_by_id(session, {e.item_id for e in shown if e.item_id}),  # type: ignore[misc]
         "steps": done, "next_steps": {e.id: [(st.value, STEP_LABELS[st]) for st in decisions.next_steps(e, done.get(e.id, []))]  # type: ignore[arg-type]
                        for e in shown},
@@ -89,20 +92,21 @@ def act_on_entry(request: Request, session: SessionDep, user: Editor, index: Ind
         on_refusal(request, lambda refused: _inbox(request, session, index, None, None, errors=refused.errors,
                                                     typed={"entry": entry_id, "step": step, "note": note},
                                                     status_code=refused.status))
-        item = decisions.record(session, entry, step, note, user)
+        item = decisions.record(session, entry, step, note, user,
+                                suggested=_suggested_theme(_similar(session, index, entry.title)))
         if item is not None:
             return RedirectResponse(f"/items/{item.slug}/bewerken", status_code=303)
-        return RedirectResponse(f"/inbox?opgeslagen=stap#bericht-{entry.id}", status_code=303)
+        return RedirectResponse(f"/inbox?opgeslagen=stap&bericht={entry.id}#bericht-{entry.id}", status_code=303)
     if actie == "concept":
-        item = service.make_draft(session, entry, user, theme or _suggested_theme(_similar(session, index, entry.title)))
+        item = service.make_draft(session, entry, user, theme or None, _suggested_theme(_similar(session, index, entry.title)))
         return RedirectResponse(f"/items/{item.slug}/bewerken", status_code=303)
     if actie == "gezien":
         service.origin_seen(session, entry)
-        return RedirectResponse("/inbox?opgeslagen=gezien#inbox-kop", status_code=303)
+        return RedirectResponse("/inbox?opgeslagen=gezien", status_code=303)
     if actie not in ("later", "niet-relevant"):
         raise service.InboxError("actie", "Kies concept-item, later of niet relevant.")
     service.decide(session, entry, EntryStatus.later if actie == "later" else EntryStatus.rejected, reason)
-    return RedirectResponse(f"/inbox?opgeslagen={actie}#inbox-kop", status_code=303)
+    return RedirectResponse(f"/inbox?opgeslagen={actie}", status_code=303)
 
 
 @pages.post("/inbox/nieuwsbrief", dependencies=[CsrfProtected])
@@ -142,7 +146,8 @@ def source_action(session: SessionDep, user: Editor, source_id: Id, actie: Annot
     source = service.get_source(session, source_id)
     if actie == "ophalen":
         new = service.poll(session, source)
-        return RedirectResponse(f"/inbox/bronnen?opgehaald={source.id}&nieuw={new}", status_code=303)
+        failed = "&fout=1" if source.error_since is not None else ""
+        return RedirectResponse(f"/inbox/bronnen?opgehaald={source.id}&nieuw={new}{failed}", status_code=303)
     if actie in ("pauzeren", "hervatten"):
         service.set_paused(session, source, actie == "pauzeren")
     elif actie == "verwijderen":
@@ -243,7 +248,7 @@ def inbox_api(session: SessionDep, user: Editor, status: StatusFilter = None,
           dependencies=[CsrfProtected])
 def draft_api(session: SessionDep, user: Editor, index: IndexDep, entry_id: Id) -> dict[str, str]:
     entry = service.get_entry(session, entry_id)
-    item = service.make_draft(session, entry, user, _suggested_theme(_similar(session, index, entry.title)))
+    item = service.make_draft(session, entry, user, None, _suggested_theme(_similar(session, index, entry.title)))
     return {"slug": item.slug}
 
 

@@ -12,6 +12,7 @@ import re
 from calendar import timegm
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from html import unescape
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -39,7 +40,7 @@ from app.inbox.models import (
 from app.privacy import BSN_MESSAGE, find_bsn
 from app.textinput import blank_if_invisible, visible
 from app.wiki import service as wiki_service
-from app.wiki.models import Item, ItemIn, ItemStatus
+from app.wiki.models import TO_FILL_DOSSIER, TO_FILL_SUMMARY, Item, ItemIn, ItemStatus
 
 log = logging.getLogger("kennisbank.inbox")
 CLAIM = timedelta(minutes=5)  # a claimed source is not polled by another process meanwhile
@@ -117,7 +118,7 @@ def status_text(source: Source) -> str:
     if source.error and source.error_since:
         return f"Fout sinds {nl_date(source.error_since)}: {source.error}"
     if source.last_ok_at:
-        text = f"Laatst opgehaald op {nl_date(source.last_ok_at)}, {source.last_ok_at.astimezone(UTC):%H:%M} UTC"
+        text = f"Laatst opgehaald op {nl_date(source.last_ok_at)}, {source.last_ok_at.astimezone(LOCAL_TZ):%H:%M} uur"
         return text + (" (de feed is niet helemaal correct opgemaakt, maar is gelezen)." if source.malformed else ".")
     return "Nog niet opgehaald."
 
@@ -146,7 +147,8 @@ def claim_due(session: Session, now: datetime, limit: int = 10) -> list[int]:
 
 
 def plain(html: str, limit: int) -> str:
-    text = nh3.clean(html or "", tags=set()).replace("&nbsp;", " ").replace("&amp;", "&")
+    # nh3 gives escaped text: unescaped once it is plain text (the templates escape it again).
+    text = unescape(nh3.clean(html or "", tags=set())).replace("\xa0", " ")
     text = re.sub(r"\s+", " ", text).strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -162,6 +164,12 @@ def clean_link(url: str) -> str:
         return url
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING.match(k)]
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+
+
+def _web_link(url: str) -> str:
+    """The entry's link when it is a web address (not javascript:, data:, …), cleaned."""
+    url = (url or "").strip()
+    return clean_link(url)[:1000] if url.lower().startswith(("http://", "https://")) else ""
 
 
 def _key(entry) -> str:  # type: ignore[no-untyped-def]
@@ -194,7 +202,29 @@ def _moment(entry, *keys: str) -> datetime | None:  # type: ignore[no-untyped-de
         return None
 
 
-def store(session: Session, source: Source, entries: list, now: datetime) -> int:
+def _text(value: object, limit: int) -> str:
+    """A plain-text field of a shared item: no markup, at most `limit` characters."""
+    text = blank_if_invisible(unescape(nh3.clean(str(value or ""), tags=set())).strip())
+    return text[:limit]
+
+
+def _shared(entry, organisation: str) -> dict | None:  # type: ignore[no-untyped-def]
+    """The item's own fields, where the entry comes from another Wiki-bibliotheek's shared
+    feed (its kb: elements); else None."""
+    if not (entry.get("kb_dossier") or entry.get("kb_body")):
+        return None
+    bron = entry.get("kb_bron") if isinstance(entry.get("kb_bron"), dict) else {}
+    url = _text(bron.get("href"), 500)
+    tags = entry.get("tags") or []
+    return {
+        "organisation": _text(organisation, 200), "summary": _text(entry.get("kb_summary"), 300),
+        "dossier_meaning": _text(entry.get("kb_dossier"), 5_000), "body": _text(entry.get("kb_body"), 100_000),
+        "source_name": _text(bron.get("naam"), 200), "source_url": url if url.startswith(("http://", "https://")) else "",
+        "theme": _text(tags[0].get("term") if tags else "", 80),
+    }
+
+
+def store(session: Session, source: Source, entries: list, now: datetime, organisation: str = "") -> int:
     """New entries in; returns how many. An entry already here that the feed says changed
     (a later Atom `updated`) is refreshed while no one acted on it, and marked as changed
     when a concept item was made of it: the origin has a new version."""
@@ -208,25 +238,26 @@ def store(session: Session, source: Source, entries: list, now: datetime) -> int
             continue  # no client data in the kennisbank, not even from a feed
         key, updated = _key(entry), _updated(entry)
         values = {"source_id": source.id, "key": key, "title": title,
-                  "link": clean_link(entry.get("link", ""))[:1000], "excerpt": excerpt,
+                  "link": _web_link(entry.get("link", "")), "excerpt": excerpt,
                   "published_at": _when(entry), "fetched_at": now, "status": EntryStatus.new,
-                  "updated_at": updated}
+                  "updated_at": updated, "shared": _shared(entry, organisation)}
         statement = insert(Entry).values(**values).on_conflict_do_nothing(index_elements=["source_id", "key"])
         if session.execute(statement.returning(Entry.id)).all():
             new += 1
         elif updated is not None:
-            _changed(session, source.id, key, updated, title, excerpt)  # type: ignore[arg-type]
+            _changed(session, source.id, key, updated, title, excerpt, values["shared"])  # type: ignore[arg-type]
     return new
 
 
-def _changed(session: Session, source_id: int, key: str, updated: datetime, title: str, excerpt: str) -> None:
+def _changed(session: Session, source_id: int, key: str, updated: datetime, title: str, excerpt: str,
+             shared: dict | None) -> None:
     here = (col(Entry.source_id) == source_id, col(Entry.key) == key)
     newer = or_(col(Entry.updated_at).is_(None), col(Entry.updated_at) < updated)
     # Once known, the first date is the baseline: an entry stored before dates were kept is
     # not "changed" at its first date.
     changed = and_(col(Entry.updated_at).is_not(None), col(Entry.updated_at) < updated)
     session.execute(update(Entry).where(*here, newer, col(Entry.status).in_((EntryStatus.new, EntryStatus.later)))
-                    .values(updated_at=updated, title=title, excerpt=excerpt)
+                    .values(updated_at=updated, title=title, excerpt=excerpt, shared=shared)
                     .execution_options(synchronize_session=False))
     session.execute(update(Entry).where(*here, newer, col(Entry.status) == EntryStatus.drafted)
                     .values(updated_at=updated,
@@ -269,7 +300,8 @@ def poll(session: Session, source: Source, now: datetime | None = None,
     if got.status in (200, 304) and not got.error:
         new = 0
         if got.status == 200:
-            new = store(session, source, got.entries, now)
+            feed = getattr(got.feed, "feed", None) or {}
+            new = store(session, source, got.entries, now, organisation=feed.get("author", "") if feed else "")
             source.etag, source.last_modified = got.etag[:300], got.last_modified[:100]
             source.malformed = got.malformed
         return _succeeded(session, source, now, new, got.max_age)
@@ -365,32 +397,57 @@ def decide(session: Session, entry: Entry, status: EntryStatus, reason: str = ""
     return entry
 
 
-def make_draft(session: Session, entry: Entry, by: User, theme_slug: str | None) -> Item:
+def proposed_theme(session: Session, entry: Entry, suggested: str | None) -> str | None:
+    """The theme a concept item of this entry gets unless Kwaliteit chooses another: the
+    shared item's own theme where this library has it, else the source's default theme, else
+    the theme the search suggests (`suggested`)."""
+    themes = {t.slug: t for t in wiki_service.list_themes(session)}
+    shared_theme = (entry.shared or {}).get("theme")
+    if shared_theme in themes:
+        return shared_theme
+    source = session.get(Source, entry.source_id)
+    by_id = {t.id: t.slug for t in themes.values()}
+    if source and source.theme_id in by_id:
+        return by_id[source.theme_id]
+    return suggested if suggested in themes else None
+
+
+def make_draft(session: Session, entry: Entry, by: User, theme_slug: str | None, suggested: str | None = None) -> Item:
     """A concept item from the entry, without retyping: title, summary from the excerpt, the
-    source's name and the article's link; Kwaliteit finishes it in the editor."""
+    source's name and the article's link; Kwaliteit finishes it in the editor. An item shared
+    by another Wiki-bibliotheek comes with all its fields and its origin (organisation, link,
+    version). The theme: `theme_slug` when Kwaliteit chose one, else proposed_theme()."""
     if entry.status == EntryStatus.drafted and entry.item_id:
         raise InboxError("entry", "Van dit bericht is al een concept-item gemaakt.")
     source = session.get(Source, entry.source_id)
-    themes = wiki_service.themes_by_id(session)
-    slug = theme_slug or (themes[source.theme_id].slug if source and source.theme_id in themes else None)
+    slug = theme_slug or proposed_theme(session, entry, suggested)
     if slug is None:
         first = wiki_service.list_themes(session)
         if not first:
             raise InboxError("theme", "Maak eerst een thema.")
         slug = first[0].slug
-    excerpt = blank_if_invisible(entry.excerpt)
-    summary = excerpt[:297].rstrip() + "…" if len(excerpt) > 300 else (excerpt or "Nog invullen: waar gaat dit over, in één regel?")
-    body = entry.excerpt + (f"\n\nLees verder bij de bron: [{entry.title}]({entry.link})" if entry.link else "")
+    shared = entry.shared or {}
+    excerpt = blank_if_invisible(shared.get("summary") or entry.excerpt)
+    summary = excerpt[:297].rstrip() + "…" if len(excerpt) > 300 else (excerpt or TO_FILL_SUMMARY)
+    link = entry.link if entry.link.startswith(("http://", "https://")) and len(entry.link) <= 500 else ""
+    if shared:
+        body = shared.get("body") or entry.excerpt
+        if shared.get("source_name") or shared.get("source_url"):
+            name = shared.get("source_name") or shared.get("source_url")
+            body += f"\n\nBron bij het origineel: [{name}]({shared['source_url']})" if shared.get("source_url") else f"\n\nBron bij het origineel: {name}"
+        origin_name = shared.get("organisation") or (source.name if source else "")
+    else:
+        body = entry.excerpt + (f"\n\nLees verder bij de bron: [{entry.title}]({entry.link})" if entry.link else "")
+        origin_name = source.name if source else ""
     # The origin's version, in the item's history: the inbox compares later versions with it.
     version = entry.updated_at or entry.published_at
-    note = "Concept uit de bronnen-inbox" + (f" ({source.name[:80]})" if source else "")
+    note = "Concept uit de bronnen-inbox" + (f" ({origin_name[:80]})" if origin_name else "")
     note += f", versie van {nl_date(version)}" if version else ""
     data = ItemIn(
         title=entry.title[:200] if visible(entry.title[:200]) else "(zonder titel)", summary=summary, body=body,
-        dossier_meaning="Nog invullen: wat betekent dit voor het dossier?", theme=slug,
-        audience=(source.audience if source else "beide"), source_name=(source.name if source else "")[:200],
-        source_url=entry.link if entry.link.startswith(("http://", "https://")) and len(entry.link) <= 500 else "",
-        status="draft", note=note,
+        dossier_meaning=blank_if_invisible(shared.get("dossier_meaning", "")) or TO_FILL_DOSSIER, theme=slug,
+        audience=(source.audience if source else "beide"), source_name=origin_name[:200],
+        source_url=link, status="draft", note=note,
     )
     item = wiki_service.create_item(session, data, by)
     entry.status, entry.item_id, entry.decided_at = EntryStatus.drafted, item.id, utcnow()

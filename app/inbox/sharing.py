@@ -24,6 +24,10 @@ from app.wiki.models import Item, ItemStatus
 PREFIX = "kbf_"
 
 
+# The namespace of the Wiki-bibliotheek's own elements in its shared feed.
+NAMESPACE = "urn:wiki-bibliotheek:gedeeld:1"
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -81,7 +85,7 @@ def atom(session: Session, base_url: str, organisation: str) -> str:
         Item.status == ItemStatus.published, col(Item.shareable).is_(True))).one()
     parts = [
         '<?xml version="1.0" encoding="utf-8"?>',
-        '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="nl">',
+        f'<feed xmlns="http://www.w3.org/2005/Atom" xmlns:kb="{NAMESPACE}" xml:lang="nl">',
         f"<title>{escape('Wiki-bibliotheek ' + organisation)}: gedeelde kennisitems</title>",
         f"<id>{escape(base_url)}/feeds/items.atom</id>",
         f"<updated>{_time(newest)}</updated>",
@@ -103,6 +107,12 @@ def atom(session: Session, base_url: str, organisation: str) -> str:
             f"<summary>{escape(item.summary)}</summary>",
             f"<content type=\"html\">{escape(html)}</content>",
             f"<category term={quoteattr(theme.slug)} label={quoteattr(theme.name)}/>" if theme else "",
+            # The item's own fields for another Wiki-bibliotheek, which adopts it without retyping.
+            f"<kb:summary>{escape(item.summary)}</kb:summary>",
+            f"<kb:dossier>{escape(item.dossier_meaning)}</kb:dossier>",
+            f"<kb:body>{escape(item.body)}</kb:body>",
+            f"<kb:bron naam={quoteattr(item.source_name)} href={quoteattr(item.source_url)}/>"
+            if item.source_name or item.source_url else "",
             "</entry>",
         ]
     parts.append("</feed>")

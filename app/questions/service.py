@@ -15,7 +15,7 @@ from app.privacy import BSN_MESSAGE, find_bsn, shows_figure
 from app.questions.models import AnswerIn, Channel, Question, QuestionIn
 from app.textinput import visible
 from app.wiki import service as wiki_service
-from app.wiki.models import ItemIn, Theme
+from app.wiki.models import TO_FILL_DOSSIER, TO_FILL_SUMMARY, ItemIn, Theme
 
 LOG_BACK_DAYS = 90  # a question asked in person is logged within this many days
 
@@ -176,8 +176,8 @@ def make_draft_item(session: Session, question: Question, by: User, now: datetim
     if question.answer:
         body += f"\n\n## Het antwoord van de contactpersoon\n\n{question.answer}"
     data = ItemIn(
-        title=title, summary="Nog invullen: waar gaat dit over, in één regel?", body=body,
-        dossier_meaning="Nog invullen: wat betekent dit voor het dossier?", theme=theme.slug,
+        title=title, summary=TO_FILL_SUMMARY, body=body,
+        dossier_meaning=TO_FILL_DOSSIER, theme=theme.slug,
         status="draft", note="Concept gemaakt van een vraag uit het team",
     )
     item = wiki_service.create_item(session, data, by)

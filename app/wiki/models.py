@@ -14,6 +14,11 @@ from app.db import utcnow
 from app.textinput import blank_if_invisible, no_nul
 
 SUMMARY_MAX = 300
+# What a concept made for Kwaliteit (from the inbox, from a question) says where a person still
+# has to write; an item that still says it cannot be published.
+TO_FILL = "Nog invullen:"
+TO_FILL_SUMMARY = f"{TO_FILL} waar gaat dit over, in één regel?"
+TO_FILL_DOSSIER = f"{TO_FILL} wat betekent dit voor het dossier?"
 MAX_INT = 2**31 - 1  # the largest id or version a database integer column holds
 
 

@@ -21,6 +21,7 @@ from app.privacy import BSN_MESSAGE, find_bsn
 from app.wiki import history
 from app.wiki.models import (
     CONTENT_FIELDS,
+    TO_FILL,
     Item,
     ItemCheck,
     ItemIn,
@@ -330,6 +331,15 @@ def _check_privacy(data: ItemIn) -> None:
         raise WikiError("tags", BSN_MESSAGE, kind="bsn")
 
 
+def _check_filled_in(data: ItemIn) -> None:
+    """A concept from the inbox or a question says where to write; it is not published so."""
+    if data.status != ItemStatus.published:
+        return
+    for field, label in (("summary", "de samenvatting"), ("dossier_meaning", "wat dit betekent voor het dossier")):
+        if getattr(data, field).lstrip().startswith(TO_FILL):
+            raise WikiError(field, f"Vul eerst {label} in; daarna kunt u publiceren.")
+
+
 def _check_dates(data: ItemIn) -> None:
     if data.valid_from and data.valid_until and data.valid_until < data.valid_from:
         raise WikiError("valid_until", "'Geldig tot' ligt vóór 'geldig vanaf'.")
@@ -387,6 +397,7 @@ def create_item(
     theme = _resolve_theme(session, data)
     _check_dates(data)
     _check_privacy(data)
+    _check_filled_in(data)
     if data.slug:
         if data.slug in RESERVED_SLUGS:
             raise WikiError("slug", f"'{data.slug}' is gereserveerd; kies een andere korte naam.")
@@ -437,6 +448,7 @@ def update_item(
     theme = _resolve_theme(session, data)
     _check_dates(data)
     _check_privacy(data)
+    _check_filled_in(data)
     _bump_version(session, item, data.version)
     for name, value in content_of(data).items():
         if name == "review_date" and value is None:

@@ -44,7 +44,7 @@ def test_another_municipality_adopts_a_shared_item_with_its_origin(browser, live
         title, origin, feed_url = journey.share(a.page, a.base, "Gemeente Buurstad")
         b.login("kwaliteit@example.org")
         journey.subscribe(b.page, b.base, feed_url, "Wiki-bibliotheek Voorbeeldstad")
-        adopted = journey.adopt(b.page, b.base, "Wiki-bibliotheek Voorbeeldstad", title, origin)
+        adopted = journey.adopt(b.page, b.base, "Wiki-bibliotheek Voorbeeldstad", title, origin, "Gemeente Voorbeeldstad")
         assert adopted.steps == 6
         assert "Opgehaald: 0 nieuwe berichten." in journey.fetch_again(b.page, b.base, "Wiki-bibliotheek Voorbeeldstad")
         assert b.go("/inbox").locator(".kb-entry").count() == 0  # nothing new waits

@@ -165,6 +165,19 @@ def test_kwaliteit_turns_an_entry_into_a_concept_and_rejects_another(client, db,
     assert editor.find(id="theme").find("option", selected=True)["value"] == theme.slug
     item = db.exec(select(Item).where(Item.title == "Nieuwe normen voor de beslagvrije voet")).one()
     assert (item.status, item.audience, item.source_name) == ("draft", "klantbegeleider", "Brancheorganisatie")
+    # What the concept says is still to be written cannot go live unnoticed.
+    edit = BeautifulSoup(client.get(made.headers["location"]).text, "html.parser")
+    fields = {f["name"]: f.get("value", "") for f in edit.select("form.kb-form input[name]") if f.get("type") != "checkbox"}
+    fields.update({t["name"]: t.text for t in edit.select("form.kb-form textarea[name]")})
+    fields.update({sel["name"]: (sel.find("option", selected=True) or sel.find("option"))["value"]
+                   for sel in edit.select("form.kb-form select[name]")})
+    fields.update({"status": "published", "note": "Meteen live"})
+    refused = post_form(client, made.headers["location"], fields, token)
+    page = BeautifulSoup(refused.text, "html.parser")
+    assert refused.status_code == 422 and "Vul eerst wat dit betekent voor het dossier in" in page.text
+    assert page.find(id="note")["value"] == "Meteen live"  # what was typed stays
+    db.refresh(item)
+    assert item.status == "draft"
     rejected = post_form(client, f"/inbox/berichten/{second}", {"actie": "niet-relevant", "reason": "Geen nieuws voor ons"}, token)
     assert rejected.status_code == 303
     assert BeautifulSoup(client.get("/inbox").text, "html.parser").select(".kb-entry") == []
@@ -290,3 +303,28 @@ def test_a_newsletter_by_mail_becomes_one_entry_per_article(client, db):
     refused = client.post("/inbox/nieuwsbrief", data={"csrf_token": token},
                           files={"file": ("leeg.eml", b"dit is geen mail", "message/rfc822")}, follow_redirects=False)
     assert refused.status_code == 422 and "geen e-mail" in refused.text
+
+
+def test_the_proposed_theme_is_the_same_on_the_card_and_in_the_concept(db, feeds):
+    """The source's default theme before the search's suggestion, on every path (the card's
+    button, the decision "overnemen", the API): what the card proposes is what the item gets."""
+    from app.inbox import decisions
+
+    kees = make_user(db, Role.kwaliteit)
+    beslag, vroeg = make_theme(db, slug="beslag", name="Beslag"), make_theme(db, slug="vroeg", name="Vroegsignalering")
+    with_default = service.add_source(db, SourceIn(name="Met thema", url=feeds + "/nieuws.rss", theme="beslag"))
+    without = service.add_source(db, SourceIn(name="Zonder thema", url=feeds + "/atom.xml"))
+    service.poll(db, with_default)
+    service.poll(db, without)
+    first, second = db.exec(select(Entry).where(Entry.source_id == with_default.id).order_by(Entry.id)).all()
+    [other] = db.exec(select(Entry).where(Entry.source_id == without.id)).all()
+    assert service.proposed_theme(db, first, "vroeg") == "beslag"
+    assert service.proposed_theme(db, other, "vroeg") == "vroeg"
+    assert service.proposed_theme(db, other, "bestaat-niet") is None
+    item = service.make_draft(db, first, kees, None, "vroeg")
+    assert item.theme_id == beslag.id
+    decisions.record(db, second, "analyse", "Beantwoordt de wens om sneller te signaleren.", kees)
+    adopted = decisions.record(db, second, "overnemen", "Past bij ons werk.", kees, suggested="vroeg")
+    assert adopted is not None and adopted.theme_id == beslag.id
+    chosen = service.make_draft(db, other, kees, "beslag", "vroeg")  # Kwaliteit's own choice wins
+    assert chosen.theme_id == beslag.id and vroeg.id != beslag.id

@@ -87,12 +87,15 @@ def test_another_municipality_adopts_a_shared_item_with_its_origin(db, serve_fee
     entry = db.exec(select(Entry).where(Entry.source_id == source.id)).one()
     assert entry.title == "Beslagvrije voet: zo rekent u"
     adopted = service.make_draft(db, entry, kees, None)
-    assert adopted.source_name == "Wiki-bibliotheek Voorbeeldstad"
+    assert adopted.source_name == "Gemeente Voorbeeldstad"  # the organisation, from the feed
+    # Everything came along: nothing to retype.
+    assert (adopted.summary, adopted.dossier_meaning) == (shared.summary, shared.dossier_meaning)
+    assert adopted.body.startswith(shared.body) and adopted.theme_id == theme.id
     assert adopted.source_url == f"https://kennisbank.voorbeeldstad.example/items/{shared.slug}"  # its origin
     # and the version it was taken from, in its history
     from app.dates import nl_date
     [first] = wiki_service.revisions(db, adopted)
-    assert first.note == f"Concept uit de bronnen-inbox (Wiki-bibliotheek Voorbeeldstad), versie van {nl_date(shared.updated_at)}"
+    assert first.note == f"Concept uit de bronnen-inbox (Gemeente Voorbeeldstad), versie van {nl_date(shared.updated_at)}"
     assert service.poll(db, source) == 0  # a second poll: the same id, nothing new
     assert wiki_service.get_item(db, adopted.slug, kees).status == "draft"
 
