@@ -22,7 +22,7 @@ MAX_NOTE = 4000
 @dataclass(frozen=True)
 class Waiting:
     entry: Entry
-    memo: str  # the latest note before the vakoverleg step, else that step's own
+    memo: str  # the memo step's note; without a memo, the latest note
     since: datetime
 
 
@@ -91,6 +91,7 @@ def awaiting_decision(session: Session) -> list[Waiting]:
     for entry in open_entries:
         done = by_entry.get(entry.id, [])  # type: ignore[arg-type]
         if done and done[-1].step == DecisionStep.meeting:
-            notes = [s.note for s in done if s.note]
+            memo = [s.note for s in done if s.note and s.step == DecisionStep.memo]
+            notes = memo or [s.note for s in done if s.note]  # the memo; without one, the last note
             out.append(Waiting(entry, notes[-1] if notes else "", done[-1].at))
     return sorted(out, key=lambda w: w.since)

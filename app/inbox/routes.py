@@ -13,6 +13,7 @@ from app.inbox import decisions, mail, service, sharing
 from app.inbox.models import (
     ENTRY_LABELS,
     STEP_LABELS,
+    DecisionStep,
     EntryFilter,
     EntryPublic,
     EntryStatus,
@@ -20,6 +21,7 @@ from app.inbox.models import (
     SourceIn,
     SourcePublic,
 )
+from app.meetings import agenda as meetings_agenda
 from app.search import service as search_service
 from app.search.index import SearchIndex
 from app.search.sync import get_index
@@ -96,7 +98,11 @@ def act_on_entry(request: Request, session: SessionDep, user: Editor, index: Ind
                                 suggested=_suggested_theme(_similar(session, index, entry.title)))
         if item is not None:
             return RedirectResponse(f"/items/{item.slug}/bewerken", status_code=303)
-        return RedirectResponse(f"/inbox?opgeslagen=stap&bericht={entry.id}#bericht-{entry.id}", status_code=303)
+        on_agenda = ""
+        if step == DecisionStep.meeting:  # after the agenda was assembled: onto it, while a concept
+            meeting = meetings_agenda.put_on_next_vakoverleg(session, entry.id, clock.now())
+            on_agenda = f"&agenda={meeting.id}" if meeting else ""
+        return RedirectResponse(f"/inbox?opgeslagen=stap&bericht={entry.id}{on_agenda}#bericht-{entry.id}", status_code=303)
     if actie == "concept":
         item = service.make_draft(session, entry, user, theme or None, _suggested_theme(_similar(session, index, entry.title)))
         return RedirectResponse(f"/items/{item.slug}/bewerken", status_code=303)

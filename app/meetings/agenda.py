@@ -122,9 +122,7 @@ def _entries(session: Session, meeting: Meeting, since: datetime, cutoff: dateti
                             text="; ".join(f"{c.theme}: {c.count}" for c in trend),
                             prompt="Welke vragen komen steeds terug? Verdient een thema een nieuw item?"))
         for waiting in inbox_decisions.awaiting_decision(session):
-            rows.append(row(EntryKind.point, title=f"Besluit over een kennisproduct: {waiting.entry.title}"[:300],
-                            text=waiting.memo or waiting.entry.excerpt,
-                            prompt="Nemen we dit over? Leg het besluit en de reden vast in de bronnen-inbox."))
+            rows.append(row(EntryKind.point, **decision_point(waiting)))
         inflow = inbox_service.monthly(session, cutoff.astimezone(LOCAL_TZ).date(), months=1)
         if inbox_service.list_sources(session) and inflow:
             m = inflow[0]
@@ -149,6 +147,41 @@ def _entries(session: Session, meeting: Meeting, since: datetime, cutoff: dateti
     for position, values in enumerate(rows, start=1):
         values["position"] = position
     return rows
+
+
+DECISION_TITLE = "Besluit over een kennisproduct: "
+
+
+def decision_point(waiting: inbox_decisions.Waiting) -> dict:
+    """An inbox entry awaiting the vakoverleg's decision, as a point: its memo, where to decide."""
+    return {"title": f"{DECISION_TITLE}{waiting.entry.title}"[:300],
+            "text": f"{waiting.memo or waiting.entry.excerpt}\n\nIn de bronnen-inbox: /inbox#bericht-{waiting.entry.id}"[:5000],
+            "prompt": "Nemen we dit over? Leg het besluit en de reden vast in de bronnen-inbox."}
+
+
+def put_on_next_vakoverleg(session: Session, entry_id: int, now: datetime) -> Meeting | None:
+    """An entry that went to the vakoverleg after the next one's agenda was assembled: added to
+    that agenda while it is a concept (once). Returns the meeting whose agenda holds it, or None
+    when the point comes with the assembly (no agenda yet) or the agenda is final."""
+    meeting = service.next_meeting(session, MeetingKind.vakoverleg, None, now)
+    agenda = get_agenda(session, meeting) if meeting is not None and meeting.status != "cancelled" else None
+    if agenda is None:
+        return None
+    waiting = next((w for w in inbox_decisions.awaiting_decision(session) if w.entry.id == entry_id), None)
+    if waiting is None:
+        return None
+    point = decision_point(waiting)
+    if any(e.kind == EntryKind.point and e.title == point["title"] for e in entries(session, agenda)):
+        return meeting
+    if agenda.state == AgendaState.final:
+        return None
+    _claim_version(session, agenda, agenda.version)
+    session.add(AgendaEntry(
+        agenda_id=agenda.id, position=_next_position(session, agenda), kind=EntryKind.point,  # type: ignore[arg-type]
+        added_by_hand=False, minutes=fit.estimate(EntryKind.point), section=fit.BESPREKEN, **point,
+    ))
+    session.flush()
+    return meeting
 
 
 def _first_line(text: str) -> str:

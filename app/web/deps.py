@@ -218,6 +218,8 @@ async def verify_csrf(request: Request, user: OptionalUser) -> None:
         return
     if _bearer(request):
         return  # a browser never adds a bearer token on its own (and get_optional_user checked it)
+    if user is None and is_api(request):
+        raise LoginRequired  # no credentials at all: 401 says what is missing, not a CSRF token
     sent = request.headers.get(CSRF_HEADER)
     if sent is None and not is_api(request):
         form = await request.form()

@@ -96,3 +96,13 @@ def test_a_second_login_ends_the_first_session(client, db):
     client.cookies.delete(session_cookie_name())
     client.cookies.set(session_cookie_name(), first)
     assert client.get("/account", follow_redirects=False).status_code == 303
+
+
+def test_an_api_write_without_any_credentials_is_a_401_not_a_csrf_refusal(client, db):
+    """No token and no session: the answer says to authenticate (401), as GET does."""
+    for path, body in [("/api/v1/sources", {"name": "x", "url": "https://example.org/f.xml"}),
+                       ("/api/v1/sources/1/poll", None), ("/api/v1/inbox/1/reject", None)]:
+        sent = client.post(path, json=body)
+        assert sent.status_code == 401, (path, sent.status_code, sent.text)
+        assert "csrf" not in sent.text.lower()
+    assert client.get("/api/v1/sources").status_code == 401

@@ -49,7 +49,8 @@ def test_the_steps_lead_to_the_vakoverleg_and_a_decision(client, db, feeds, sear
     rows = db.exec(select(AgendaEntry)).all()  # the only agenda in this database
     point = [r for r in rows if r.title.startswith("Besluit over een kennisproduct")]
     assert [(p.title, p.text) for p in point] == [
-        (f"Besluit over een kennisproduct: {first.title}", "Overnemen als werkinstructie; kost een uur per team.")]
+        (f"Besluit over een kennisproduct: {first.title}",
+         f"Overnemen als werkinstructie; kost een uur per team.\n\nIn de bronnen-inbox: /inbox#bericht-{first.id}")]
     assert [w.entry.id for w in decisions.awaiting_decision(db)] == [first.id]
 
     adopted = post_form(client, f"/inbox/berichten/{first.id}",
@@ -59,8 +60,14 @@ def test_the_steps_lead_to_the_vakoverleg_and_a_decision(client, db, feeds, sear
     assert first.status == EntryStatus.drafted and db.get(Item, first.item_id).title == first.title
     assert decisions.awaiting_decision(db) == []
 
-    for step in ("vakoverleg", "niet-overnemen"):
-        post_form(client, f"/inbox/berichten/{second.id}", {"actie": "stap", "step": step, "note": "Past niet bij ons."}, token)
+    # To the vakoverleg after its agenda was assembled: onto that agenda (a concept), once.
+    sent = post_form(client, f"/inbox/berichten/{second.id}", {"actie": "stap", "step": "vakoverleg", "note": "Graag een besluit."}, token)
+    assert sent.status_code == 303 and f"agenda={meeting.id}" in sent.headers["location"]
+    titles = [r.title for r in db.exec(select(AgendaEntry)).all()]
+    assert titles.count(f"Besluit over een kennisproduct: {second.title}") == 1
+    page = BeautifulSoup(client.get(sent.headers["location"]).text, "html.parser")
+    assert "Het staat op de agenda van het volgende vakoverleg" in page.select_one(f"#bericht-{second.id} [role=status]").text
+    post_form(client, f"/inbox/berichten/{second.id}", {"actie": "stap", "step": "niet-overnemen", "note": "Past niet bij ons."}, token)
     db.refresh(second)
     assert (second.status, second.reason) == (EntryStatus.rejected, "Past niet bij ons.")
     late = post_form(client, f"/inbox/berichten/{second.id}", {"actie": "stap", "step": "memo", "note": "Te laat"}, token)
