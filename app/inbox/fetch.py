@@ -20,6 +20,8 @@ from app.inbox.models import valid_url
 TIMEOUT = httpx.Timeout(15.0, connect=10.0)
 MAX_BYTES = 5 * 1024 * 1024
 TOTAL_SECONDS = 60.0  # the whole fetch, however slowly a server sends
+PRIVATE_HOST = ("Dit adres ligt op deze machine of het eigen netwerk; de inbox haalt alleen openbare adressen op "
+                "(zie KENNISBANK_INBOX_PRIVATE_HOSTS).")
 TOO_BIG = "De feed is groter dan 5 MB en is niet gelezen."
 MAX_INTERVAL = timedelta(hours=24)
 USER_AGENT = "Wiki-bibliotheek (kennisbank; bronnen-inbox)"
@@ -121,8 +123,7 @@ def fetch(url: str, etag: str, last_modified: str, now: datetime | None = None,
     with httpx.Client(timeout=TIMEOUT, follow_redirects=False, transport=transport) as client:
         for _ in range(3):  # at most two redirects
             if not allow_private and not public_host(url):
-                return Fetched(0, error="Dit adres ligt op deze machine of het eigen netwerk; de inbox haalt alleen "
-                                        "openbare adressen op (zie KENNISBANK_INBOX_PRIVATE_HOSTS).")
+                return Fetched(0, error=PRIVATE_HOST)
             try:
                 with client.stream("GET", url, headers=headers) as response:
                     if response.status_code in (301, 308) and response.headers.get("location"):

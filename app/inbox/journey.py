@@ -151,7 +151,7 @@ def adopt(page, base: str, source: str, title: str, origin: str, organisation: s
     page.goto(base + "/inbox/bronnen")
     step = Steps()
     step(lambda: fetch_button(page, source).click())
-    check("Opgehaald: 1 nieuwe bericht." in page.get_by_role("status").inner_text(), "the shared feed did not bring the item")
+    check("Opgehaald: 1 nieuw bericht." in page.get_by_role("status").inner_text(), "the shared feed did not bring the item")
     step(lambda: page.get_by_role("link", name="Naar de inbox").click())
     step(lambda: page.get_by_role("button", name=re.compile(rf"^Maak concept-item\W+{re.escape(title)}$")).click())
     page.wait_for_url(re.compile(r"/items/.+/bewerken$"))

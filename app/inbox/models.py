@@ -38,7 +38,7 @@ class EntryFilter(StrEnum):
 
 
 ENTRY_LABELS = {EntryStatus.new: "Nieuw", EntryStatus.later: "Later", EntryStatus.rejected: "Niet relevant",
-                EntryStatus.drafted: "Concept-item gemaakt"}
+                EntryStatus.drafted: "Item van gemaakt"}
 
 
 class SourceKind(StrEnum):
@@ -100,7 +100,14 @@ class SourceIn(BaseModel):
     name: str = PField(min_length=1, max_length=120)
     url: str = PField(min_length=1, max_length=500, description="adres van de RSS- of Atom-feed")
     theme: str | None = PField(default=None, max_length=80, description="slug van het standaardthema")
-    audience: str = PField(default="beide", pattern="^(klantbegeleider|schuldregelaar|beide)$")
+    audience: str = PField(default="beide", max_length=20, description="klantbegeleider, schuldregelaar of beide")
+
+    @field_validator("audience")
+    @classmethod
+    def _audience(cls, value: str) -> str:
+        if value not in ("klantbegeleider", "schuldregelaar", "beide"):
+            raise ValueError("Kies klantbegeleider, schuldregelaar of beide.")
+        return value
 
     @field_validator("name", "url")
     @classmethod

@@ -54,18 +54,21 @@ def _suggested_theme(hits: list) -> str | None:  # type: ignore[type-arg]
     return hits[0].theme if hits else None
 
 
+PER_PAGE = 50
+
 # --- pages -----------------------------------------------------------------------------------
 
 
 @pages.get("/inbox")
 def inbox_page(request: Request, session: SessionDep, user: Editor, index: IndexDep,
-               status: StatusFilter = None, bron: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None) -> Response:
-    return _inbox(request, session, index, status, bron)
+               status: StatusFilter = None, bron: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
+               page: Annotated[int, Query(ge=1, le=10_000)] = 1) -> Response:
+    return _inbox(request, session, index, status, bron, page=page)
 
 
 def _inbox(request: Request, session: SessionDep, index: SearchIndex, status: EntryFilter | None, bron: int | None,
-           errors: dict | None = None, typed: dict | None = None, status_code: int = 200) -> Response:
-    shown, total = service.entries(session, status, bron)
+           errors: dict | None = None, typed: dict | None = None, status_code: int = 200, page: int = 1) -> Response:
+    shown, total = service.entries(session, status, bron, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     sources = {s.id: s for s in service.list_sources(session)}
     done = decisions.steps(session, {e.id for e in shown})  # type: ignore[misc]
     entries = [(e, _similar(session, index, e.title)) for e in shown]
@@ -80,6 +83,10 @@ def _inbox(request: Request, session: SessionDep, index: SearchIndex, status: En
         "steps": done, "next_steps": {e.id: [(st.value, STEP_LABELS[st]) for st in decisions.next_steps(e, done.get(e.id, []))]  # type: ignore[arg-type]
                        for e in shown},
         "step_labels": STEP_LABELS, "errors": errors or {}, "typed": typed or {},
+        "page": page, "pages": max(1, -(-total // PER_PAGE)),
+        "pager_query": (f"&status={status.value}" if status else "") + (f"&bron={bron}" if bron else ""),
+        # A refused step for an entry this page does not show: its message goes on top.
+        "elsewhere": bool(errors) and (typed or {}).get("entry") not in {e.id for e in shown},
     }
     return render(request, "inbox.html", context, status_code=status_code)
 
@@ -127,6 +134,7 @@ def _sources_page(request: Request, session: SessionDep, *, errors: dict | None 
                   status_code: int = 200) -> Response:
     context = {"sources": service.list_sources(session), "counts": service.entry_counts(session),
                "status_text": service.status_text, "themes": wiki_service.list_themes(session),
+               "theme_names": {t.id: t.name for t in wiki_service.list_themes(session)},
                "audience_labels": AUDIENCE_LABELS, "errors": errors or {}, "typed": typed or {}}
     return render(request, "sources.html", context, status_code)
 
@@ -244,8 +252,10 @@ def _entry_public(entry, slugs: dict[int, str]) -> EntryPublic:  # type: ignore[
 
 @api.get("/inbox", summary="Berichten in de inbox, nieuwste eerst (rol kwaliteit)")
 def inbox_api(session: SessionDep, user: Editor, status: StatusFilter = None,
-              source: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None) -> list[EntryPublic]:
-    shown, _ = service.entries(session, status, source, limit=200)
+              source: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
+              limit: Annotated[int, Query(ge=1, le=200)] = 200,
+              offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0) -> list[EntryPublic]:
+    shown, _ = service.entries(session, status, source, limit=limit, offset=offset)
     slugs = wiki_service.slugs_by_id(session, {e.item_id for e in shown if e.item_id})  # type: ignore[misc]
     return [_entry_public(e, slugs) for e in shown]
 

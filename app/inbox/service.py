@@ -70,12 +70,17 @@ def get_source(session: Session, source_id: int) -> Source:
     return source
 
 
+PRIVATE_HOST = fetch.PRIVATE_HOST
+
+
 def add_source(session: Session, data: SourceIn) -> Source:
     theme = wiki_service.get_theme(session, data.theme) if data.theme else None
     if data.theme and theme is None:
         raise InboxError("theme", f"Het thema '{data.theme}' bestaat niet.")
-    if session.exec(select(Source).where(Source.url == data.url)).first() is not None:
+    if session.exec(select(Source).where(func.lower(Source.url) == data.url.lower())).first() is not None:
         raise InboxError("url", "Deze bron staat er al.")
+    if not get_settings().inbox_private_hosts and not fetch.public_host(data.url):
+        raise InboxError("url", PRIVATE_HOST)
     source = Source(name=data.name, url=data.url, theme_id=theme.id if theme else None, audience=data.audience,
                     next_poll_at=utcnow())
     session.add(source)

@@ -37,6 +37,8 @@ def create_token(session: Session, name: str) -> str:
     name = blank_if_invisible(name.strip())
     if not name:
         raise InboxError("name", "Geef aan voor wie de sleutel is, bijvoorbeeld: Gemeente Buurstad.")
+    if len(name) > 120:
+        raise InboxError("name", "Een naam is hoogstens 120 tekens; kort hem in.")
     token = PREFIX + secrets.token_urlsafe(32)
     session.add(FeedToken(name=name[:120], token_hash=_hash(token), prefix=token[:12]))
     session.flush()

@@ -216,11 +216,18 @@ def test_the_api_and_who_may_use_it(client, db, feeds, search_index):
 def test_the_inbox_never_fetches_this_machine_or_the_local_network_unless_allowed(db, feeds, monkeypatch):
     from app.config import get_settings
 
+    urls = (feeds + "/nieuws.rss", "http://10.0.0.1/feed", "http://[::1]/feed", "http://169.254.169.254/latest")
+    monkeypatch.setattr(get_settings(), "inbox_private_hosts", True)
+    added = [service.add_source(db, SourceIn(name=url[:50], url=url)) for url in urls]  # allowed, once
     monkeypatch.setattr(get_settings(), "inbox_private_hosts", False)
-    for url in (feeds + "/nieuws.rss", "http://10.0.0.1/feed", "http://[::1]/feed", "http://169.254.169.254/latest"):
-        source = service.add_source(db, SourceIn(name=url[:50], url=url))
+    for url in urls:  # refused when added, with the reason
+        with pytest.raises(service.InboxError, match="openbare adressen"):
+            service.add_source(db, SourceIn(name="Nog eens", url=url + "-2"))
+        with pytest.raises(service.InboxError, match="staat er al"):  # the same address, in capitals
+            service.add_source(db, SourceIn(name="Nog eens", url=url.replace("http://", "HTTP://")))
+    for source in added:  # and never fetched once the setting is off again
         assert service.poll(db, source) == 0
-        assert "openbare adressen" in source.error, url
+        assert "openbare adressen" in source.error, source.url
     assert db.exec(select(Entry)).all() == []
 
 
@@ -328,3 +335,23 @@ def test_the_proposed_theme_is_the_same_on_the_card_and_in_the_concept(db, feeds
     assert adopted is not None and adopted.theme_id == beslag.id
     chosen = service.make_draft(db, other, kees, "beslag", "vroeg")  # Kwaliteit's own choice wins
     assert chosen.theme_id == beslag.id and vroeg.id != beslag.id
+
+
+def test_a_long_inbox_is_paged_on_the_page_and_in_the_api(client, db, feeds):
+    kees = make_user(db, Role.kwaliteit)
+    source = add(db, feeds, "/veel.xml", "Veel")
+    many = [{"id": f"veel-{n}", "title": f"Bericht nummer {n:02d} over schulden", "summary": "Tekst."} for n in range(60)]
+    assert service.store(db, source, many, utcnow()) == 60
+    token = login(client, db, kees)
+    first = BeautifulSoup(client.get("/inbox", params={"bron": source.id}).text, "html.parser")
+    second_page = client.get("/inbox", params={"bron": source.id, "page": 2})
+    second = BeautifulSoup(second_page.text, "html.parser")
+    assert second_page.status_code == 200
+    assert len(first.select(".kb-entry")) == 50 and len(second.select(".kb-entry")) == 10
+    assert "Pagina 1 van 2" in first.select_one(".kb-pager").text
+    assert first.select_one(".kb-pager a[rel=next]")["href"] == f"?page=2&bron={source.id}"
+    shown = {e["id"] for e in first.select(".kb-entry")} | {e["id"] for e in second.select(".kb-entry")}
+    assert len(shown) == 60  # every entry on one of the pages
+    api = client.get("/api/v1/inbox", params={"source": source.id, "limit": 20, "offset": 50},
+                     headers={"x-csrf-token": token})
+    assert api.status_code == 200 and len(api.json()) == 10
