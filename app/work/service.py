@@ -49,8 +49,10 @@ def worklist(session: Session, user: User, today: date) -> Worklist:
     month = today.replace(day=1)
     gaps = search_service.queries_without_results(session, month, limit=10)
     if not gaps and today.day <= 7:  # early in the month: last month's still say what is missing
-        month = (month - timedelta(days=1)).replace(day=1)
-        gaps = search_service.queries_without_results(session, month, limit=10)
+        last_month = (month - timedelta(days=1)).replace(day=1)
+        earlier = search_service.queries_without_results(session, last_month, limit=10)
+        if earlier:
+            month, gaps = last_month, earlier
     return Worklist(
         drafts=[Draft(d, themes[d.theme_id], made.get(d.id)) for d in drafts],  # type: ignore[arg-type]
         reviews=wiki_service.review_queue(session, today),
