@@ -263,7 +263,7 @@ def _rules(request: Request, session: SessionDep, user: User, *, errors: dict | 
     rows = []
     for kind, team in series:
         rule = service.get_rule(session, kind, team)
-        key = f"{kind}-{team.slug if team else ''}"
+        key = f"{kind}-{team.slug}" if team else kind
         rows.append({
             "key": key, "kind": kind, "team": team, "rule": rule,
             "text": calendar.describe_rule(rule.weekday, rule.week, rule.start_time) if rule else None,
@@ -290,7 +290,7 @@ def save_rule(request: Request, session: SessionDep, user: CurrentUser, posted: 
         raise HTTPException(404, "Dit team bestaat niet.")
     if not service.can_set_rule(user, kind, team):
         raise HTTPException(403, "U mag de vaste tijd van dit overleg niet wijzigen.")
-    key = f"{kind}-{team.slug if team else ''}"
+    key = f"{kind}-{team.slug}" if team else kind
     values = {
         "weekday": form.get("weekday", ""), "week": form.get("week", ""),
         "start_time": form.get("start_time", ""), "duration_minutes": form.get("duration_minutes") or 90,
