@@ -72,13 +72,15 @@ def _inbox(request: Request, session: SessionDep, index: SearchIndex, status: En
     sources = {s.id: s for s in service.list_sources(session)}
     done = decisions.steps(session, {e.id for e in shown})  # type: ignore[misc]
     entries = [(e, _similar(session, index, e.title)) for e in shown]
+    themes = wiki_service.list_themes(session)
+    by_slug = {t.slug: t for t in themes}
     context = {
         "months": service.monthly(session, clock.today()) if sources else [],
         "entries": entries, "total": total,
-        "proposed": {e.id: service.proposed_theme(session, e, _suggested_theme(similar)) for e, similar in entries},
+        "proposed": {e.id: service.proposed_theme(session, e, _suggested_theme(similar), themes=by_slug, sources=sources)
+                     for e, similar in entries},
         "sources": sources, "status": status.value if status else "", "bron": bron,
-        "labels": ENTRY_LABELS, "themes": wiki_service.list_themes(session),
-        "theme_names": {t.slug: t.name for t in wiki_service.list_themes(session)},
+        "labels": ENTRY_LABELS, "themes": themes, "theme_names": {t.slug: t.name for t in themes},
         "item_slugs": wiki_service.slugs_by_id(session, {e.item_id for e in shown if e.item_id}),  # type: ignore[misc]
         "steps": done, "next_steps": {e.id: [(st.value, STEP_LABELS[st]) for st in decisions.next_steps(e, done.get(e.id, []))]  # type: ignore[arg-type]
                        for e in shown},

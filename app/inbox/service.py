@@ -40,7 +40,7 @@ from app.inbox.models import (
 from app.privacy import BSN_MESSAGE, find_bsn
 from app.textinput import blank_if_invisible, visible
 from app.wiki import service as wiki_service
-from app.wiki.models import TO_FILL_DOSSIER, TO_FILL_SUMMARY, Item, ItemIn, ItemStatus
+from app.wiki.models import TO_FILL_DOSSIER, TO_FILL_SUMMARY, Item, ItemIn, ItemStatus, Theme
 
 log = logging.getLogger("kennisbank.inbox")
 CLAIM = timedelta(minutes=5)  # a claimed source is not polled by another process meanwhile
@@ -402,15 +402,17 @@ def decide(session: Session, entry: Entry, status: EntryStatus, reason: str = ""
     return entry
 
 
-def proposed_theme(session: Session, entry: Entry, suggested: str | None) -> str | None:
+def proposed_theme(session: Session, entry: Entry, suggested: str | None, *,
+                   themes: dict[str, Theme] | None = None, sources: dict[int, Source] | None = None) -> str | None:
     """The theme a concept item of this entry gets unless Kwaliteit chooses another: the
     shared item's own theme where this library has it, else the source's default theme, else
-    the theme the search suggests (`suggested`)."""
-    themes = {t.slug: t for t in wiki_service.list_themes(session)}
+    the theme the search suggests (`suggested`). `themes` (by slug) and `sources` (by id): for
+    a page that asks for many entries at once."""
+    themes = themes if themes is not None else {t.slug: t for t in wiki_service.list_themes(session)}
     shared_theme = (entry.shared or {}).get("theme")
     if shared_theme in themes:
         return shared_theme
-    source = session.get(Source, entry.source_id)
+    source = sources.get(entry.source_id) if sources is not None else session.get(Source, entry.source_id)
     by_id = {t.id: t.slug for t in themes.values()}
     if source and source.theme_id in by_id:
         return by_id[source.theme_id]
