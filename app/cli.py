@@ -1,5 +1,6 @@
 """The `kennisbank` command."""
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import closing
@@ -76,7 +77,7 @@ def _where() -> str:
 def serve(
     host: Annotated[str, typer.Option(help="Adres om op te luisteren.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Poort.")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="Aantal werkprocessen (bijvoorbeeld één per processorkern).")] = 1,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Aantal werkprocessen (in productie: twee per processorkern).")] = 1,
 ) -> None:
     """Start de webdienst (migreert en laadt bij de eerste start de startinhoud)."""
     import os
@@ -480,7 +481,7 @@ def bench_load(
     users: Annotated[int, typer.Option(min=1, max=1000, help="Aantal gelijktijdige gebruikers.")] = 50,
     seconds: Annotated[int, typer.Option(min=1, max=3600, help="Zoveel seconden meten (nadat iedereen is ingelogd).")] = 60,
     database: Annotated[str, typer.Option(help="sqlite, postgresql of both.")] = "both",
-    workers: Annotated[int, typer.Option(min=1, max=64, help="Werkprocessen van kennisbank serve.")] = 2,
+    workers: Annotated[int | None, typer.Option(min=1, max=64, help="Werkprocessen van kennisbank serve; leeg: twee per processorkern.")] = None,
     postgres_url: Annotated[str, typer.Option(help="PostgreSQL-server; de meting maakt er een eigen database op en verwijdert die na afloop.")] = "postgresql+psycopg://postgres@127.0.0.1:5432/test",
     output: Annotated[Path, typer.Option(help="Markdown-bestand voor de cijfers.")] = Path("docs/benchmarks.md"),
     logs: Annotated[Path | None, typer.Option(help="Map voor de logs van de dienst en locust; leeg: een nieuwe tijdelijke map.")] = None,
@@ -501,7 +502,7 @@ def bench_load(
     logs.mkdir(parents=True, exist_ok=True)
     try:
         figures = load.run(
-            choices[database], users=users, seconds=seconds, workers=workers, postgres_url=postgres_url,
+            choices[database], users=users, seconds=seconds, workers=workers or 2 * (os.cpu_count() or 1), postgres_url=postgres_url,
             logs=logs, echo=typer.echo, warn=lambda m: typer.secho(m, fg=typer.colors.YELLOW, err=True),
         )
     except load.LoadError as exc:

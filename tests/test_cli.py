@@ -229,7 +229,7 @@ def test_bench_load_serves_logs_in_through_the_form_and_reports_requests_without
     three users logging in through the login form, the mix, the figures in the output file."""
     output = tmp_path / "benchmarks.md"
     output.write_text("# Benchmarks\n\n<!-- search:start -->\nzoeken\n<!-- search:end -->\n")
-    args = ["bench", "load", "--users", "3", "--seconds", "5", "--database", "sqlite",
+    args = ["bench", "load", "--users", "3", "--seconds", "5", "--database", "sqlite", "--workers", "2",
             "--output", str(output), "--logs", str(tmp_path / "logs")]
     out = ok(kennisbank(f"sqlite:///{tmp_path / 'unused.db'}", *args, data_dir=tmp_path))
     text = output.read_text()

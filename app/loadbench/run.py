@@ -407,8 +407,10 @@ def write_markdown(path: Path, figures: list[LoadFigures], seconds: int) -> None
     section = f"""## Load (`kennisbank bench load`)
 
 Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; both databases in the same run.
-The service runs as a user runs it: `kennisbank serve --workers {first.workers}` (one worker per
-core of this machine) in production mode with a fresh data folder (and on PostgreSQL a fresh
+The service runs as a user runs it: `kennisbank serve --workers {first.workers}` (two workers per
+core of this machine: a process runs one Python thread at a time, so a long request such as a
+search holds up the others in its process; with two per core the system interleaves them) in
+production mode with a fresh data folder (and on PostgreSQL a fresh
 database), the starter content ({first.themes} themes, {first.items} items) and the scheduler
 on. locust (headless, in its own process on the same machine) logs {first.users} colleagues in
 through the login form ({first.editors} with the Kwaliteit role, the others medewerkers in
