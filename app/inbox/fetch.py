@@ -162,6 +162,6 @@ def fetch(url: str, etag: str, last_modified: str, now: datetime | None = None,
                     return result
             except httpx.TimeoutException:
                 return Fetched(0, error="De bron antwoordde niet op tijd.")
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL: a redirect to no address
                 return Fetched(0, error=f"De bron was niet bereikbaar ({type(exc).__name__}).")
     return Fetched(0, error="Te veel doorverwijzingen.")

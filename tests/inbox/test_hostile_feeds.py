@@ -125,3 +125,13 @@ def test_a_mail_dated_in_the_year_9999_is_read_without_a_date(db):
     source, new = mail.import_newsletter(db, message.as_bytes())
     [entry] = db.exec(select(Entry).where(Entry.source_id == source.id)).all()
     assert new == 1 and entry.published_at is None
+
+
+def test_a_redirect_to_no_address_is_a_status_not_a_crash():
+    import httpx
+
+    def moved(request):  # type: ignore[no-untyped-def]
+        return httpx.Response(301, headers={"Location": "http://[::1"})
+
+    got = fetch.fetch("https://example.org/feed.xml", "", "", transport=httpx.MockTransport(moved), allow_private=True)
+    assert got.status == 0 and got.error
