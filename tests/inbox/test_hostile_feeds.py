@@ -4,11 +4,10 @@ dated in the year 9999. Each is refused or read safely, never a crash, never a b
 
 import gzip
 import ipaddress
-import threading
 import time
 import tracemalloc
 from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from pydantic import ValidationError
@@ -16,6 +15,7 @@ from sqlmodel import select
 
 from app.inbox import fetch, mail, service
 from app.inbox.models import Entry, SourceIn
+from tests.factories import http_server
 
 BOMB = gzip.compress(gzip.compress(bytes(60 * 1024 * 1024)))  # 60 MB of zeros, gzipped twice
 HOSTILE = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Vijandig</title>
@@ -62,10 +62,8 @@ def hostile(monkeypatch):  # type: ignore[no-untyped-def]
     from app.config import get_settings
 
     monkeypatch.setattr(get_settings(), "inbox_private_hosts", True)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hostile)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with http_server(_Hostile) as base:
+        yield base
 
 
 def test_a_compressed_bomb_is_refused_without_inflating_it(hostile):

@@ -2,9 +2,8 @@
 formats: RSS 2.0 and Atom 1.0 with Dutch text, validators (ETag, Last-Modified), a malformed
 feed, 429 then 200, a permanent redirect and 410 Gone."""
 
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from bs4 import BeautifulSoup
@@ -17,7 +16,7 @@ from app.db import utcnow
 from app.inbox import service
 from app.inbox.models import Entry, EntryStatus, SourceIn, SourceState
 from app.wiki.models import Item
-from tests.factories import login, make_theme, make_user, post_form
+from tests.factories import http_server, login, make_theme, make_user, post_form
 
 RSS = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Nieuws van de brancheorganisatie</title><link>https://example.org</link>
@@ -83,11 +82,8 @@ def feeds(monkeypatch):  # type: ignore[no-untyped-def]
 
     monkeypatch.setattr(get_settings(), "inbox_private_hosts", True)
     Feeds.busy["count"] = 0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Feeds)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with http_server(Feeds) as base:
+        yield base
 
 
 def add(db, feeds, path: str, name: str = "Bron"):  # type: ignore[no-untyped-def]

@@ -3,9 +3,8 @@ retitled) and in the inbox (polls, decisions, concept items), then a comparison 
 what the inbox must hold. One entry per article ever fetched, never a double, a decision never
 undone by a poll, and the counts Kwaliteit sees agree with the entries."""
 
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from xml.sax.saxutils import escape
 
 import pytest
@@ -18,7 +17,7 @@ from app import clock
 from app.accounts.models import Role
 from app.inbox import service
 from app.inbox.models import Entry, EntryStatus, SourceIn
-from tests.factories import make_theme, make_user
+from tests.factories import http_server, make_theme, make_user
 
 ARTICLES = st.integers(min_value=0, max_value=7)
 
@@ -50,10 +49,8 @@ def feed_server(monkeypatch):  # type: ignore[no-untyped-def]
     from app.config import get_settings
 
     monkeypatch.setattr(get_settings(), "inbox_private_hosts", True)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Feed)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with http_server(_Feed) as base:
+        yield base
 
 
 def test_the_inbox_always_matches_what_the_feed_brought_and_what_kwaliteit_decided(db, feed_server):

@@ -1,8 +1,7 @@
 """Sharing between municipalities (issue 13, point 6): A's shareable published items as Atom,
 behind a feed key; B subscribes to that feed as a source and adopts an item with its origin."""
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from xml.etree import ElementTree
 
 import pytest
@@ -14,7 +13,7 @@ from app.config import get_settings
 from app.inbox import service, sharing
 from app.inbox.models import Entry, SourceIn
 from app.wiki import service as wiki_service
-from tests.factories import login, make_item, make_theme, make_user, post_form
+from tests.factories import http_server, login, make_item, make_theme, make_user, post_form
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -69,10 +68,8 @@ def serve_feed(monkeypatch):  # type: ignore[no-untyped-def]
             self.end_headers()
             self.wfile.write(data)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield body, f"http://127.0.0.1:{server.server_address[1]}/feeds/items.atom?sleutel=kbf_x"
-    server.shutdown()
+    with http_server(Handler) as base:
+        yield body, f"{base}/feeds/items.atom?sleutel=kbf_x"
 
 
 def test_another_municipality_adopts_a_shared_item_with_its_origin(db, serve_feed):
