@@ -134,9 +134,9 @@ def upload_newsletter(session: SessionDep, user: Editor,
 
 def _sources_page(request: Request, session: SessionDep, *, errors: dict | None = None, typed: dict | None = None,
                   status_code: int = 200) -> Response:
+    themes = wiki_service.list_themes(session)
     context = {"sources": service.list_sources(session), "counts": service.entry_counts(session),
-               "status_text": service.status_text, "themes": wiki_service.list_themes(session),
-               "theme_names": {t.id: t.name for t in wiki_service.list_themes(session)},
+               "status_text": service.status_text, "themes": themes, "theme_names": {t.id: t.name for t in themes},
                "audience_labels": AUDIENCE_LABELS, "errors": errors or {}, "typed": typed or {}}
     return render(request, "sources.html", context, status_code)
 
