@@ -210,10 +210,24 @@ def serve_feed(body: bytes) -> Iterator[tuple[str, dict]]:
         server.shutdown()
 
 
+def demo_env(data: Path, base: str, municipality: str) -> dict[str, str]:
+    """The environment of a demo instance on this machine: its own data folder (SQLite), the
+    starter content and demo accounts, plain http on 127.0.0.1, feeds read from this machine
+    too, and its own address and name for the shared feed."""
+    import os
+
+    env = {**os.environ, "KENNISBANK_DATA_DIR": str(data), "KENNISBANK_ENVIRONMENT": "development",
+           "KENNISBANK_LOAD_STARTER_CONTENT": "true", "KENNISBANK_LOAD_DEMO_ACCOUNTS": "true",
+           "KENNISBANK_COOKIE_SECURE": "false", "KENNISBANK_SECRET_KEY": "demo-" + os.urandom(24).hex(),
+           "KENNISBANK_INBOX_PRIVATE_HOSTS": "true", "KENNISBANK_BASE_URL": base,
+           "KENNISBANK_MUNICIPALITY_NAME": municipality}
+    env.pop("KENNISBANK_DATABASE_URL", None)
+    return env
+
+
 @contextmanager
 def _instance(municipality: str, logs: Path) -> Iterator[str]:
     """`kennisbank serve` on a fresh data folder with the starter content and demo accounts."""
-    import os
     import shutil
 
     from app.loadbench.run import _free_port, _kennisbank, _stop, _wait_for_health
@@ -221,12 +235,7 @@ def _instance(municipality: str, logs: Path) -> Iterator[str]:
     data = Path(tempfile.mkdtemp(prefix="kb-journey-"))
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "KENNISBANK_DATA_DIR": str(data), "KENNISBANK_ENVIRONMENT": "development",
-           "KENNISBANK_LOAD_STARTER_CONTENT": "true", "KENNISBANK_LOAD_DEMO_ACCOUNTS": "true",
-           "KENNISBANK_COOKIE_SECURE": "false", "KENNISBANK_SECRET_KEY": "journey-" + os.urandom(24).hex(),
-           "KENNISBANK_INBOX_PRIVATE_HOSTS": "true", "KENNISBANK_BASE_URL": base,
-           "KENNISBANK_MUNICIPALITY_NAME": municipality}
-    env.pop("KENNISBANK_DATABASE_URL", None)
+    env = demo_env(data, base, municipality)
     log = logs / f"serve-{port}.log"
     with log.open("w") as out:
         process = subprocess.Popen([*_kennisbank(), "serve", "--port", str(port)], env=env, stdout=out,

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from app.config import PROJECT_ROOT
+from app.inbox import journey
 from tests.factories import free_port, wait_until_healthy
 
 CHROMIUM = os.environ.get("KENNISBANK_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -73,22 +74,11 @@ def _serve(prepare: tuple[str, ...] | None = None, municipality: str = "Gemeente
     """`kennisbank serve` on a fresh data folder; `prepare`: a CLI command to run first."""
     data_dir = Path(tempfile.mkdtemp(prefix="kb-browser-"))
     port = free_port()
-    env = {
-        **os.environ,
-        "KENNISBANK_DATA_DIR": str(data_dir),
-        "KENNISBANK_ENVIRONMENT": "development",
-        "KENNISBANK_LOAD_STARTER_CONTENT": "true",
-        "KENNISBANK_LOAD_DEMO_ACCOUNTS": "true",
-        "KENNISBANK_COOKIE_SECURE": "false",  # plain http on 127.0.0.1
-        "KENNISBANK_SECRET_KEY": "browser-test-" + "x" * 40,
-        "KENNISBANK_SCHEDULER": "true",  # as in production: the planner runs in the service
-        "KENNISBANK_INBOX_PRIVATE_HOSTS": "true",  # the inbox journey reads a feed the test serves here
-        "KENNISBANK_BASE_URL": f"http://127.0.0.1:{port}",  # the shared feed links to its items
-        "KENNISBANK_MUNICIPALITY_NAME": municipality,
-    }
-    env.pop("KENNISBANK_DATABASE_URL", None)
-    log = data_dir / "server.log"
     url = f"http://127.0.0.1:{port}"
+    # The inbox journey reads a feed the test serves here; the shared feed links to its items.
+    env = {**journey.demo_env(data_dir, url, municipality),
+           "KENNISBANK_SCHEDULER": "true"}  # as in production: the planner runs in the service
+    log = data_dir / "server.log"
     server = None
     try:
         if prepare:
