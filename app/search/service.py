@@ -257,7 +257,6 @@ def _search_database(session: Session, text: str, filters: Filters, page: int) -
 
 
 _repairing = threading.Lock()
-_draining = threading.Lock()
 
 
 def _in_background(name: str, job, guard: threading.Lock, engine=None) -> None:  # type: ignore[no-untyped-def]
@@ -286,7 +285,10 @@ def _drain_later(session: Session) -> None:
 
     bind = session.get_bind()
     if isinstance(bind, Engine):  # a test's connection drains at its own commits
-        _in_background("zoekindex-wachtrij", sync.drain, _draining, bind)
+        # The process's one drainer, not a thread of its own: a drain that waits for the
+        # index is then covered by drainer.wait_idle() at shutdown (a stray drain read a
+        # database that was being dropped: a deadlock in CI).
+        sync.drainer.wake(bind)
 
 
 def _repair_later(index: SearchIndex) -> None:
