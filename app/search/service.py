@@ -288,7 +288,7 @@ def _drain_later(session: Session) -> None:
         # The process's one drainer, not a thread of its own: a drain that waits for the
         # index is then covered by drainer.wait_idle() at shutdown (a stray drain read a
         # database that was being dropped: a deadlock in CI).
-        sync.drainer.wake(bind)
+        sync.drainer.wake(bind, hurry=True)
 
 
 def _repair_later(index: SearchIndex) -> None:

@@ -271,3 +271,42 @@ def test_the_starter_library_answers_the_same_while_waiting_as_after(library):
         for (a, _, sa), (b, _, sb) in zip(clear, clear[1:], strict=False):
             if order.index(a) > order.index(b):  # swapped: only when the scores are that close
                 assert sa == pytest.approx(sb, rel=0.04), (key, a, b)
+
+
+def test_saves_in_quick_succession_reach_the_index_in_one_drain(library, monkeypatch):
+    """The drainer lets saves gather for a moment: one index commit (a segment, a fresh searcher
+    in every process) for several saves. Meanwhile every search finds them already."""
+    import time
+
+    engine, index = library
+    assert sync.drainer.wait_idle(30)
+    drains = []
+    real_drain = sync.drain
+
+    def counted(bind, *args, **kwargs):  # type: ignore[no-untyped-def]
+        drains.append(bind)
+        return real_drain(bind, *args, **kwargs)
+
+    monkeypatch.setattr(sync, "drain", counted)
+    monkeypatch.setattr(sync, "PAUSE", 2.0)
+    segments = index.segment_count()
+    slugs = [save(engine, title=f"Vrimpel {n}") for n in range(4)]
+    assert find(engine, index, "vrimpel")[0] == 4  # from the database's outbox, at once
+    assert sync.pending(engine) == 4 and drains == []
+    deadline = time.monotonic() + 30
+    while sync.pending(engine) and time.monotonic() < deadline:  # no wait_idle: it would hurry
+        time.sleep(0.1)
+    assert sync.pending(engine) == 0
+    assert len(drains) == 1 and index.segment_count() == segments + 1
+    assert sorted(s for s, _ in find(engine, index, "vrimpel")[1]) == sorted(slugs)
+
+
+def test_someone_waiting_for_the_drain_does_not_wait_for_the_pause(library, monkeypatch):
+    import time
+
+    engine, index = library
+    monkeypatch.setattr(sync, "PAUSE", 60.0)
+    save(engine, title="Zwurk")
+    started = time.monotonic()
+    assert sync.drainer.wait_idle(30) and sync.pending(engine) == 0
+    assert time.monotonic() - started < 30
