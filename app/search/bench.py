@@ -369,7 +369,8 @@ corpus and queries. Whoosh runs our Dutch analysis (stems, compounds); FTS5 only
 "Save → searchable": 30 items saved through the wiki service on SQLite (transaction and outbox
 row; the drain into the index follows in the background), each timed until a searcher of its
 own, as in another worker process, finds it: from the database while the row waits, from the
-index after. "Save → in the index": until the background drain has taken it in.
+index after. "Save → in the index": until the background drain has taken it in (the drainer
+first lets saves gather for 1 s, `PAUSE` in app/search/sync.py, to write them in one commit).
 {verdict}
 {table(results)}
 
