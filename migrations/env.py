@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 import app.accounts.models  # noqa: F401  (registers tables)
+import app.audit.models  # noqa: F401
 import app.goals.models  # noqa: F401
 import app.inbox.models  # noqa: F401
 import app.meetings.models  # noqa: F401

@@ -26,6 +26,8 @@ from app.accounts.models import (
     User,
     WebSession,
 )
+from app.audit import service as audit
+from app.audit.models import Action
 from app.config import Settings
 from app.db import utcnow
 from app.errors import InputError
@@ -310,6 +312,8 @@ def login_with_password(
         and _recent_failures(session, settings, address=address)
         >= settings.login_max_failures_per_address
     ):
+        audit.record(session, Action.login_failed, address=address, summary="Te veel mislukte pogingen: geweigerd",
+                     detail={"method": "password"}, **_who(session, email))
         raise LoginThrottled
     delay = account_delay(settings, _recent_failures(session, settings, email=email))
     user = get_user_by_email(session, email)
@@ -329,7 +333,21 @@ def login_with_password(
         user.last_login_at = utcnow()
     # Only now a write (flushed with the session, or at the commit).
     session.add(LoginAttempt(email=email, address=address, succeeded=ok))
+    if ok:
+        audit.record(session, Action.login, actor_id=user.id, subject_type="user", subject_id=user.id,  # type: ignore[union-attr]
+                     summary="Ingelogd met wachtwoord", detail={"method": "password"}, address=address)
+    else:
+        audit.record(session, Action.login_failed, address=address, detail={"method": "password"},
+                     summary="Wachtwoord onjuist" if user is not None and user.is_active else
+                     "Onbekend of gedeactiveerd account", **_who(session, email, user))
     return LoginResult(user if ok else None, delay)
+
+
+def _who(session: Session, email: str, user: User | None = None) -> dict:
+    """The subject of a failed login: the account if it exists (never the typed address of an
+    account that does not: that may be anybody's address, mistyped)."""
+    user = user or get_user_by_email(session, email)
+    return {"subject_type": "user", "subject_id": user.id} if user is not None else {}
 
 
 def authenticate_password(
