@@ -170,7 +170,7 @@ def create_link(session: Session, user: User, purpose: LinkPurpose, actor: Actor
         old.used_at = now
     token = secrets.token_urlsafe(32)
     session.add(AccountLink(user_id=user.id, purpose=purpose, token_hash=service._sha256(token),  # type: ignore[arg-type]
-                            expires_at=now + LINK_LIFETIME[purpose]))
+                            created_at=now, expires_at=now + LINK_LIFETIME[purpose]))
     action = Action.user_invited if purpose == LinkPurpose.invite else Action.password_reset_sent
     what = "Uitnodiging" if purpose == LinkPurpose.invite else "Herstellink"
     audit.record(session, action, actor_id=actor.id if actor else None, subject_type="user", subject_id=user.id,
