@@ -67,6 +67,37 @@ def create_user(request: Request, session: SessionDep, user: Admin, posted: Post
     return RedirectResponse(f"/beheer/gebruikers/{created.id}?aangemaakt=1", status_code=303)
 
 
+# --- CSV import (before /gebruikers/{user_id}, which would take 'import') ------------------------------------------------------------------------------
+
+
+@router.post("/gebruikers/import", dependencies=[CsrfProtected])
+def import_preview(request: Request, session: SessionDep, user: Admin, posted: PostedForm) -> Response:
+    on_refusal(request, lambda refused: _users_page(request, session, import_errors=refused.errors,
+                                                    status_code=refused.status))
+    text = _read_upload(posted)
+    rows = csvimport.run(session, csvimport.read(text), actor(request, user), dry_run=True)
+    return render(request, "beheer_import.html", {"rows": rows, "text": text, "done": False})
+
+
+@router.post("/gebruikers/import/bevestigen", dependencies=[CsrfProtected])
+def import_confirm(request: Request, session: SessionDep, user: Admin, posted: PostedForm) -> Response:
+    on_refusal(request, lambda refused: _users_page(request, session, import_errors=refused.errors,
+                                                    status_code=refused.status))
+    rows = csvimport.run(session, csvimport.read(_read_upload(posted)), actor(request, user), dry_run=False)
+    return render(request, "beheer_import.html", {"rows": rows, "text": "", "done": True})
+
+
+def _read_upload(posted) -> str:  # type: ignore[no-untyped-def]
+    upload = posted.get("bestand")
+    raw = upload.file.read() if upload is not None and not isinstance(upload, str) else str(posted.get("inhoud") or "").encode()
+    if not raw.strip():
+        raise InputError("file", "Kies een CSV-bestand.")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")  # saved by Excel on Windows
+
+
 def _user_page(request: Request, session: SessionDep, person: User, *, typed: dict | None = None,
                errors: dict | None = None, status_code: int = 200, link: dict | None = None) -> Response:
     team = accounts_service.get_team(session, person.team_id) if person.team_id else None
@@ -134,37 +165,6 @@ def invite(request: Request, session: SessionDep, settings: SettingsDep, user: A
 @router.post("/gebruikers/{user_id}/herstellink", dependencies=[CsrfProtected])
 def reset_link(request: Request, session: SessionDep, settings: SettingsDep, user: Admin, user_id: Id) -> Response:
     return _send_link(request, session, settings, user, user_id, LinkPurpose.reset)
-
-
-# --- CSV import ------------------------------------------------------------------------------
-
-
-@router.post("/gebruikers/import", dependencies=[CsrfProtected])
-def import_preview(request: Request, session: SessionDep, user: Admin, posted: PostedForm) -> Response:
-    on_refusal(request, lambda refused: _users_page(request, session, import_errors=refused.errors,
-                                                    status_code=refused.status))
-    text = _read_upload(posted)
-    rows = csvimport.run(session, csvimport.read(text), actor(request, user), dry_run=True)
-    return render(request, "beheer_import.html", {"rows": rows, "text": text, "done": False})
-
-
-@router.post("/gebruikers/import/bevestigen", dependencies=[CsrfProtected])
-def import_confirm(request: Request, session: SessionDep, user: Admin, posted: PostedForm) -> Response:
-    on_refusal(request, lambda refused: _users_page(request, session, import_errors=refused.errors,
-                                                    status_code=refused.status))
-    rows = csvimport.run(session, csvimport.read(_read_upload(posted)), actor(request, user), dry_run=False)
-    return render(request, "beheer_import.html", {"rows": rows, "text": "", "done": True})
-
-
-def _read_upload(posted) -> str:  # type: ignore[no-untyped-def]
-    upload = posted.get("bestand")
-    raw = upload.file.read() if upload is not None and not isinstance(upload, str) else str(posted.get("inhoud") or "").encode()
-    if not raw.strip():
-        raise InputError("file", "Kies een CSV-bestand.")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")  # saved by Excel on Windows
 
 
 # --- teams -----------------------------------------------------------------------------------
