@@ -12,7 +12,16 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from app.accounts import service
-from app.accounts.models import AccountLink, Audience, Function, LinkPurpose, Role, Team, User, WebSession
+from app.accounts.models import (
+    AccountLink,
+    Audience,
+    Function,
+    LinkPurpose,
+    Role,
+    Team,
+    User,
+    WebSession,
+)
 from app.audit import service as audit
 from app.audit.models import Action
 from app.db import utcnow
