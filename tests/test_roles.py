@@ -16,7 +16,7 @@ from app.goals import service as goals_service
 from app.questions import service as questions_service
 from app.questions.models import QuestionIn
 from app.search import service as search_service
-from app.web.deps import SESSION_COOKIE
+from app.web.deps import CSRF_COOKIE, SESSION_COOKIE
 from tests.factories import browser, login, make_item, make_meeting, make_theme, make_user
 
 # Pages and texts: SQL does not decide them, so SQLite is enough.
@@ -30,6 +30,7 @@ KWALITEIT = {Role.kwaliteit}
 MEETING = {Role.kwaliteit, Role.contactpersoon}
 TEAM_RULE = {Role.beheerder, Role.contactpersoon}
 ANSWER = {Role.kwaliteit, Role.contactpersoon}  # the asker's contactpersoon, and Kwaliteit
+BEHEER = {Role.beheerder}
 
 POLICY: dict[tuple[str, str], object] = {
     ("GET", "/docs"): PUBLIC,  # the API documentation (Swagger UI, vendored)
@@ -128,6 +129,31 @@ POLICY: dict[tuple[str, str], object] = {
     ("POST", "/doelen/{key}/bewerken"): KWALITEIT,
     ("GET", "/doelen/opleiding"): KWALITEIT,
     ("POST", "/doelen/opleiding"): KWALITEIT,
+    ("GET", "/wachtwoord/{token}"): PUBLIC,  # a one-time link (tests/beheer/test_links.py)
+    ("POST", "/wachtwoord/{token}"): PUBLIC,
+    ("GET", "/beheer"): BEHEER,
+    ("GET", "/beheer/gebruikers"): BEHEER,
+    ("POST", "/beheer/gebruikers"): BEHEER,
+    ("GET", "/beheer/gebruikers/{user_id}"): BEHEER,
+    ("POST", "/beheer/gebruikers/{user_id}"): BEHEER,
+    ("POST", "/beheer/gebruikers/{user_id}/deactiveren"): BEHEER,
+    ("POST", "/beheer/gebruikers/{user_id}/heractiveren"): BEHEER,
+    ("POST", "/beheer/gebruikers/{user_id}/uitnodigen"): BEHEER,
+    ("POST", "/beheer/gebruikers/{user_id}/herstellink"): BEHEER,
+    ("POST", "/beheer/gebruikers/import"): BEHEER,
+    ("POST", "/beheer/gebruikers/import/bevestigen"): BEHEER,
+    ("GET", "/beheer/teams"): BEHEER,
+    ("POST", "/beheer/teams"): BEHEER,
+    ("GET", "/beheer/teams/{team_id}"): BEHEER,
+    ("POST", "/beheer/teams/{team_id}"): BEHEER,
+    ("POST", "/beheer/teams/{team_id}/leden"): BEHEER,
+    ("GET", "/beheer/instellingen"): BEHEER,
+    ("GET", "/api/v1/users"): BEHEER,
+    ("POST", "/api/v1/users"): BEHEER,
+    ("PATCH", "/api/v1/users/{user_id}"): BEHEER,
+    ("GET", "/api/v1/teams"): BEHEER,
+    ("POST", "/api/v1/teams"): BEHEER,
+    ("PATCH", "/api/v1/teams/{team_id}"): BEHEER,
 }
 
 
@@ -203,6 +229,12 @@ def test_every_route_with_every_role(client, db, search_index, role):
         "/doelen/mt-akkoord": {"reached_on": "2026-01-05"},
         "/doelen/{key}/bewerken": {"target": "5", "start": "2027-01-04", "horizon_months": "6"},
         "/doelen/opleiding": {"actie": "agenderen", "item": item.slug},
+        "/beheer/gebruikers": {"email": "nieuw@example.org", "name": "Nieuw", "role": "medewerker"},
+        "/beheer/gebruikers/{user_id}": {"name": "Collega", "role": "medewerker", "team": "team"},
+        "/beheer/teams": {"slug": "nieuw-team", "name": "Nieuw team"},
+        "/beheer/teams/{team_id}": {"name": "Team", "audience": "beide"},
+        "/beheer/teams/{team_id}/leden": {"actie": "rol", "user": str(colleague.id), "role": "medewerker"},
+        "/beheer/gebruikers/import": {"inhoud": "email,name,role\nx@example.org,X,medewerker\n"},
     }
     failures = []
     for (method, path), rule in sorted(POLICY.items()):
@@ -214,6 +246,9 @@ def test_every_route_with_every_role(client, db, search_index, role):
             .replace("{question_id}", str(question.id))
             .replace("{person_id}", str(colleague.id))
             .replace("{key}", "vakoverleggen")
+            .replace("{user_id}", str(colleague.id))
+            .replace("{team_id}", str(team.id))
+            .replace("{token}", "geen-geldige-link")
         )
         if path.startswith(("/zoeken", "/api/v1/search")) and method == "GET":
             url += "?q=bvv"
@@ -243,4 +278,7 @@ def test_every_route_with_every_role(client, db, search_index, role):
         if path in ("/logout", "/login") and role is not None:
             client.cookies.delete(SESSION_COOKIE)
             csrf = login(client, db, user)
+        elif path in ("/logout", "/login"):
+            client.cookies.delete(CSRF_COOKIE)  # they renew the pre-session cookie
+            csrf = browser(client)
     assert failures == [], f"role {role}: wrong allow/deny for {failures}"

@@ -96,3 +96,22 @@ class LoginAttempt(SQLModel, table=True):
     address: str = Field(sa_type=String(64), index=True)
     succeeded: bool
     at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class LinkPurpose(StrEnum):
+    invite = "invite"
+    reset = "reset"
+
+
+class AccountLink(SQLModel, table=True):
+    """A one-time link to set a password (an invitation or a reset); only its hash is kept."""
+
+    __tablename__ = "account_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    purpose: str = Field(sa_type=String(10))
+    token_hash: str = Field(sa_type=String(64), unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None

@@ -7,13 +7,14 @@ from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from app.accounts import service
+from app.accounts import manage, service
 from app.web.deps import (
     CsrfProtected,
     CurrentUser,
     OptionalUser,
     SessionDep,
     SettingsDep,
+    on_refusal,
     renew_csrf_cookie,
     session_cookie_name,
 )
@@ -157,3 +158,28 @@ def revoke_token(
     if not service.revoke_api_token(session, user, token_id):
         raise HTTPException(404, "Dit token bestaat niet.")
     return RedirectResponse("/account", status_code=303)
+
+
+# --- one-time links: choose a password (an invitation or a reset) -----------------------------
+
+
+@router.get("/wachtwoord/{token}")
+def password_page(request: Request, session: SessionDep, token: Annotated[str, Path(max_length=100)]) -> Response:
+    found = manage.valid_link(session, token)
+    page = render(request, "password.html", {"person": found[1] if found else None, "errors": {}},
+                  200 if found else 404)
+    page.headers["cache-control"] = "no-store"
+    page.headers["referrer-policy"] = "no-referrer"  # the token is in the address
+    return page
+
+
+@router.post("/wachtwoord/{token}", dependencies=[CsrfProtected])
+def set_password(
+    request: Request, session: SessionDep, token: Annotated[str, Path(max_length=100)],
+    password: Annotated[str, Form(max_length=1000)] = "", repeat: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    on_refusal(request, lambda refused: render(
+        request, "password.html", {"person": (manage.valid_link(session, token) or (None, None))[1],
+                                   "errors": refused.errors}, refused.status))
+    manage.use_link(session, token, password, repeat)
+    return RedirectResponse("/login?wachtwoord=1", status_code=303)

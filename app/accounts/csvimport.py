@@ -1,0 +1,85 @@
+"""Bulk import of accounts from a CSV file: the columns `kennisbank user add` takes (email, name,
+role, team, function). A refused row never blocks the good ones."""
+
+import csv
+import io
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from app.accounts import manage
+from app.errors import InputError
+
+COLUMNS = ("email", "name", "role", "team", "function")
+REQUIRED = ("email", "name", "role")
+MAX_ROWS = 2000
+FIELD_LABELS = {"email": "e-mailadres", "name": "naam", "role": "rol", "team": "team", "function": "functie",
+                "password": "wachtwoord"}
+
+
+@dataclass
+class Row:
+    number: int  # the line in the file (the header is line 1)
+    values: dict[str, str]
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def read(text: str) -> list[Row]:
+    """The file's rows; refused as a whole only when it is no CSV with these columns."""
+    if "\x00" in text:
+        raise InputError("file", "Dit is geen tekstbestand. Kies een CSV-bestand.")
+    sample = text[:2048]
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), dialect=dialect)
+    header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise InputError("file", "De eerste regel noemt de kolommen: email, name, role, team en function. "
+                                 f"Deze ontbreken: {', '.join(missing)}.")
+    reader.fieldnames = header
+    rows = []
+    for raw in reader:
+        if len(rows) >= MAX_ROWS:
+            raise InputError("file", f"Ten hoogste {MAX_ROWS} regels per keer.")
+        values = {c: str(raw.get(c) or "").strip() for c in COLUMNS}
+        if not any(values.values()):
+            continue
+        rows.append(Row(reader.line_num, values))
+    if not rows:
+        raise InputError("file", "Het bestand bevat geen accounts.")
+    return rows
+
+
+def run(session: Session, rows: list[Row], actor: manage.Actor, *, dry_run: bool) -> list[Row]:
+    """Create each row's account in a savepoint of its own, noting why a row is refused.
+    With dry_run, every account is rolled back afterwards: the preview uses the very same rules."""
+    outer = session.begin_nested() if dry_run else None
+    try:
+        for row in rows:
+            row.problem = None
+            try:
+                data = manage.UserNew.model_validate(
+                    {k: (v or None) if k in ("team", "function") else v for k, v in row.values.items()})
+            except ValidationError as exc:
+                field = str(exc.errors()[0]["loc"][0])
+                row.problem = f"{FIELD_LABELS.get(field, field)}: te lang."
+                continue
+            savepoint = session.begin_nested()
+            try:
+                manage.create_user(session, data, actor)
+                savepoint.commit()
+            except InputError as refused:
+                savepoint.rollback()
+                row.problem = f"{FIELD_LABELS.get(refused.field, refused.field)}: {refused.message}"
+    finally:
+        if outer is not None:
+            outer.rollback()
+    return rows

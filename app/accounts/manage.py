@@ -1,0 +1,298 @@
+"""What the beheerder does with accounts and teams: change, (de)activate, invite, reset and
+team membership. Every change writes an audit event in the same transaction."""
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from pydantic import BaseModel
+from pydantic import Field as PField
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from app.accounts import service
+from app.accounts.models import (
+    AccountLink,
+    Audience,
+    Function,
+    LinkPurpose,
+    Role,
+    Team,
+    User,
+    WebSession,
+)
+from app.audit import service as audit
+from app.audit.models import Action
+from app.db import utcnow
+from app.errors import InputError, NotFound
+from app.textinput import NUL_MESSAGE, has_nul
+
+LINK_LIFETIME = {LinkPurpose.invite: timedelta(days=7), LinkPurpose.reset: timedelta(hours=1)}
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# A team's own roles: the page can make a member its contactpersoon or leidinggevende.
+TEAM_ROLES = (Role.medewerker, Role.contactpersoon, Role.leidinggevende)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change, and from where (for the audit log)."""
+
+    id: int
+    address: str
+
+
+class UserNew(BaseModel):
+    email: str = PField(max_length=254)
+    name: str = PField(max_length=120)
+    role: str = PField(max_length=20, description="medewerker, contactpersoon, kwaliteit, leidinggevende, management of beheerder")
+    team: str | None = PField(default=None, max_length=80, description="slug van het team; leeg: geen team")
+    function: str | None = PField(default=None, max_length=20, description="klantbegeleider, schuldregelaar of leeg")
+
+
+class UserUpdate(BaseModel):
+    """Only the fields that are sent change."""
+
+    name: str | None = PField(default=None, max_length=120)
+    role: str | None = PField(default=None, max_length=20)
+    team: str | None = PField(default=None, max_length=80, description="slug van het team; leeg (null): geen team")
+    function: str | None = PField(default=None, max_length=20, description="klantbegeleider, schuldregelaar of leeg")
+    active: bool | None = None
+
+
+class TeamNew(BaseModel):
+    slug: str = PField(max_length=80, description="kleine letters, cijfers en streepjes")
+    name: str = PField(max_length=120)
+    audience: str = PField(default=Audience.beide, max_length=20, description="klantbegeleider, schuldregelaar of beide")
+
+
+class TeamUpdate(BaseModel):
+    name: str | None = PField(default=None, max_length=120)
+    audience: str | None = PField(default=None, max_length=20)
+
+
+def user_or_404(session: Session, user_id: int) -> User:
+    user = service.get_user(session, user_id)
+    if user is None:
+        raise NotFound("user", "Dit account bestaat niet.")
+    return user
+
+
+def team_or_404(session: Session, team_id: int) -> Team:
+    team = service.get_team(session, team_id)
+    if team is None:
+        raise NotFound("team", "Dit team bestaat niet.")
+    return team
+
+
+def _team_id(session: Session, slug: str | None) -> int | None:
+    if not slug:
+        return None
+    team = service.get_team_by_slug(session, slug)
+    if team is None:
+        raise InputError("team", f"Team '{slug}' bestaat niet.")
+    return team.id
+
+
+def _slug_of(session: Session, team_id: int | None) -> str | None:
+    team = service.get_team(session, team_id) if team_id else None
+    return team.slug if team else None
+
+
+# --- users -----------------------------------------------------------------------------------
+
+
+def create_user(session: Session, data: UserNew, actor: Actor) -> User:
+    user = service.create_user(session, email=data.email, name=data.name, role=data.role,
+                               team_slug=data.team or None, function=data.function or None)
+    audit.record(session, Action.user_created, actor_id=actor.id, subject_type="user", subject_id=user.id,
+                 summary=f"Account {user.email} aangemaakt ({user.role})", address=actor.address,
+                 detail={"role": user.role, "team": data.team or None, "function": user.function})
+    return user
+
+
+def change_user(session: Session, user: User, data: UserUpdate, actor: Actor) -> User:
+    sent = data.model_fields_set
+    if "name" in sent:
+        name = (data.name or "").strip()
+        if not name:
+            raise InputError("name", "Vul een naam in.")
+        if has_nul(name):
+            raise InputError("name", NUL_MESSAGE)
+    if "role" in sent and data.role not in Role.__members__:
+        raise InputError("role", f"Onbekende rol. Kies uit: {', '.join(Role)}.")
+    if "function" in sent and data.function and data.function not in Function.__members__:
+        raise InputError("function", "Functie is klantbegeleider of schuldregelaar.")
+    if user.id == actor.id and "role" in sent and data.role != Role.beheerder:
+        raise InputError("role", "U kunt uw eigen rol van beheerder niet wijzigen; vraag een andere beheerder.")
+    old = {"role": user.role, "team": _slug_of(session, user.team_id), "function": user.function, "name": user.name}
+    if "team" in sent:
+        user.team_id = _team_id(session, data.team)
+    if "name" in sent:
+        user.name = (data.name or "").strip()
+    if "role" in sent:
+        user.role = data.role  # type: ignore[assignment]
+    if "function" in sent:
+        user.function = data.function or None
+    new = {"role": user.role, "team": _slug_of(session, user.team_id), "function": user.function, "name": user.name}
+    changed = {k: {"old": old[k], "new": new[k]} for k in old if old[k] != new[k]}
+    if changed:
+        audit.record(session, Action.user_changed, actor_id=actor.id, subject_type="user", subject_id=user.id,
+                     summary=f"Account {user.email} gewijzigd: {', '.join(changed)}", address=actor.address,
+                     detail=changed)
+    if data.active is not None and data.active != user.is_active:
+        (reactivate if data.active else deactivate)(session, user, actor)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def deactivate(session: Session, user: User, actor: Actor) -> None:
+    """The person can no longer log in; their sessions end, their history stays."""
+    if user.id == actor.id:
+        raise InputError("active", "U kunt uw eigen account niet deactiveren.")
+    if not user.is_active:
+        return
+    user.is_active = False
+    session.exec(delete(WebSession).where(col(WebSession.user_id) == user.id))  # type: ignore[call-overload]
+    audit.record(session, Action.user_deactivated, actor_id=actor.id, subject_type="user", subject_id=user.id,
+                 summary=f"Account {user.email} gedeactiveerd", address=actor.address)
+
+
+def reactivate(session: Session, user: User, actor: Actor) -> None:
+    if user.is_active:
+        return
+    user.is_active = True
+    audit.record(session, Action.user_reactivated, actor_id=actor.id, subject_type="user", subject_id=user.id,
+                 summary=f"Account {user.email} weer actief", address=actor.address)
+
+
+# --- one-time links --------------------------------------------------------------------------
+
+
+def create_link(session: Session, user: User, purpose: LinkPurpose, actor: Actor | None) -> str:
+    """A new link token for `user` (stored hashed); earlier unused links of theirs stop working."""
+    if not user.is_active:
+        raise InputError("active", "Dit account is gedeactiveerd. Activeer het eerst.")
+    now = utcnow()
+    for old in session.exec(select(AccountLink).where(AccountLink.user_id == user.id, col(AccountLink.used_at).is_(None))):
+        old.used_at = now
+    token = secrets.token_urlsafe(32)
+    session.add(AccountLink(user_id=user.id, purpose=purpose, token_hash=service._sha256(token),  # type: ignore[arg-type]
+                            created_at=now, expires_at=now + LINK_LIFETIME[purpose]))
+    action = Action.user_invited if purpose == LinkPurpose.invite else Action.password_reset_sent
+    what = "Uitnodiging" if purpose == LinkPurpose.invite else "Herstellink"
+    audit.record(session, action, actor_id=actor.id if actor else None, subject_type="user", subject_id=user.id,
+                 summary=f"{what} voor {user.email}", address=actor.address if actor else "",
+                 detail={"expires_at": (now + LINK_LIFETIME[purpose]).isoformat()})
+    session.flush()
+    return token
+
+
+def valid_link(session: Session, token: str) -> tuple[AccountLink, User] | None:
+    """The unused, unexpired link with this token and its (active) account, or None."""
+    found = session.exec(
+        select(AccountLink, User).join(User, col(User.id) == AccountLink.user_id)
+        .where(AccountLink.token_hash == service._sha256(token))
+    ).first()
+    if found is None:
+        return None
+    link, user = found
+    if link.used_at is not None or link.expires_at < utcnow() or not user.is_active:
+        return None
+    return link, user
+
+
+def use_link(session: Session, token: str, password: str, repeat: str) -> User:
+    found = valid_link(session, token)
+    if found is None:
+        raise NotFound("token", "Deze link is verlopen of al gebruikt. Vraag de beheerder om een nieuwe.")
+    link, user = found
+    if password != repeat:
+        raise InputError("repeat", "De twee wachtwoorden zijn niet gelijk.")
+    service.set_password(user, password)
+    link.used_at = utcnow()
+    session.add_all([link, user])
+    session.flush()
+    return user
+
+
+# --- teams -----------------------------------------------------------------------------------
+
+
+def _check_audience(audience: str) -> None:
+    if audience not in Audience.__members__:
+        raise InputError("audience", "Doelgroep is klantbegeleider, schuldregelaar of beide.")
+
+
+def create_team(session: Session, data: TeamNew, actor: Actor) -> Team:
+    slug = data.slug.strip().lower()
+    if not _SLUG.match(slug):
+        raise InputError("slug", "Een korte naam van kleine letters, cijfers en streepjes, zoals team-noord.")
+    if not data.name.strip() or has_nul(data.name):
+        raise InputError("name", "Vul een naam in.")
+    _check_audience(data.audience)
+    if service.get_team_by_slug(session, slug) is not None:
+        raise InputError("slug", f"Team '{slug}' bestaat al.")
+    team = service.ensure_team(session, slug, data.name.strip(), data.audience)
+    audit.record(session, Action.team_created, actor_id=actor.id, subject_type="team", subject_id=team.id,
+                 summary=f"Team {team.name} aangemaakt", address=actor.address,
+                 detail={"slug": slug, "name": team.name, "audience": team.audience})
+    return team
+
+
+def change_team(session: Session, team: Team, data: TeamUpdate, actor: Actor) -> Team:
+    old = {"name": team.name, "audience": team.audience}
+    if data.name is not None:
+        if not data.name.strip() or has_nul(data.name):
+            raise InputError("name", "Vul een naam in.")
+        team.name = data.name.strip()
+    if data.audience is not None:
+        _check_audience(data.audience)
+        team.audience = data.audience
+    new = {"name": team.name, "audience": team.audience}
+    changed = {k: {"old": old[k], "new": new[k]} for k in old if old[k] != new[k]}
+    if changed:
+        _team_changed(session, team, actor, f"Team {team.name} gewijzigd: {', '.join(changed)}", changed)
+    session.add(team)
+    session.flush()
+    return team
+
+
+def _team_changed(session: Session, team: Team, actor: Actor, summary: str, detail: dict) -> None:
+    audit.record(session, Action.team_changed, actor_id=actor.id, subject_type="team", subject_id=team.id,
+                 summary=summary, address=actor.address, detail=detail)
+
+
+def add_member(session: Session, team: Team, user: User, actor: Actor) -> None:
+    if user.team_id == team.id:
+        return
+    change_user(session, user, UserUpdate(team=team.slug), actor)
+    _team_changed(session, team, actor, f"{user.name} toegevoegd aan {team.name}", {"added": user.id})
+
+
+def remove_member(session: Session, team: Team, user: User, actor: Actor) -> None:
+    if user.team_id != team.id:
+        raise InputError("user", "Deze persoon hoort niet bij dit team.")
+    change_user(session, user, UserUpdate(team=None), actor)
+    _team_changed(session, team, actor, f"{user.name} uit {team.name} gehaald", {"removed": user.id})
+
+
+def set_team_role(session: Session, team: Team, user: User, role: str, actor: Actor) -> None:
+    if user.team_id != team.id:
+        raise InputError("user", "Deze persoon hoort niet bij dit team.")
+    if role not in TEAM_ROLES:
+        raise InputError("role", "Kies medewerker, contactpersoon of leidinggevende.")
+    change_user(session, user, UserUpdate(role=role), actor)
+
+
+def all_members(session: Session, team: Team) -> list[User]:
+    """Everyone in the team, active or not, by name."""
+    return list(session.exec(select(User).where(User.team_id == team.id).order_by(User.name, User.id)))
+
+
+def member_counts(session: Session) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for team_id in session.exec(select(User.team_id).where(User.is_active, col(User.team_id).is_not(None))):
+        counts[team_id] = counts.get(team_id, 0) + 1  # type: ignore[index]
+    return counts
