@@ -14,6 +14,7 @@ from app.web.deps import (
     OptionalUser,
     SessionDep,
     SettingsDep,
+    client_address,
     renew_csrf_cookie,
     session_cookie_name,
 )
@@ -27,12 +28,6 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return "/"
-
-
-def _client_address(request: Request) -> str:
-    # Never X-Forwarded-For itself: uvicorn puts the client's address here, from that header
-    # only when the request came from a trusted proxy (KENNISBANK_FORWARDED_ALLOW_IPS).
-    return request.client.host if request.client else "onbekend"
 
 
 pause = anyio.sleep  # replaced in tests
@@ -76,7 +71,7 @@ def login(
         return render(request, "login.html", context, 422)
     try:
         result = service.login_with_password(
-            session, settings, email, password, _client_address(request)
+            session, settings, email, password, client_address(request)
         )
     except service.LoginThrottled:
         context["error"] = (

@@ -21,7 +21,10 @@ def record(
     detail: dict | None = None,
     address: str = "",
 ) -> AuditEvent:
-    """Add one event to the request's transaction: it is kept exactly when the change is."""
+    """Add one event to the request's transaction: it is kept exactly when the change is.
+    Without `address`, the request's client address (set on the session by the web layer);
+    "" for work of the service itself (the scheduler, the command line)."""
+    address = address or session.info.get("client_address", "")
     event = AuditEvent(
         actor_id=actor_id, action=action, subject_type=subject_type,
         subject_id=None if subject_id is None else str(subject_id)[:120],
