@@ -30,6 +30,7 @@ KWALITEIT = {Role.kwaliteit}
 MEETING = {Role.kwaliteit, Role.contactpersoon}
 TEAM_RULE = {Role.beheerder, Role.contactpersoon}
 ANSWER = {Role.kwaliteit, Role.contactpersoon}  # the asker's contactpersoon, and Kwaliteit
+AUDIT = {Role.beheerder, Role.kwaliteit}
 
 POLICY: dict[tuple[str, str], object] = {
     ("GET", "/docs"): PUBLIC,  # the API documentation (Swagger UI, vendored)
@@ -127,6 +128,8 @@ POLICY: dict[tuple[str, str], object] = {
     ("GET", "/doelen/{key}/bewerken"): KWALITEIT,
     ("POST", "/doelen/{key}/bewerken"): KWALITEIT,
     ("GET", "/doelen/opleiding"): KWALITEIT,
+    ("GET", "/beheer/audit"): AUDIT,
+    ("GET", "/api/v1/audit"): AUDIT,
     ("POST", "/doelen/opleiding"): KWALITEIT,
 }
 
