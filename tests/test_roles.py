@@ -130,6 +130,11 @@ POLICY: dict[tuple[str, str], object] = {
     ("GET", "/doelen/opleiding"): KWALITEIT,
     ("GET", "/beheer/audit"): AUDIT,
     ("GET", "/api/v1/audit"): AUDIT,
+    ("GET", "/account/gegevens"): ANYONE,
+    ("GET", "/account/gegevens.json"): ANYONE,
+    ("GET", "/api/v1/me/data"): ANYONE,
+    ("GET", "/beheer/personen/{person_id}/verwijderen"): {Role.beheerder},
+    ("POST", "/beheer/personen/{person_id}/verwijderen"): {Role.beheerder},
     ("POST", "/doelen/opleiding"): KWALITEIT,
 }
 
@@ -206,6 +211,7 @@ def test_every_route_with_every_role(client, db, search_index, role):
         "/doelen/mt-akkoord": {"reached_on": "2026-01-05"},
         "/doelen/{key}/bewerken": {"target": "5", "start": "2027-01-04", "horizon_months": "6"},
         "/doelen/opleiding": {"actie": "agenderen", "item": item.slug},
+        "/beheer/personen/{person_id}/verwijderen": {"confirm": "VERWIJDEREN"},
     }
     failures = []
     for (method, path), rule in sorted(POLICY.items()):

@@ -423,6 +423,24 @@ def list_api_tokens(session: Session, user: User) -> list[ApiToken]:
     )
 
 
+def all_api_tokens(session: Session, user: User) -> list[ApiToken]:
+    """Every token of this person, revoked ones too (their own-data download)."""
+    return list(session.exec(select(ApiToken).where(ApiToken.user_id == user.id).order_by(col(ApiToken.created_at))))
+
+
+def web_sessions(session: Session, user: User) -> list[WebSession]:
+    return list(session.exec(select(WebSession).where(WebSession.user_id == user.id).order_by(col(WebSession.created_at))))
+
+
+def remove_credentials(session: Session, user: User, old_email: str) -> None:
+    """Every way to log in as this person goes: password, sessions, tokens, and the login
+    attempts that name their address."""
+    user.password_hash = None
+    session.exec(delete(WebSession).where(col(WebSession.user_id) == user.id))  # type: ignore[call-overload]
+    session.exec(delete(ApiToken).where(col(ApiToken.user_id) == user.id))  # type: ignore[call-overload]
+    session.exec(delete(LoginAttempt).where(col(LoginAttempt.email) == normalise_email(old_email)))  # type: ignore[call-overload]
+
+
 def revoke_api_token(session: Session, user: User, token_id: int) -> bool:
     token = session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id or token.revoked_at is not None:
