@@ -13,6 +13,8 @@ from sqlalchemy.engine import Engine
 from app import bootstrap, migrate
 from app.accounts import service as accounts_service
 from app.accounts.models import Audience, Function, Role
+from app.audit import service as audit_service
+from app.audit.models import Action
 from app.config import get_settings
 from app.dates import nl_date
 from app.db import get_engine, session_scope
@@ -182,6 +184,9 @@ def export_command(
     """Exporteer alle thema's, items en hun versies naar een map."""
     with session_scope() as session:
         count = loader.export_folder(session, path, progress=_progress("Exporteren"))
+        audit_service.record(session, Action.export, subject_type="export", subject_id="kennisbank export",
+                             summary=f"Thema's en items naar een map ({count} items), op de opdrachtregel",
+                             detail={"items": count, "via": "kennisbank export"})
     typer.echo(f"{count} items geëxporteerd naar {path}.")
 
 

@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     mail_from: str = "wiki-bibliotheek@example.org"
     # Personal records (usage days, attendance, questions, appraisals) are kept this long.
     retention_months: int = Field(default=13, ge=1, le=120)
+    # Audit events (app/audit) are kept this many days (two years by default), then removed.
+    audit_retention_days: int = Field(default=730, ge=30, le=3650)
 
     @model_validator(mode="after")
     def _check(self) -> "Settings":

@@ -10,6 +10,10 @@ from starlette.middleware.gzip import GZipMiddleware
 from app import scheduler as app_scheduler
 from app.accounts.api import router as accounts_api_router
 from app.accounts.routes import router as accounts_router
+from app.audit.routes import api as audit_api_router
+from app.audit.routes import pages as audit_router
+from app.avg.routes import api as avg_api_router
+from app.avg.routes import pages as avg_router
 from app.beheer.api import router as beheer_api_router
 from app.beheer.routes import router as beheer_router
 from app.config import PROJECT_ROOT, get_settings
@@ -91,6 +95,10 @@ def create_app(run_scheduler: bool = True) -> FastAPI:
     app.include_router(accounts_api_router)
     app.include_router(beheer_router)
     app.include_router(beheer_api_router)
+    app.include_router(audit_router)
+    app.include_router(audit_api_router)
+    app.include_router(avg_router)
+    app.include_router(avg_api_router)
     app.include_router(wiki_api_router)
     app.include_router(search_api_router)
     app.include_router(search_router)

@@ -8,6 +8,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
 
 from app.accounts import jobs as accounts_jobs
+from app.audit import jobs as audit_jobs
 from app.config import LOCAL_TZ, Settings
 from app.goals import jobs as goals_jobs
 from app.inbox import jobs as inbox_jobs
@@ -31,7 +32,7 @@ def safely(job: Callable[[], object]) -> Callable[[], None]:
 
 def start(engine: Engine, settings: Settings) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone=LOCAL_TZ)
-    for domain in (meetings_jobs, goals_jobs, accounts_jobs, search_jobs, inbox_jobs):
+    for domain in (meetings_jobs, goals_jobs, accounts_jobs, search_jobs, inbox_jobs, audit_jobs):
         domain.register(scheduler, engine, settings, safely)
     scheduler.start()
     return scheduler

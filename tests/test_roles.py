@@ -31,6 +31,7 @@ MEETING = {Role.kwaliteit, Role.contactpersoon}
 TEAM_RULE = {Role.beheerder, Role.contactpersoon}
 ANSWER = {Role.kwaliteit, Role.contactpersoon}  # the asker's contactpersoon, and Kwaliteit
 BEHEER = {Role.beheerder}
+AUDIT = {Role.beheerder, Role.kwaliteit}
 
 POLICY: dict[tuple[str, str], object] = {
     ("GET", "/docs"): PUBLIC,  # the API documentation (Swagger UI, vendored)
@@ -128,6 +129,13 @@ POLICY: dict[tuple[str, str], object] = {
     ("GET", "/doelen/{key}/bewerken"): KWALITEIT,
     ("POST", "/doelen/{key}/bewerken"): KWALITEIT,
     ("GET", "/doelen/opleiding"): KWALITEIT,
+    ("GET", "/beheer/audit"): AUDIT,
+    ("GET", "/api/v1/audit"): AUDIT,
+    ("GET", "/account/gegevens"): ANYONE,
+    ("GET", "/account/gegevens.json"): ANYONE,
+    ("GET", "/api/v1/me/data"): ANYONE,
+    ("GET", "/beheer/personen/{person_id}/verwijderen"): {Role.beheerder},
+    ("POST", "/beheer/personen/{person_id}/verwijderen"): {Role.beheerder},
     ("POST", "/doelen/opleiding"): KWALITEIT,
     ("GET", "/wachtwoord/{token}"): PUBLIC,  # a one-time link (tests/beheer/test_links.py)
     ("POST", "/wachtwoord/{token}"): PUBLIC,
@@ -235,6 +243,7 @@ def test_every_route_with_every_role(client, db, search_index, role):
         "/beheer/teams/{team_id}": {"name": "Team", "audience": "beide"},
         "/beheer/teams/{team_id}/leden": {"actie": "rol", "user": str(colleague.id), "role": "medewerker"},
         "/beheer/gebruikers/import": {"inhoud": "email,name,role\nx@example.org,X,medewerker\n"},
+        "/beheer/personen/{person_id}/verwijderen": {"confirm": "VERWIJDEREN"},
     }
     failures = []
     for (method, path), rule in sorted(POLICY.items()):

@@ -3,6 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
+import sqlalchemy as sa
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
@@ -60,6 +61,11 @@ class User(SQLModel, table=True):
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
+    # A departed person whose personal data was removed (app/accounts/erase.py): the account
+    # stays, under a placeholder name, so their records keep counting as before.
+    anonymised_at: datetime | None = None
+    # Active when anonymised: still counted in the goals' groups, so /doelen does not change.
+    kept_in_goals: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class ApiToken(SQLModel, table=True):

@@ -15,6 +15,7 @@ from app.web.deps import (
     SessionDep,
     SettingsDep,
     on_refusal,
+    client_address,
     renew_csrf_cookie,
     session_cookie_name,
 )
@@ -28,12 +29,6 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return "/"
-
-
-def _client_address(request: Request) -> str:
-    # Never X-Forwarded-For itself: uvicorn puts the client's address here, from that header
-    # only when the request came from a trusted proxy (KENNISBANK_FORWARDED_ALLOW_IPS).
-    return request.client.host if request.client else "onbekend"
 
 
 pause = anyio.sleep  # replaced in tests
@@ -77,7 +72,7 @@ def login(
         return render(request, "login.html", context, 422)
     try:
         result = service.login_with_password(
-            session, settings, email, password, _client_address(request)
+            session, settings, email, password, client_address(request)
         )
     except service.LoginThrottled:
         context["error"] = (

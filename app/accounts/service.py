@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, event, func, text
+from sqlalchemy import delete, event, func, or_, text
 from sqlmodel import Session, col, select
 
 from app.accounts.models import (
@@ -100,8 +100,9 @@ class Person:
     created_at: datetime
 
 
-def _active_query(roles: list[str] | None, functions: list[str] | None, team_id: int | None):  # type: ignore[no-untyped-def]
-    query = select(User.id).where(User.is_active)
+def _active_query(roles: list[str] | None, functions: list[str] | None, team_id: int | None,  # type: ignore[no-untyped-def]
+                  with_kept: bool = False):
+    query = select(User.id).where(or_(col(User.is_active), col(User.kept_in_goals)) if with_kept else User.is_active)
     if roles:
         query = query.where(col(User.role).in_(roles))
     if functions:
@@ -116,8 +117,10 @@ def active_people(
     team_id: int | None = None,
 ) -> tuple[list[Person], object]:
     """Active accounts narrowed by role, function and team, as Persons by name; and a subquery
-    of their ids, for other domains to count per person without a list of a thousand ids."""
-    ids = _active_query(roles, functions, team_id)
+    of their ids, for other domains to count per person without a list of a thousand ids.
+    The goals count these: a person anonymised while active stays in (kept_in_goals), so
+    removing their personal data does not change a figure."""
+    ids = _active_query(roles, functions, team_id, with_kept=True)
     rows = session.exec(
         select(User.id, User.name, User.team_id, User.created_at)
         .where(col(User.id).in_(ids)).order_by(User.name, User.id)
@@ -418,6 +421,24 @@ def list_api_tokens(session: Session, user: User) -> list[ApiToken]:
             .order_by(col(ApiToken.created_at))
         )
     )
+
+
+def all_api_tokens(session: Session, user: User) -> list[ApiToken]:
+    """Every token of this person, revoked ones too (their own-data download)."""
+    return list(session.exec(select(ApiToken).where(ApiToken.user_id == user.id).order_by(col(ApiToken.created_at))))
+
+
+def web_sessions(session: Session, user: User) -> list[WebSession]:
+    return list(session.exec(select(WebSession).where(WebSession.user_id == user.id).order_by(col(WebSession.created_at))))
+
+
+def remove_credentials(session: Session, user: User, old_email: str) -> None:
+    """Every way to log in as this person goes: password, sessions, tokens, and the login
+    attempts that name their address."""
+    user.password_hash = None
+    session.exec(delete(WebSession).where(col(WebSession.user_id) == user.id))  # type: ignore[call-overload]
+    session.exec(delete(ApiToken).where(col(ApiToken.user_id) == user.id))  # type: ignore[call-overload]
+    session.exec(delete(LoginAttempt).where(col(LoginAttempt.email) == normalise_email(old_email)))  # type: ignore[call-overload]
 
 
 def revoke_api_token(session: Session, user: User, token_id: int) -> bool:

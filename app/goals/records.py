@@ -9,6 +9,8 @@ from sqlmodel import Session, col, select
 
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
+from app.audit import service as audit
+from app.audit.models import Action
 from app.dates import EARLIEST
 from app.goals.models import Appraisal, Milestone, TrainingFlag
 from app.goals.service import MT_APPROVAL, GoalError, records_appraisals, records_milestones
@@ -106,6 +108,8 @@ def record_milestone(session: Session, reached_on: date, note: str, by: User, to
     milestone.reached_on, milestone.note, milestone.recorded_by_id = reached_on, note.strip()[:300], by.id  # type: ignore[assignment]
     session.add(milestone)
     session.flush()
+    audit.record(session, Action.mt_approval, actor_id=by.id, subject_type="milestone", subject_id=key,
+                 summary=f"Akkoord vastgelegd op {reached_on.isoformat()}", detail={"reached_on": reached_on.isoformat()})
     return milestone
 
 

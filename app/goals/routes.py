@@ -89,7 +89,7 @@ def dashboard_csv(session: SessionDep, user: CurrentUser, team: TeamSlug = None)
     """Aggregates per goal, and per team where a goal can be split: the same as the page."""
     today = clock.today()
     chosen = _team(session, team)
-    header, rows = service.csv_table(session, user, today, chosen, accounts_service.list_teams(session))
+    header, rows = service.export_csv(session, user, today, chosen, accounts_service.list_teams(session))
     return csv_response(header, rows, f"doelen-{today.isoformat()}.csv")
 
 
@@ -193,7 +193,7 @@ def save_goal(request: Request, session: SessionDep, user: GoalEditor, key: Anno
     data = validated(service.GoalEdit, {"target": target, "start": form.get("start"),
                                         "horizon_months": form.get("horizon_months"),
                                         "per_person": per_person or None})
-    service.edit(session, goal, data)
+    service.edit(session, goal, data, by=user)
     return RedirectResponse(f"/doelen?opgeslagen=1#doel-{goal.key}", status_code=303)
 
 

@@ -15,6 +15,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from app.accounts.models import Role, User
+from app.audit import service as audit
+from app.audit.models import Action
 from app.dates import SaneDate, nl_date
 from app.db import read_savepoint, utcnow
 from app.errors import InputError
@@ -137,18 +139,26 @@ class GoalEdit(BaseModel):
     per_person: int | None = Field(default=None, ge=0, le=1000)
 
 
-def edit(session: Session, goal: Goal, data: GoalEdit) -> Goal:
+def edit(session: Session, goal: Goal, data: GoalEdit, by: User | None = None) -> Goal:
     shares = goal.measure not in (Measure.meetings_held,)
     if shares and data.target > 1:
         raise GoalError("target", "Dit doel is een aandeel: vul een percentage tot en met 100 in.")
     if goal.measure == Measure.milestone and data.target != 1:
         raise GoalError("target", "Een besluit is genomen of niet: het doel is 1.")
     key = measures.per_person_key(goal)
+    if key == "min_count" and data.per_person is not None and data.per_person < 1:
+        raise GoalError("per_person", "Vul minstens 1 in.")
+    before = {"target": goal.target, "start": goal.start.isoformat(), "horizon_months": goal.horizon_months,
+              "per_person": goal.params.get(key) if key else None}
     if key is not None and data.per_person is not None:
-        if key == "min_count" and data.per_person < 1:
-            raise GoalError("per_person", "Vul minstens 1 in.")
         goal.params = {**goal.params, key: data.per_person}  # a new dict: the JSON column notices
     goal.target, goal.start, goal.horizon_months = data.target, data.start, data.horizon_months
+    after = {"target": goal.target, "start": goal.start.isoformat(), "horizon_months": goal.horizon_months,
+             "per_person": goal.params.get(key) if key else None}
+    changed = {name: [before[name], after[name]] for name in before if before[name] != after[name]}
+    audit.record(session, Action.goal_changed, actor_id=by.id if by else None, subject_type="goal",
+                 subject_id=goal.key, summary=f"{goal.key}: " + (", ".join(changed) or "ongewijzigd"),
+                 detail={"changed": changed})
     goal.updated_at = utcnow()
     session.add(goal)
     session.flush()
@@ -469,6 +479,14 @@ class Progress:
     @property
     def status(self) -> Status:
         return person_status(self.mine, self.due)
+
+
+def export_csv(session: Session, viewer: User, today: date, chosen, teams: list) -> tuple[list[str], list[list]]:  # type: ignore[no-untyped-def]
+    """csv_table, written in the audit log as an export (issue 14)."""
+    header, rows = csv_table(session, viewer, today, chosen, teams)
+    audit.record(session, Action.export, actor_id=viewer.id, subject_type="export", subject_id="doelen.csv",
+                 summary="Doelen als CSV" + (f" (team {chosen.slug})" if chosen else ""), detail={"rows": len(rows)})
+    return header, rows
 
 
 def progress_in(views: list[GoalView], user: User, today: date) -> list[Progress]:

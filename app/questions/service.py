@@ -4,7 +4,7 @@ of them, and who may see which (the asker, the team's contactpersoon, Kwaliteit)
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import delete, func, or_
+from sqlalchemy import and_, delete, func, or_
 from sqlmodel import Session, col, select
 
 from app.accounts import service as accounts_service
@@ -213,6 +213,15 @@ def mine(session: Session, user: User, limit: int = 50) -> list[Question]:
     return list(session.exec(
         select(Question).where(Question.asker_id == user.id)
         .order_by(col(Question.asked_at).desc(), col(Question.id).desc()).limit(limit)
+    ))
+
+
+def handled_by(session: Session, user: User) -> list[Question]:
+    """The questions this person logged for someone else or answered, newest first."""
+    return list(session.exec(
+        select(Question).where(or_(and_(Question.logged_by_id == user.id, Question.asker_id != user.id),
+                                   Question.answered_by_id == user.id))
+        .order_by(col(Question.asked_at).desc(), col(Question.id).desc())
     ))
 
 

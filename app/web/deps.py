@@ -41,6 +41,16 @@ def csrf_cookie_name(settings: Settings | None = None) -> str:
     return _cookie_name(CSRF_COOKIE, settings)
 
 
+CLIENT_ADDRESS = "client_address"
+
+
+def client_address(request: Request) -> str:
+    """The client's address. Never X-Forwarded-For itself: uvicorn puts the client's address
+    here, from that header only when the request came from a trusted proxy
+    (KENNISBANK_FORWARDED_ALLOW_IPS)."""
+    return request.client.host if request.client else "onbekend"
+
+
 RefusalPage = Callable[[InputError], Response]
 
 
@@ -58,6 +68,8 @@ def _request_session(
     (app/web/errors.py): get_session rolls the transaction back, so nothing of a refused
     request is committed; a form page is rendered first, after a rollback of its own, while
     the session is still open."""
+    # The audit log notes where a change came from (app/audit/service.record).
+    session.info[CLIENT_ADDRESS] = client_address(request)
     try:
         yield session
     except InputError as refusal:

@@ -78,6 +78,9 @@ templates.env.filters["nl_short"] = nl_short
 templates.env.filters["hyphenate"] = hyphenate
 templates.env.filters["nl_day"] = nl_day
 templates.env.filters["nl_time"] = nl_time
+# For pages that show JSON-ready data (the own-data page): ISO text back to a date or moment.
+templates.env.filters["iso_date"] = date.fromisoformat
+templates.env.filters["iso_datetime"] = datetime.fromisoformat
 templates.env.globals["role_labels"] = ROLE_LABELS
 templates.env.globals["csrf_field"] = CSRF_FIELD
 templates.env.globals["icon"] = icon

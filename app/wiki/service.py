@@ -14,6 +14,8 @@ from sqlmodel import Session, col, select
 
 from app import clock
 from app.accounts.models import Audience, Role, User
+from app.audit import service as audit
+from app.audit.models import Action
 from app.dates import checked, nl_date
 from app.db import utcnow
 from app.errors import Conflict, InputError
@@ -386,6 +388,18 @@ def _apply_status(item: Item, status: str) -> None:
     item.status = status
 
 
+_STATUS_ACTIONS = {ItemStatus.published: Action.item_published, ItemStatus.archived: Action.item_archived}
+
+
+def _audit_status(session: Session, item: Item, before: str | None, author: User | None) -> None:
+    """Publishing and archiving are in the audit log (issue 14), in the change's transaction."""
+    action = _STATUS_ACTIONS.get(item.status)  # type: ignore[call-overload]
+    if action is None or item.status == before:
+        return
+    audit.record(session, action, actor_id=author.id if author else None, subject_type="item",
+                 subject_id=item.id, summary=f"{item.title} ({item.slug})", detail={"version": item.version})
+
+
 def create_item(
     session: Session,
     data: ItemIn,
@@ -417,6 +431,7 @@ def create_item(
     session.add(item)
     session.flush()
     _snapshot(session, item, author, data.note or "Aangemaakt", author_name=author_name)
+    _audit_status(session, item, None, author)
     return item
 
 
@@ -449,6 +464,7 @@ def update_item(
     _check_dates(data)
     _check_privacy(data)
     _check_filled_in(data)
+    before = item.status
     _bump_version(session, item, data.version)
     for name, value in content_of(data).items():
         if name == "review_date" and value is None:
@@ -460,6 +476,7 @@ def update_item(
     _apply_status(item, data.status)
     session.flush()
     _snapshot(session, item, author, data.note or "Bewerkt", author_name=author_name)
+    _audit_status(session, item, before, author)
     return item
 
 
@@ -471,10 +488,12 @@ def change_status(
         ItemStatus.archived: "Gearchiveerd",
         ItemStatus.draft: "Teruggezet naar concept",
     }[status]
+    before = item.status
     _bump_version(session, item, based_on)
     _apply_status(item, status)
     session.flush()
     _snapshot(session, item, author, note)
+    _audit_status(session, item, before, author)
     return item
 
 

@@ -1,0 +1,162 @@
+"""People's own data under the AVG: what the kennisbank keeps about a person (their download),
+and removing a departed person's personal data (anonymising) while their records keep counting.
+
+Anonymising keeps the account row, under a placeholder name and an address that cannot receive
+mail, so every record (attendance, usage days, appraisals, questions) still belongs to one
+person and the goals on /doelen do not change; what identifies the person goes: name, e-mail,
+password, sessions, tokens, login attempts. The texts of questions and answers are the
+organisation's professional knowledge (a BSN is refused in them; answered questions go on
+agendas and become items) and stay, but the old name and e-mail are replaced in every text
+column of every table, so a signature or a name in an item's history is gone too. The audit log
+names actors by id only and is never rewritten.
+"""
+
+import re
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, Text, func, update
+from sqlmodel import Session, select
+
+from app.accounts import service as accounts_service
+from app.accounts.models import ROLE_LABELS, User
+from app.audit import service as audit
+from app.audit.models import Action
+from app.db import metadata, utcnow
+from app.errors import Conflict, Forbidden, NotFound
+from app.goals import records as goals_records
+from app.meetings import attendance as attendance_service
+from app.questions import service as questions_service
+from app.usage import service as usage_service
+from app.wiki import service as wiki_service
+
+# Tables whose text is not scrubbed: the account itself (rewritten field by field), the audit
+# log (append-only; it names no one), and the login attempts (removed).
+NOT_SCRUBBED = {"user", "audit_event", "login_attempt", "alembic_version"}
+PLACEHOLDER_DOMAIN = "anoniem.invalid"  # .invalid never resolves (RFC 2606): no mail goes out
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def own_data(session: Session, user: User) -> dict[str, Any]:
+    """Everything the kennisbank keeps about this person, as plain JSON values. Of sessions
+    and tokens only what they are, never their hashes."""
+    team = accounts_service.get_team(session, user.team_id) if user.team_id else None
+    return {
+        "account": {
+            "id": user.id, "name": user.name, "email": user.email, "role": user.role,
+            "role_label": ROLE_LABELS.get(user.role, user.role),  # type: ignore[call-overload]
+            "team": team.name if team else None, "function": user.function,
+            "created_at": _iso(user.created_at), "last_login_at": _iso(user.last_login_at),
+        },
+        "web_sessions": [{"created_at": _iso(s.created_at), "expires_at": _iso(s.expires_at), "method": s.method}
+                         for s in accounts_service.web_sessions(session, user)],
+        "api_tokens": [{"name": t.name, "prefix": t.prefix, "created_at": _iso(t.created_at),
+                        "last_used_at": _iso(t.last_used_at), "revoked_at": _iso(t.revoked_at)}
+                       for t in accounts_service.all_api_tokens(session, user)],
+        "attendance": [{"meeting_id": p.meeting.id, "kind": p.meeting.kind, "team": p.team.name if p.team else None,
+                        "starts_at": _iso(p.meeting.starts_at), "present": p.present, "active": p.active}
+                       for p in attendance_service.participation(session, user)],
+        "questions_asked": [_question(q) for q in questions_service.mine(session, user, limit=100_000)],
+        "questions_handled": [_question(q, with_role=user) for q in questions_service.handled_by(session, user)],
+        "appraisals": [{"held_on": _iso(a.held_on), "discussed": a.discussed, "recorded_at": _iso(a.created_at)}
+                       for a in goals_records.appraisals_of(session, user)],
+        "usage_days": [{"day": _iso(d.day), "kind": d.kind} for d in usage_service.days_used(session, user)],
+        "audit_events": [{"at": _iso(e.at), "action": e.action, "label": audit.label(e.action),
+                          "summary": e.summary, "address": e.address}
+                         for e in audit.of_actor(session, user.id)],  # type: ignore[arg-type]
+    }
+
+
+def _question(q, with_role: User | None = None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    out = {"id": q.id, "asked_at": _iso(q.asked_at), "channel": q.channel, "text": q.text,
+           "answer": q.answer, "answered_at": _iso(q.answered_at)}
+    if with_role is not None:
+        out["you"] = "beantwoord" if q.answered_by_id == with_role.id else "vastgelegd"
+    return out
+
+
+def downloaded(session: Session, user: User, how: str) -> None:
+    audit.record(session, Action.data_downloaded, actor_id=user.id, subject_type="user", subject_id=user.id,
+                 summary=f"Eigen gegevens bekeken of gedownload ({how})", detail={"format": how})
+
+
+# --- anonymising ------------------------------------------------------------------------------
+
+
+def placeholder_name(user: User) -> str:
+    return f"Oud-medewerker {user.id}"
+
+
+def get_person(session: Session, person_id: int) -> User:
+    person = accounts_service.get_user(session, person_id)
+    if person is None:
+        raise NotFound("person", "Deze persoon bestaat niet.")
+    return person
+
+
+def anonymise(session: Session, person: User, by: User, now: datetime | None = None) -> User:
+    """Remove the person's personal data; their records stay, anonymous. Refused for oneself
+    and for a person already anonymised."""
+    if person.id == by.id:
+        raise Forbidden("person", "U kunt uw eigen persoonsgegevens niet verwijderen; vraag een andere beheerder.")
+    if person.anonymised_at is not None:
+        raise Conflict("person", "De persoonsgegevens van deze persoon zijn al verwijderd.")
+    old_name, old_email = person.name, person.email
+    was_active = person.is_active
+    person.name = placeholder_name(person)
+    person.email = f"oud-medewerker-{person.id}@{PLACEHOLDER_DOMAIN}"
+    person.is_active = False
+    person.kept_in_goals = was_active
+    person.anonymised_at = now or utcnow()
+    accounts_service.remove_credentials(session, person, old_email)
+    session.add(person)
+    session.flush()
+    replaced = _scrub(session, [old_email] + ([old_name] if _specific(old_name) else []), person.name)
+    audit.record(session, Action.user_anonymised, actor_id=by.id, subject_type="user", subject_id=person.id,
+                 summary=f"Persoonsgegevens verwijderd van account {person.id}",
+                 detail={"was_active": was_active, "texts_replaced": replaced})
+    return person
+
+
+def _specific(name: str) -> bool:
+    """A name specific enough to replace in free text: two words or more ("Anna de Vries"),
+    not one first name that also occurs in ordinary words."""
+    return len(name.split()) >= 2 and len(name) >= 5
+
+
+def _like(text: str) -> str:
+    return "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
+
+
+def _scrub(session: Session, olds: list[str], new: str) -> int:
+    """Replace each old text by `new` in every text column of every table (but NOT_SCRUBBED);
+    items so changed are re-indexed for search. Returns the number of rows changed."""
+    changed = 0
+    for table in metadata.sorted_tables:
+        if table.name in NOT_SCRUBBED:
+            continue
+        columns = [c for c in table.columns if isinstance(c.type, String | Text)]
+        for column in columns:
+            for old in olds:
+                where = column.like(_like(old), escape="\\")
+                if table.name == "item":
+                    ids = set(session.exec(select(table.c.id).where(where)))
+                    for item in wiki_service.items_by_id(session, ids).values():
+                        wiki_service.mark_changed(session, item)
+                result = session.execute(update(table).where(where).values({column.name: func.replace(column, old, new)}))
+                changed += result.rowcount or 0  # type: ignore[attr-defined]
+    session.expire_all()
+    return changed
+
+
+def is_erasable(person: User, by: User) -> str | None:
+    """Why this person cannot be anonymised by `by` now, or None."""
+    if person.id == by.id:
+        return "U kunt uw eigen persoonsgegevens niet verwijderen; vraag een andere beheerder."
+    if person.anonymised_at is not None:
+        return "De persoonsgegevens van deze persoon zijn al verwijderd."
+    return None
+

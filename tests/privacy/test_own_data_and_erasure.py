@@ -1,0 +1,168 @@
+"""AVG: a person sees and downloads their own data (and nothing of anyone else's); a beheerder
+removes a departed person's personal data, and the goals on /doelen stay exactly the same."""
+
+from datetime import timedelta
+
+from bs4 import BeautifulSoup
+from sqlalchemy import String, Text, cast, or_, select as sa_select
+from sqlmodel import select
+
+from app import clock
+from app.accounts.models import Role, User
+from app.audit.models import Action, AuditEvent
+from app.avg import service as avg_service
+from app.db import metadata
+from app.goals import records as goals_records
+from app.goals import service as goals_service
+from app.questions import service as questions_service
+from app.questions.models import QuestionIn
+from app.usage import service as usage_service
+from app.usage.models import UsageKind
+from app.wiki import service as wiki_service
+from tests.factories import login, make_theme, make_user, post_form
+from tests.goals.test_goals import START, at, plan, werkoverleg  # noqa: F401 - plan is a fixture
+
+
+def figures(db, viewer, day):  # type: ignore[no-untyped-def]
+    """What /doelen shows (goals_service.board), without names."""
+    out = []
+    for v in goals_service.board(db, viewer, day, trend=False):
+        out.append((v.goal.key, v.value, v.population, v.achieved, v.on_track, v.hidden,
+                    sorted((p.user_id, p.count, p.required, p.met) for p in v.result.persons)))
+    return out
+
+
+def history_for(db, plan, person):  # type: ignore[no-untyped-def]
+    """Attendance, usage, a question and an appraisal of `person` within the goals' period."""
+    werkoverleg(db, "noord", START + timedelta(days=10), [(person, True), (plan["bram"], False)])
+    werkoverleg(db, "noord", START + timedelta(days=40), [(person, True)])
+    for n in (3, 5, 8):
+        usage_service.record(db, person, UsageKind.read, START + timedelta(days=n))
+    with clock.frozen(at(START + timedelta(days=6))):
+        questions_service.ask(db, QuestionIn(text="Groeten, Anna Achternaam: hoe zit het met de bvv?"), person, clock.now())
+        goals_records.record_appraisal(db, person, START + timedelta(days=5), True, plan["lg"], clock.today())
+
+
+def test_own_data_page_and_json_hold_the_persons_records_and_nothing_of_another(client, db, plan):
+    anna, bram = plan["anna"], plan["bram"]
+    history_for(db, plan, anna)
+    usage_service.record(db, bram, UsageKind.search, START + timedelta(days=4))
+    with clock.frozen(at(START + timedelta(days=7))):
+        questions_service.ask(db, QuestionIn(text="Bram vraagt iets anders"), bram, clock.now())
+    login(client, db, anna)
+
+    page = client.get("/account/gegevens")
+    assert page.status_code == 200
+    soup = BeautifulSoup(page.text, "html.parser")
+    assert soup.select_one("h1").get_text() == "Mijn gegevens"
+    assert len(soup.select("#aanwezigheid-table tbody tr")) == 2
+    assert len(soup.select("#gebruik-table tbody tr")) == 3
+    assert "hoe zit het met de bvv" in soup.select_one("#vragen-table").get_text()
+    assert len(soup.select("#gesprekken-table tbody tr")) == 1
+    assert "Bram vraagt" not in page.text and bram.email not in page.text
+
+    download = client.get("/account/gegevens.json")
+    assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
+    data = download.json()
+    assert data["account"]["email"] == anna.email and data["account"]["name"] == "Anna"
+    assert len(data["attendance"]) == 2 and all(a["present"] for a in data["attendance"])
+    assert [d["day"] for d in data["usage_days"]] == [(START + timedelta(days=n)).isoformat() for n in (3, 5, 8)]
+    assert [q["text"] for q in data["questions_asked"]] == ["Groeten, Anna Achternaam: hoe zit het met de bvv?"]
+    assert data["appraisals"][0]["discussed"] is True
+    assert data["web_sessions"] and "token_hash" not in str(data)
+    text = download.text
+    assert "Bram" not in text and bram.email not in text
+    # Both downloads are in the audit log, and the second shows the first among her events.
+    assert [e["action"] for e in data["audit_events"]] == [Action.data_downloaded]
+    api = client.get("/api/v1/me/data").json()
+    assert api["account"]["id"] == anna.id and len(api["audit_events"]) == 2
+
+
+def test_own_data_api_needs_a_login(client):
+    assert client.get("/api/v1/me/data").status_code == 401
+    assert client.get("/account/gegevens", follow_redirects=False).status_code == 303
+
+
+def test_anonymising_keeps_the_goal_figures_identical_and_leaves_no_name_or_email(client, db, plan):
+    anna = plan["anna"]
+    anna.name = "Anna Achternaam"
+    db.add(anna)
+    db.flush()
+    history_for(db, plan, anna)
+    # Her name in an item's history, too (she wrote a revision).
+    wiki_service.create_item(db, __import__("tests.factories", fromlist=["item_data"]).item_data(make_theme(db)), anna,
+                             author_name="Anna Achternaam")
+    old_name, old_email = anna.name, anna.email
+    kwaliteit = plan["kw"]
+    day = START + timedelta(days=60)
+    before = figures(db, kwaliteit, day)
+    before_mt = figures(db, plan["mt"], day)
+    assert any(anna.id in [p[0] for p in f[6]] for f in before)  # she counts in a goal
+
+    admin = make_user(db, Role.beheerder)
+    token = login(client, db, admin)
+    page = client.get(f"/beheer/personen/{anna.id}/verwijderen")
+    assert page.status_code == 200
+    assert BeautifulSoup(page.text, "html.parser").select_one("#erase-form") is not None
+    # Without the confirmation word: refused, nothing changed.
+    refused = post_form(client, f"/beheer/personen/{anna.id}/verwijderen", {"confirm": "ja"}, token)
+    assert refused.status_code == 422
+    assert BeautifulSoup(refused.text, "html.parser").select_one("#erase-error") is not None
+    db.refresh(anna)
+    assert anna.name == old_name
+
+    done = post_form(client, f"/beheer/personen/{anna.id}/verwijderen", {"confirm": "VERWIJDEREN"}, token)
+    assert done.status_code == 303
+    db.expire_all()
+    anna = db.get(User, plan["anna"].id)
+    assert anna.name == f"Oud-medewerker {anna.id}" and anna.email.endswith("@anoniem.invalid")
+    assert not anna.is_active and anna.password_hash is None and anna.anonymised_at is not None
+
+    assert figures(db, kwaliteit, day) == before
+    assert figures(db, plan["mt"], day) == before_mt
+
+    # The old name and e-mail are nowhere in the database.
+    found = []
+    for table in metadata.sorted_tables:
+        columns = [c for c in table.columns if isinstance(c.type, String | Text) or c.type.__class__.__name__ == "JSON"]
+        if not columns:
+            continue
+        for old in (old_name, old_email):
+            hits = db.execute(sa_select(table).where(or_(*[cast(c, Text).like(f"%{old}%") for c in columns]))).all()
+            found += [(table.name, old) for _ in hits]
+    assert found == []
+    # Her records stay, with the anonymous account.
+    assert questions_service.mine(db, anna)[0].text.startswith(f"Groeten, Oud-medewerker {anna.id}:")
+    (event,) = db.exec(select(AuditEvent).where(AuditEvent.action == Action.user_anonymised)).all()
+    assert event.actor_id == admin.id and event.subject_id == str(anna.id)
+
+    # Shown as such, and not a second time.
+    again = client.get(f"/beheer/personen/{anna.id}/verwijderen")
+    soup = BeautifulSoup(again.text, "html.parser")
+    assert soup.select_one("#done") is not None and soup.select_one("#erase-form") is None
+    twice = post_form(client, f"/beheer/personen/{anna.id}/verwijderen", {"confirm": "VERWIJDEREN"}, token)
+    assert twice.status_code == 409
+
+
+def test_a_beheerder_cannot_anonymise_themself(client, db):
+    admin = make_user(db, Role.beheerder, name="Beheerder Zelf")
+    token = login(client, db, admin)
+    page = BeautifulSoup(client.get(f"/beheer/personen/{admin.id}/verwijderen").text, "html.parser")
+    assert page.select_one("#refusal") is not None and page.select_one("#erase-form") is None
+    response = post_form(client, f"/beheer/personen/{admin.id}/verwijderen", {"confirm": "VERWIJDEREN"}, token)
+    assert response.status_code == 403
+    db.refresh(admin)
+    assert admin.name == "Beheerder Zelf" and admin.anonymised_at is None
+
+
+def test_an_unknown_person_is_a_404(client, db):
+    login(client, db, make_user(db, Role.beheerder))
+    assert client.get("/beheer/personen/999999/verwijderen").status_code == 404
+
+
+def test_the_service_refuses_oneself(db):
+    admin = make_user(db, Role.beheerder)
+    import pytest
+
+    with pytest.raises(Exception, match="eigen"):
+        avg_service.anonymise(db, admin, admin)
