@@ -89,6 +89,18 @@ class Settings(BaseSettings):
     retention_months: int = Field(default=13, ge=1, le=120)
     # Audit events (app/audit) are kept this many days (two years by default), then removed.
     audit_retention_days: int = Field(default=730, ge=30, le=3650)
+    # OpenID Connect login (issue 14): off unless both issuer and client id are set. Only the
+    # settings and the group mapping exist so far; the login flow itself is not built yet.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scopes: str = "openid email profile"
+    oidc_groups_claim: str = "groups"
+    # Groups to role and team, JSON: {"sg-kwaliteit": {"role": "kwaliteit"},
+    # "sg-team-noord": {"role": "medewerker", "team": "team-noord"}}; see app/accounts/oidc.py.
+    oidc_group_map: dict[str, dict[str, str]] = Field(default_factory=dict)
+    # Clock skew allowed when checking an ID token's exp and iat.
+    oidc_leeway_seconds: int = Field(default=60, ge=0, le=600)
 
     @model_validator(mode="after")
     def _check(self) -> "Settings":
@@ -121,9 +133,23 @@ class Settings(BaseSettings):
                 "KENNISBANK_IMAP_SECURITY=none sends the mailbox password unencrypted: only for a mail "
                 "server on this machine; use ssl or starttls"
             )
+        if self.oidc_issuer and not self.oidc_issuer.startswith(("https://", "http://")):
+            raise ValueError("KENNISBANK_OIDC_ISSUER starts with https://")
+        from app.accounts.models import Role
+
+        for group, target in self.oidc_group_map.items():
+            if set(target) - {"role", "team"} or target.get("role") not in set(Role):
+                raise ValueError(
+                    f"KENNISBANK_OIDC_GROUP_MAP: group {group!r} needs a role "
+                    f"({', '.join(Role)}) and optionally a team, nothing else"
+                )
         if self.load_demo_accounts is None:
             self.load_demo_accounts = self.environment == "development"
         return self
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
 
     @property
     def effective_database_url(self) -> str:

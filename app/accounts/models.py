@@ -58,6 +58,8 @@ class User(SQLModel, table=True):
     team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
     # Empty for accounts that only log in through an external identity provider.
     password_hash: str | None = Field(default=None, sa_type=String(200))
+    # The identity provider's `sub` for this person (OpenID Connect login); empty: none yet.
+    oidc_subject: str | None = Field(default=None, sa_type=String(255), unique=True)
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None

@@ -17,6 +17,7 @@ from sqlalchemy import delete, event, func, or_, text
 from sqlmodel import Session, col, select
 
 from app.accounts.models import (
+    AccountLink,
     ApiToken,
     Audience,
     Function,
@@ -433,9 +434,11 @@ def web_sessions(session: Session, user: User) -> list[WebSession]:
 
 
 def remove_credentials(session: Session, user: User, old_email: str) -> None:
-    """Every way to log in as this person goes: password, sessions, tokens, and the login
-    attempts that name their address."""
+    """Every way to log in as this person goes: password, the identity provider's link,
+    sessions, tokens, one-time links, and the login attempts that name their address."""
     user.password_hash = None
+    user.oidc_subject = None
+    session.exec(delete(AccountLink).where(col(AccountLink.user_id) == user.id))  # type: ignore[call-overload]
     session.exec(delete(WebSession).where(col(WebSession.user_id) == user.id))  # type: ignore[call-overload]
     session.exec(delete(ApiToken).where(col(ApiToken.user_id) == user.id))  # type: ignore[call-overload]
     session.exec(delete(LoginAttempt).where(col(LoginAttempt.email) == normalise_email(old_email)))  # type: ignore[call-overload]

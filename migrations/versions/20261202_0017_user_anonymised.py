@@ -2,7 +2,7 @@
 count in the goals' groups
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0016
 Create Date: 2026-12-02 09:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0017'
-down_revision: str | None = '0014'
+down_revision: str | None = '0016'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
