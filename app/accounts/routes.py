@@ -14,8 +14,8 @@ from app.web.deps import (
     OptionalUser,
     SessionDep,
     SettingsDep,
-    on_refusal,
     client_address,
+    on_refusal,
     renew_csrf_cookie,
     session_cookie_name,
 )

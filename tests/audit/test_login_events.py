@@ -2,9 +2,9 @@
 
 from sqlmodel import select
 
-from app.audit.models import Action, AuditEvent
-from app.audit import service as audit_service
 from app.accounts.models import Role
+from app.audit import service as audit_service
+from app.audit.models import Action, AuditEvent
 from tests.factories import PASSWORD, browser, make_user, post_form
 
 

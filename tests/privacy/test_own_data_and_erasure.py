@@ -4,7 +4,8 @@ removes a departed person's personal data, and the goals on /doelen stay exactly
 from datetime import timedelta
 
 from bs4 import BeautifulSoup
-from sqlalchemy import String, Text, cast, or_, select as sa_select
+from sqlalchemy import String, Text, cast, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import select
 
 from app import clock
@@ -32,7 +33,7 @@ def figures(db, viewer, day):  # type: ignore[no-untyped-def]
     return out
 
 
-def history_for(db, plan, person):  # type: ignore[no-untyped-def]
+def history_for(db, plan, person):  # type: ignore[no-untyped-def]  # noqa: F811 - the plan fixture
     """Attendance, usage, a question and an appraisal of `person` within the goals' period."""
     werkoverleg(db, "noord", START + timedelta(days=10), [(person, True), (plan["bram"], False)])
     werkoverleg(db, "noord", START + timedelta(days=40), [(person, True)])
@@ -43,7 +44,7 @@ def history_for(db, plan, person):  # type: ignore[no-untyped-def]
         goals_records.record_appraisal(db, person, START + timedelta(days=5), True, plan["lg"], clock.today())
 
 
-def test_own_data_page_and_json_hold_the_persons_records_and_nothing_of_another(client, db, plan):
+def test_own_data_page_and_json_hold_the_persons_records_and_nothing_of_another(client, db, plan):  # noqa: F811 - the plan fixture
     anna, bram = plan["anna"], plan["bram"]
     history_for(db, plan, anna)
     usage_service.record(db, bram, UsageKind.search, START + timedelta(days=4))
@@ -83,7 +84,7 @@ def test_own_data_api_needs_a_login(client):
     assert client.get("/account/gegevens", follow_redirects=False).status_code == 303
 
 
-def test_anonymising_keeps_the_goal_figures_identical_and_leaves_no_name_or_email(client, db, plan):
+def test_anonymising_keeps_the_goal_figures_identical_and_leaves_no_name_or_email(client, db, plan):  # noqa: F811 - the plan fixture
     anna = plan["anna"]
     anna.name = "Anna Achternaam"
     db.add(anna)
