@@ -35,7 +35,17 @@ def compose(settings: Settings, user: User, purpose: LinkPurpose, url: str) -> E
     return message
 
 
-def send(settings: Settings, message: EmailMessage) -> None:
+def send(settings: Settings, message: EmailMessage) -> bool:
+    """Send the mail; False when the mail server could not be reached or refused it (the link
+    stays valid: the beheerder then passes it on)."""
+    try:
+        _send(settings, message)
+    except (OSError, smtplib.SMTPException):
+        return False
+    return True
+
+
+def _send(settings: Settings, message: EmailMessage) -> None:
     if settings.smtp_security == "ssl":
         smtp: smtplib.SMTP = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, timeout=30,
                                              context=ssl.create_default_context())

@@ -63,3 +63,48 @@ def test_reset_link_expires_after_an_hour(client, db):
     late = post_form(client, path, {"password": "een-nieuw-wachtwoord", "repeat": "een-nieuw-wachtwoord"}, csrf)
     assert late.status_code == 404
     assert len(db.exec(select(AuditEvent).where(AuditEvent.action == Action.password_reset_sent)).all()) == 1
+
+
+def _with_mail(app, port: int):  # type: ignore[no-untyped-def]
+    from app.config import Settings, get_settings
+
+    settings = Settings(secret_key="s" * 40, smtp_host="127.0.0.1", smtp_port=port, smtp_security="none",
+                        base_url="https://wiki.gemeente.example", mail_from="wiki@gemeente.example")
+    app.dependency_overrides[get_settings] = lambda: settings
+
+
+def test_an_invitation_is_mailed_by_a_real_mail_server(app, client, db):
+    from tests.meetings.test_mail import MailServer
+
+    server = MailServer()
+    server.start()
+    try:
+        _with_mail(app, server.port)
+        admin = make_user(db, Role.beheerder)
+        csrf = login(client, db, admin)
+        person = make_user(db, Role.medewerker, email="gemaild@example.org", password=None)
+        page = post_form(client, f"/beheer/gebruikers/{person.id}/uitnodigen", {}, csrf)
+        assert page.status_code == 200
+        assert "gemaild naar gemaild@example.org" in BeautifulSoup(page.text, "html.parser").select_one("#link").get_text()
+        from email import message_from_bytes, policy
+
+        [envelope] = server.inbox.envelopes
+        assert envelope.rcpt_tos == ["gemaild@example.org"]
+        mail = message_from_bytes(envelope.content, policy=policy.default)
+        assert "https://wiki.gemeente.example/wachtwoord/" in mail.get_content()
+    finally:
+        server.stop()
+
+
+def test_a_mail_server_that_is_down_gives_the_link_instead_of_an_error(app, client, db):
+    from tests.factories import free_port
+
+    _with_mail(app, free_port())  # nothing listens there
+    admin = make_user(db, Role.beheerder)
+    csrf = login(client, db, admin)
+    person = make_user(db, Role.medewerker, email="onbereikbaar@example.org", password=None)
+    page = post_form(client, f"/beheer/gebruikers/{person.id}/herstellink", {}, csrf)
+    assert page.status_code == 200
+    html = BeautifulSoup(page.text, "html.parser")
+    assert "niet bereikbaar" in html.select_one("#link").get_text()
+    assert html.select_one("#link-url").get_text(strip=True).startswith("https://wiki.gemeente.example/wachtwoord/")
