@@ -246,6 +246,10 @@ class Drainer:
             finally:
                 with self._cond:
                     self._done = target
+                    if self._done == self._asked:
+                        # A wait_idle() during this drain asked to hurry a drain that is now
+                        # done: the next save's pause must not be skipped for it.
+                        self._hurry = False
                     self._cond.notify_all()
 
     def wait_idle(self, timeout: float = 30.0) -> bool:

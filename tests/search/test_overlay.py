@@ -306,3 +306,24 @@ def test_someone_waiting_for_the_drain_does_not_wait_for_the_pause(library, monk
     started = time.monotonic()
     assert sync.drainer.wait_idle(30) and sync.pending(engine) == 0
     assert time.monotonic() - started < 30
+
+
+def test_a_wait_during_a_drain_does_not_skip_the_next_pause(library, monkeypatch):
+    """wait_idle() asks the drainer to hurry; once the drain it waited for is done, the next
+    saves gather again (CI: a stale hurry made the next save drain at once)."""
+    import threading
+    import time
+
+    engine, index = library
+    monkeypatch.setattr(sync, "PAUSE", 0.0)
+    with index.exclusive():  # the drain waits for the index: wait_idle() comes while it drains
+        save(engine, title="Snizzel")
+        waiter = threading.Thread(target=sync.drainer.wait_idle, args=(30,))
+        waiter.start()
+        time.sleep(0.3)
+    waiter.join(30)
+    assert sync.drainer.wait_idle(30) and sync.pending(engine) == 0
+    monkeypatch.setattr(sync, "PAUSE", 60.0)
+    save(engine, title="Snizzel twee")
+    time.sleep(0.5)
+    assert sync.pending(engine) == 1  # waiting out the pause, not drained at once
