@@ -148,6 +148,14 @@ def action_choices() -> list[tuple[str, str]]:
     return [(a.value, LABELS[a]) for a in Action]
 
 
+def about(session: Session, subject_type: str, subject_id: object) -> list[AuditEvent]:
+    """Every event about one record ("user", 12), oldest first."""
+    return list(session.exec(
+        select(AuditEvent).where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == str(subject_id))
+        .order_by(col(AuditEvent.at), col(AuditEvent.id))
+    ))
+
+
 def of_actor(session: Session, actor_id: int) -> list[AuditEvent]:
     """Every event a person did, oldest first (their own-data download)."""
     return list(session.exec(select(AuditEvent).where(AuditEvent.actor_id == actor_id).order_by(col(AuditEvent.at), col(AuditEvent.id))))

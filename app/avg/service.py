@@ -7,15 +7,18 @@ person and the goals on /doelen do not change; what identifies the person goes: 
 password, sessions, tokens, login attempts. The texts of questions and answers are the
 organisation's professional knowledge (a BSN is refused in them; answered questions go on
 agendas and become items) and stay, but the old name and e-mail are replaced in every text
-column of every table, so a signature or a name in an item's history is gone too. The audit log
-names actors by id only and is never rewritten.
+column of every table, so a signature or a name in an item's history is gone too. That includes
+the audit log: it names actors by id, but its summaries and details may hold the person's
+address or a name they had before (a name change records old and new); those are replaced
+too, and no other change is ever made to an audit row.
 """
 
+import json
 import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, Text, func, update
+from sqlalchemy import JSON, String, Text, cast, func, or_, update
 from sqlmodel import Session, select
 
 from app.accounts import service as accounts_service
@@ -30,9 +33,9 @@ from app.questions import service as questions_service
 from app.usage import service as usage_service
 from app.wiki import service as wiki_service
 
-# Tables whose text is not scrubbed: the account itself (rewritten field by field), the audit
-# log (append-only; it names no one), and the login attempts (removed).
-NOT_SCRUBBED = {"user", "audit_event", "login_attempt", "alembic_version"}
+# Tables whose text is not scrubbed: the account itself (rewritten field by field) and the login
+# attempts (removed).
+NOT_SCRUBBED = {"user", "login_attempt", "alembic_version"}
 PLACEHOLDER_DOMAIN = "anoniem.invalid"  # .invalid never resolves (RFC 2606): no mail goes out
 
 
@@ -105,6 +108,7 @@ def anonymise(session: Session, person: User, by: User, now: datetime | None = N
     if person.anonymised_at is not None:
         raise Conflict("person", "De persoonsgegevens van deze persoon zijn al verwijderd.")
     old_name, old_email = person.name, person.email
+    names = {old_name} | _former_names(session, person)
     was_active = person.is_active
     person.name = placeholder_name(person)
     person.email = f"oud-medewerker-{person.id}@{PLACEHOLDER_DOMAIN}"
@@ -114,11 +118,22 @@ def anonymise(session: Session, person: User, by: User, now: datetime | None = N
     accounts_service.remove_credentials(session, person, old_email)
     session.add(person)
     session.flush()
-    replaced = _scrub(session, [old_email] + ([old_name] if _specific(old_name) else []), person.name)
+    olds = [old_email] + sorted((n for n in names if _specific(n)), key=len, reverse=True)
+    replaced = _scrub(session, olds, person.name)
     audit.record(session, Action.user_anonymised, actor_id=by.id, subject_type="user", subject_id=person.id,
                  summary=f"Persoonsgegevens verwijderd van account {person.id}",
                  detail={"was_active": was_active, "texts_replaced": replaced})
     return person
+
+
+def _former_names(session: Session, person: User) -> set[str]:
+    """The names the person had before, as the audit log's name changes record them."""
+    names = set()
+    for event in audit.about(session, "user", person.id):
+        change = (event.detail or {}).get("name") if isinstance(event.detail, dict) else None
+        if isinstance(change, dict):
+            names |= {v for v in change.values() if isinstance(v, str)}
+    return names
 
 
 def _specific(name: str) -> bool:
@@ -131,13 +146,45 @@ def _like(text: str) -> str:
     return "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
 
 
+def _replaced(value: Any, olds: list[str], new: str) -> Any:
+    """A JSON value with each old text replaced by `new` in every string in it (keys too)."""
+    if isinstance(value, str):
+        for old in olds:
+            value = value.replace(old, new)
+        return value
+    if isinstance(value, list):
+        return [_replaced(v, olds, new) for v in value]
+    if isinstance(value, dict):
+        return {_replaced(k, olds, new): _replaced(v, olds, new) for k, v in value.items()}
+    return value
+
+
+def _scrub_json(session: Session, table: Any, column: Any, olds: list[str], new: str) -> int:
+    """The same for a JSON column, row by row (a database cannot replace inside JSON alike on
+    SQLite and PostgreSQL); only rows whose text holds an old text are read."""
+    key = list(table.primary_key.columns)
+    forms = {form for old in olds for form in (old, json.dumps(old)[1:-1])}  # é is stored escaped
+    where = or_(*[cast(column, Text).like(_like(form), escape="\\") for form in forms])
+    changed = 0
+    for row in session.execute(select(*key, column).where(where)).all():
+        *ids, value = row
+        session.execute(update(table).where(*[k == i for k, i in zip(key, ids, strict=True)])
+                        .values({column.name: _replaced(value, olds, new)}))
+        changed += 1
+    return changed
+
+
 def _scrub(session: Session, olds: list[str], new: str) -> int:
-    """Replace each old text by `new` in every text column of every table (but NOT_SCRUBBED);
-    items so changed are re-indexed for search. Returns the number of rows changed."""
+    """Replace each old text by `new` in every text and JSON column of every table (but
+    NOT_SCRUBBED); items so changed are re-indexed for search. Returns the number of rows
+    changed."""
     changed = 0
     for table in metadata.sorted_tables:
         if table.name in NOT_SCRUBBED:
             continue
+        for column in table.columns:
+            if isinstance(column.type, JSON):
+                changed += _scrub_json(session, table, column, olds, new)
         columns = [c for c in table.columns if isinstance(c.type, String | Text)]
         for column in columns:
             for old in olds:
