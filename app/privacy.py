@@ -47,7 +47,7 @@ _WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 
 
 def passes_elfproef(digits: str) -> bool:
-    if len(digits) != 9 or not digits.isdigit():
+    if len(digits) != 9 or not (digits.isascii() and digits.isdigit()):
         return False
     total = sum(int(d) * w for d, w in zip(digits, _WEIGHTS, strict=True))
     return total != 0 and total % 11 == 0

@@ -11,6 +11,15 @@ NUL = "\x00"
 NUL_MESSAGE = "Deze tekst bevat een ongeldig teken (NUL). Haal het weg."
 
 
+def whole_number(text: str, max_digits: int = 10) -> int | None:
+    """The number that `text` is when it is only ASCII digits (at most `max_digits`), else None.
+    Not str.isdigit() alone: that is true for "¹" and other digits that int() refuses."""
+    text = text.strip()
+    if text and len(text) <= max_digits and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
 def has_nul(value: str | None) -> bool:
     return value is not None and NUL in value
 

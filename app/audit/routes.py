@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from app.accounts.models import Role, User
 from app.audit import service
 from app.errors import InputError
+from app.textinput import whole_number
 from app.web.deps import RequireRole, SessionDep, on_refusal
 from app.web.templating import render
 
@@ -28,10 +29,10 @@ def audit_page(request: Request, session: SessionDep, user: Reader, van: Text = 
     typed = {"van": van or "", "tot": tot or "", "actor": actor or "", "action": action or ""}
     on_refusal(request, lambda refused: _page(request, session, None, typed, 1, refused.errors, refused.status))
     chosen = service.parse_filter(van, tot, actor, action)
-    number = (page or "1").strip()
-    if not number.isdigit() or not 1 <= int(number) <= 100_000:
+    number = whole_number(page or "1")
+    if number is None or not 1 <= number <= 100_000:
         raise InputError("page", "Dit paginanummer bestaat niet.")
-    return _page(request, session, chosen, typed, int(number))
+    return _page(request, session, chosen, typed, number)
 
 
 def _page(request: Request, session: SessionDep, chosen: service.AuditFilter | None, typed: dict, page: int,

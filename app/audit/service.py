@@ -12,6 +12,7 @@ from app.config import LOCAL_TZ
 from app.dates import checked, parse_date
 from app.db import utcnow
 from app.errors import InputError
+from app.textinput import whole_number
 
 
 def record(
@@ -100,10 +101,9 @@ def parse_filter(start: str | None, end: str | None, actor: str | None, action: 
         raise InputError(f_end, "De einddatum ligt voor de begindatum.")
     actor_id = None
     if actor and actor.strip():
-        text = actor.strip()
-        if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+        actor_id = whole_number(actor)
+        if actor_id is None or not 1 <= actor_id <= MAX_ID:
             raise InputError(f_actor, "Kies een persoon uit de lijst (het nummer van een account).")
-        actor_id = int(text)
     if action and action.strip() and action.strip() not in Action.__members__:
         raise InputError(f_action, "Kies een handeling uit de lijst.")
     return AuditFilter(

@@ -10,6 +10,7 @@ from app.accounts import mail as link_mail
 from app.accounts import service as accounts_service
 from app.accounts.models import Audience, Function, LinkPurpose, Role, User
 from app.errors import InputError
+from app.textinput import whole_number
 from app.web.deps import CsrfProtected, PostedForm, RequireRole, SessionDep, SettingsDep, on_refusal
 from app.web.errors import validated
 from app.web.templating import render
@@ -225,9 +226,10 @@ def change_members(request: Request, session: SessionDep, user: Admin, team_id: 
     team = manage.team_or_404(session, team_id)
     typed = _fields(posted, ("actie", "user", "role"))
     on_refusal(request, lambda refused: _team_page(request, session, team_id, None, refused.errors, refused.status))
-    if not typed["user"].isdigit() or int(typed["user"]) > MAX_INT:
+    person_id = whole_number(typed["user"])
+    if person_id is None or person_id > MAX_INT:
         raise InputError("user", "Kies een persoon.")
-    person = manage.user_or_404(session, int(typed["user"]))
+    person = manage.user_or_404(session, person_id)
     who = actor(request, user)
     if typed["actie"] == "toevoegen":
         manage.add_member(session, team, person, who)

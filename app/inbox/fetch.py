@@ -16,6 +16,7 @@ import feedparser
 import httpx
 
 from app.inbox.models import valid_url
+from app.textinput import whole_number
 
 TIMEOUT = httpx.Timeout(15.0, connect=10.0)
 MAX_BYTES = 5 * 1024 * 1024
@@ -44,8 +45,8 @@ class Fetched:
 def _retry_after(value: str | None, now: datetime) -> timedelta | None:
     if not value:
         return None
-    if value.strip().isdigit():
-        return timedelta(seconds=int(value.strip()))
+    if (seconds := whole_number(value, 12)) is not None:
+        return timedelta(seconds=seconds)
     try:
         moment = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

@@ -24,6 +24,7 @@ from app.config import Settings
 from app.db import utcnow
 from app.inbox import service
 from app.inbox.models import Source, SourceKind, SourceState
+from app.textinput import whole_number
 
 MAX_MAIL_BYTES = 5_000_000
 PER_POLL = 50  # mails read per poll; the rest follow at the next
@@ -180,7 +181,7 @@ def _connect(settings: Settings) -> imaplib.IMAP4:
 
 def _state(source: Source) -> tuple[str, int]:
     validity, _, last = source.etag.partition(":")
-    return validity, int(last) if last.isdigit() else 0
+    return validity, whole_number(last, 20) or 0
 
 
 def read_mailbox(session: Session, source: Source, settings: Settings, now: datetime) -> int:

@@ -10,6 +10,7 @@ from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
 from app.questions import service
 from app.questions.models import CHANNEL_LABELS, AnswerIn, Question, QuestionIn, QuestionPublic
+from app.textinput import whole_number
 from app.web.deps import CsrfProtected, CurrentUser, PostedForm, SessionDep, on_refusal
 from app.web.errors import validated
 from app.web.templating import render
@@ -44,9 +45,9 @@ def _page(request: Request, session: SessionDep, user: User, *, errors: dict | N
             limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     # Just answered or made a concept of (it may have left the list shown), or linked from the
     # worklist (it may be on another page): that question first, in view.
-    named = next((params[k] for k in ("beantwoord", "concept", "vraag") if params.get(k, "").isdigit()), "")
-    if focus is None and named and len(named) <= 10:
-        saved = service.get(session, int(named))
+    named = next((n for k in ("beantwoord", "concept", "vraag") if (n := whole_number(params.get(k, ""), 9))), None)
+    if focus is None and named:
+        saved = service.get(session, named)
         focus = saved if saved is not None and service.can_see(user, saved) else None
     if focus is not None and focus.asker_id != user.id and focus.id not in {q.id for q in team_questions}:
         team_questions.insert(0, focus)  # the one whose answer was refused (what was typed), or just saved
