@@ -38,7 +38,17 @@ def read(text: str) -> list[Row]:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), dialect=dialect)
+    # Any line ending (CR alone, as some exports write it, too); newline="" keeps a line break
+    # inside a quoted field.
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        return _rows(csv.DictReader(io.StringIO(text, newline=""), dialect=dialect))
+    except csv.Error as exc:
+        raise InputError("file", "Dit bestand is niet als CSV te lezen (een veld is te lang of een aanhalingsteken "
+                                 "staat verkeerd). Sla het op als CSV en probeer het opnieuw.") from exc
+
+
+def _rows(reader: csv.DictReader) -> list[Row]:
     header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED if c not in header]
     if missing:

@@ -94,3 +94,31 @@ def test_team_create_rename_members_and_roles(client, db, csrf):
     assert person.team_id is None
     actions = [e.action for e in db.exec(select(AuditEvent).where(AuditEvent.subject_type == "team"))]
     assert actions.count(Action.team_created) == 1 and actions.count(Action.team_changed) == 3
+
+
+def test_a_file_with_only_cr_line_endings_is_read(client, db, csrf):
+    text = "email,name,role\rcr@example.org,Carla Return,medewerker\r"
+    preview = client.post("/beheer/gebruikers/import", data={"csrf_token": csrf},
+                          files={"bestand": ("oud.csv", text.encode(), "text/csv")})
+    assert preview.status_code == 200
+    assert [(r[0], r[5]) for r in rows(preview)] == [("2", "wordt aangemaakt")]
+
+
+@pytest.mark.parametrize("content", [
+    b"email,name,role\na@example.org," + b"x" * 200_000 + b",medewerker\n",  # over the csv module's field limit
+])
+def test_a_file_the_csv_reader_refuses_is_a_dutch_message_not_a_500(client, db, csrf, content):
+    response = client.post("/beheer/gebruikers/import", data={"csrf_token": csrf},
+                           files={"bestand": ("x.csv", content, "text/csv")})
+    assert response.status_code == 422
+    error = BeautifulSoup(response.text, "html.parser").select_one("#bestand-error")
+    assert error is not None and "niet als CSV te lezen" in error.get_text()
+
+
+def test_a_member_that_is_no_ascii_number_is_refused_not_a_500(client, db, csrf):
+    assert post_form(client, "/beheer/teams", {"slug": "team-getal", "name": "Team Getal", "audience": "beide"},
+                     csrf).status_code == 303
+    team = accounts_service.get_team_by_slug(db, "team-getal")
+    for typed in ("\u00b9", "\u0661", "-1", ""):
+        response = post_form(client, f"/beheer/teams/{team.id}/leden", {"actie": "toevoegen", "user": typed}, csrf)
+        assert response.status_code == 422, typed
