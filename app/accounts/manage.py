@@ -8,12 +8,13 @@ from datetime import timedelta
 
 from pydantic import BaseModel
 from pydantic import Field as PField
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from app.accounts import service
 from app.accounts.models import (
     AccountLink,
+    ApiToken,
     Audience,
     Function,
     LinkPurpose,
@@ -155,6 +156,10 @@ def deactivate(session: Session, user: User, actor: Actor) -> None:
         return
     user.is_active = False
     session.exec(delete(WebSession).where(col(WebSession.user_id) == user.id))  # type: ignore[call-overload]
+    # API tokens are revoked, not only refused while inactive: a reactivated account (for a new
+    # purpose, or by mistake) must not bring back the tokens the person may still hold.
+    session.exec(update(ApiToken).where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))  # type: ignore[call-overload]
+                 .values(revoked_at=utcnow()))
     audit.record(session, Action.user_deactivated, actor_id=actor.id, subject_type="user", subject_id=user.id,
                  summary=f"Account {user.email} gedeactiveerd", address=actor.address)
 

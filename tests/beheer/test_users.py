@@ -103,6 +103,8 @@ def test_deactivated_person_cannot_log_in_and_keeps_history(client, db, admin):
     client.cookies.clear()
     anon = browser(client)
     assert post_form(client, "/login", {"email": "weg@example.org", "password": PASSWORD}, anon).status_code == 303
+    # The API token from before stays revoked: reactivating does not bring it back.
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 
 def test_beheerder_cannot_lock_themself_out(client, db, admin):
