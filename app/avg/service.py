@@ -13,8 +13,8 @@ address or a name they had before (a name change records old and new); those are
 too, and no other change is ever made to an audit row.
 """
 
-import json
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -118,8 +118,9 @@ def anonymise(session: Session, person: User, by: User, now: datetime | None = N
     accounts_service.remove_credentials(session, person, old_email)
     session.add(person)
     session.flush()
-    olds = [old_email] + sorted((n for n in names if _specific(n)), key=len, reverse=True)
-    replaced = _scrub(session, olds, person.name)
+    olds = _Olds(texts=[old_email] + [n for n in names if _specific(n)],
+                 names={n.strip().lower() for n in names if n.strip()}, new=person.name)
+    replaced = _scrub(session, olds)
     audit.record(session, Action.user_anonymised, actor_id=by.id, subject_type="user", subject_id=person.id,
                  summary=f"Persoonsgegevens verwijderd van account {person.id}",
                  detail={"was_active": was_active, "texts_replaced": replaced})
@@ -143,58 +144,68 @@ def _specific(name: str) -> bool:
 
 
 def _like(text: str) -> str:
-    return "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
+    """A LIKE pattern (lower case, escape \\) that every spelling of `text` matches, whatever
+    its letter case: each letter beyond ASCII may be anything (SQLite lowers ASCII only, and
+    JSON stores é as \\u00e9). Only a first sieve: the replacement itself decides."""
+    out = []
+    for char in text.lower():
+        out.append("\\" + char if char in "\\%_" else char if char.isascii() else "%")
+    return "%" + "".join(out) + "%"
 
 
-def _replaced(value: Any, olds: list[str], new: str) -> Any:
-    """A JSON value with each old text replaced by `new` in every string in it (keys too)."""
-    if isinstance(value, str):
-        for old in olds:
-            value = value.replace(old, new)
+@dataclass(frozen=True)
+class _Olds:
+    """What goes: `texts` wherever they occur, in any letter case (the e-mail address, names of
+    two words or more); `names` (any name, lower case) also where a JSON value is exactly one,
+    as the audit log's name changes record them."""
+
+    texts: list[str]
+    names: set[str]
+    new: str
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile("|".join(re.escape(t) for t in sorted(self.texts, key=len, reverse=True)), re.IGNORECASE)
+
+    def text(self, value: str) -> str:
+        return self.pattern.sub(lambda _: self.new, value)
+
+    def json(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.new if value.strip().lower() in self.names else self.text(value)
+        if isinstance(value, list):
+            return [self.json(v) for v in value]
+        if isinstance(value, dict):
+            return {self.json(k): self.json(v) for k, v in value.items()}
         return value
-    if isinstance(value, list):
-        return [_replaced(v, olds, new) for v in value]
-    if isinstance(value, dict):
-        return {_replaced(k, olds, new): _replaced(v, olds, new) for k, v in value.items()}
-    return value
 
 
-def _scrub_json(session: Session, table: Any, column: Any, olds: list[str], new: str) -> int:
-    """The same for a JSON column, row by row (a database cannot replace inside JSON alike on
-    SQLite and PostgreSQL); only rows whose text holds an old text are read."""
-    key = list(table.primary_key.columns)
-    forms = {form for old in olds for form in (old, json.dumps(old)[1:-1])}  # é is stored escaped
-    where = or_(*[cast(column, Text).like(_like(form), escape="\\") for form in forms])
-    changed = 0
-    for row in session.execute(select(*key, column).where(where)).all():
-        *ids, value = row
-        session.execute(update(table).where(*[k == i for k, i in zip(key, ids, strict=True)])
-                        .values({column.name: _replaced(value, olds, new)}))
-        changed += 1
-    return changed
-
-
-def _scrub(session: Session, olds: list[str], new: str) -> int:
-    """Replace each old text by `new` in every text and JSON column of every table (but
-    NOT_SCRUBBED); items so changed are re-indexed for search. Returns the number of rows
-    changed."""
+def _scrub(session: Session, olds: _Olds) -> int:
+    """Replace what goes by the placeholder in every text and JSON column of every table (but
+    NOT_SCRUBBED), row by row: the database finds the rows that may hold it, Python replaces in
+    any letter case, alike on SQLite and PostgreSQL. Items so changed are re-indexed for search.
+    Returns the number of rows changed."""
     changed = 0
     for table in metadata.sorted_tables:
         if table.name in NOT_SCRUBBED:
             continue
+        key = list(table.primary_key.columns)
         for column in table.columns:
-            if isinstance(column.type, JSON):
-                changed += _scrub_json(session, table, column, olds, new)
-        columns = [c for c in table.columns if isinstance(c.type, String | Text)]
-        for column in columns:
-            for old in olds:
-                where = column.like(_like(old), escape="\\")
+            is_json = isinstance(column.type, JSON)
+            if not (is_json or isinstance(column.type, String | Text)):
+                continue
+            sought = olds.texts + (sorted(olds.names) if is_json else [])
+            where = or_(*[func.lower(cast(column, Text)).like(_like(t), escape="\\") for t in sought])
+            for *ids, value in session.execute(select(*key, column).where(where)).all():
+                after = olds.json(value) if is_json else olds.text(value)
+                if after == value:
+                    continue
+                session.execute(update(table).where(*[k == i for k, i in zip(key, ids, strict=True)])
+                                .values({column.name: after}))
                 if table.name == "item":
-                    ids = set(session.exec(select(table.c.id).where(where)))
-                    for item in wiki_service.items_by_id(session, ids).values():
+                    for item in wiki_service.items_by_id(session, set(ids)).values():
                         wiki_service.mark_changed(session, item)
-                result = session.execute(update(table).where(where).values({column.name: func.replace(column, old, new)}))
-                changed += result.rowcount or 0  # type: ignore[attr-defined]
+                changed += 1
     session.expire_all()
     return changed
 
