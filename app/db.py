@@ -5,7 +5,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.sql import Executable
@@ -93,6 +93,14 @@ def _enable_sqlite_transactions(engine: Engine) -> None:
     @event.listens_for(engine, "rollback")
     def _on_end(connection: Connection) -> None:
         connection.info.pop(_WRITING, None)
+
+
+def lock_for_writing(session: Session) -> None:
+    """Take SQLite's one write lock now, so that what the transaction reads next is what it
+    writes on (a check that must not race). PostgreSQL needs no such lock: there the reads that
+    matter lock their rows (SELECT … FOR UPDATE)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text('UPDATE "user" SET id = id WHERE 0 = 1'))  # a write: BEGIN IMMEDIATE
 
 
 def read_savepoint(session: Session) -> AbstractContextManager[object]:

@@ -64,6 +64,22 @@ def blank_if_invisible(value: str) -> str:
     return value if visible(value) else ""
 
 
+# Direction overrides and isolates (they reverse or move the text after them, neighbouring
+# columns too) and control characters (line breaks, tabs, terminal escapes) have no place in a
+# name: a name is one line that reads as it is stored.
+_HIDDEN_CONTROL = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
+
+
+def plain_line(value: str) -> bool:
+    """True for a one-line text without control or direction-override characters that shows
+    something (a name, a team name)."""
+    import unicodedata
+
+    return visible(value) and not any(
+        unicodedata.category(ch) == "Cc" or ord(ch) in _HIDDEN_CONTROL for ch in value
+    )
+
+
 EMPTY_MESSAGE = "Dit veld mag niet leeg zijn."
 
 

@@ -1,6 +1,7 @@
 """Bulk import of accounts from a CSV file: the columns `kennisbank user add` takes (email, name,
 role, team, function). A refused row never blocks the good ones."""
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass
@@ -27,6 +28,22 @@ class Row:
     @property
     def ok(self) -> bool:
         return self.problem is None
+
+
+def decode(raw: bytes) -> str:
+    """The uploaded file as text: UTF-8 (with or without BOM), UTF-16 with its BOM (Excel's
+    "Unicode-tekst"), else Windows-1252 (what Excel on Windows saves as "CSV")."""
+    if not raw.strip():
+        raise InputError("file", "Kies een CSV-bestand.")
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError("file", "Dit bestand is niet te lezen. Sla het op als CSV UTF-8 en probeer het opnieuw.") from exc
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
 
 
 def read(text: str) -> list[Row]:

@@ -25,9 +25,9 @@ from app.accounts.models import (
 )
 from app.audit import service as audit
 from app.audit.models import Action
-from app.db import utcnow
-from app.errors import InputError, NotFound
-from app.textinput import NUL_MESSAGE, has_nul
+from app.db import lock_for_writing, utcnow
+from app.errors import Conflict, InputError, NotFound
+from app.textinput import NUL_MESSAGE, has_nul, plain_line
 
 LINK_LIFETIME = {LinkPurpose.invite: timedelta(days=7), LinkPurpose.reset: timedelta(hours=1)}
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -103,6 +103,32 @@ def _slug_of(session: Session, team_id: int | None) -> str | None:
 # --- users -----------------------------------------------------------------------------------
 
 
+ANONYMISED = ("De persoonsgegevens van deze persoon zijn verwijderd; dit account kan niet meer "
+              "gebruikt of gewijzigd worden. Maak zo nodig een nieuw account.")
+LAST_BEHEERDER = ("Er moet minstens één actieve beheerder overblijven. Maak eerst iemand anders "
+                  "beheerder.")
+
+
+def not_anonymised(user: User) -> None:
+    """An anonymised account is final: nobody may use it again or give it a name back."""
+    if user.anonymised_at is not None:
+        raise Conflict("person", ANONYMISED)
+
+
+def keep_a_beheerder(session: Session, user: User, field: str) -> None:
+    """Refuse a change that would take away the last active beheerder (the change is about to
+    make `user` no longer one). Checked with the beheerders' rows locked (PostgreSQL) or under
+    the write lock (SQLite), so two beheerders demoting each other at once cannot both pass."""
+    if user.role != Role.beheerder or not user.is_active:
+        return
+    lock_for_writing(session)
+    beheerders = session.exec(
+        select(User.id).where(User.role == Role.beheerder, col(User.is_active)).order_by(col(User.id)).with_for_update()
+    ).all()
+    if not [i for i in beheerders if i != user.id]:
+        raise Conflict(field, LAST_BEHEERDER)
+
+
 def create_user(session: Session, data: UserNew, actor: Actor) -> User:
     user = service.create_user(session, email=data.email, name=data.name, role=data.role,
                                team_slug=data.team or None, function=data.function or None)
@@ -113,19 +139,24 @@ def create_user(session: Session, data: UserNew, actor: Actor) -> User:
 
 
 def change_user(session: Session, user: User, data: UserUpdate, actor: Actor) -> User:
+    not_anonymised(user)
     sent = data.model_fields_set
     if "name" in sent:
         name = (data.name or "").strip()
-        if not name:
-            raise InputError("name", "Vul een naam in.")
         if has_nul(name):
             raise InputError("name", NUL_MESSAGE)
+        if not plain_line(name):
+            raise InputError("name", service.NAME_MESSAGE)
     if "role" in sent and data.role not in Role.__members__:
         raise InputError("role", f"Onbekende rol. Kies uit: {', '.join(Role)}.")
     if "function" in sent and data.function and data.function not in Function.__members__:
         raise InputError("function", "Functie is klantbegeleider of schuldregelaar.")
     if user.id == actor.id and "role" in sent and data.role != Role.beheerder:
         raise InputError("role", "U kunt uw eigen rol van beheerder niet wijzigen; vraag een andere beheerder.")
+    if "role" in sent and data.role != Role.beheerder:
+        keep_a_beheerder(session, user, "role")
+    if data.active is False:
+        keep_a_beheerder(session, user, "active")
     old = {"role": user.role, "team": _slug_of(session, user.team_id), "function": user.function, "name": user.name}
     if "team" in sent:
         user.team_id = _team_id(session, data.team)
@@ -154,17 +185,20 @@ def deactivate(session: Session, user: User, actor: Actor) -> None:
         raise InputError("active", "U kunt uw eigen account niet deactiveren.")
     if not user.is_active:
         return
+    keep_a_beheerder(session, user, "active")
     user.is_active = False
     session.exec(delete(WebSession).where(col(WebSession.user_id) == user.id))  # type: ignore[call-overload]
     # API tokens are revoked, not only refused while inactive: a reactivated account (for a new
     # purpose, or by mistake) must not bring back the tokens the person may still hold.
     session.exec(update(ApiToken).where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))  # type: ignore[call-overload]
                  .values(revoked_at=utcnow()))
+    _end_links(session, user)
     audit.record(session, Action.user_deactivated, actor_id=actor.id, subject_type="user", subject_id=user.id,
                  summary=f"Account {user.email} gedeactiveerd", address=actor.address)
 
 
 def reactivate(session: Session, user: User, actor: Actor) -> None:
+    not_anonymised(user)
     if user.is_active:
         return
     user.is_active = True
@@ -177,11 +211,11 @@ def reactivate(session: Session, user: User, actor: Actor) -> None:
 
 def create_link(session: Session, user: User, purpose: LinkPurpose, actor: Actor | None) -> str:
     """A new link token for `user` (stored hashed); earlier unused links of theirs stop working."""
+    not_anonymised(user)
     if not user.is_active:
         raise InputError("active", "Dit account is gedeactiveerd. Activeer het eerst.")
     now = utcnow()
-    for old in session.exec(select(AccountLink).where(AccountLink.user_id == user.id, col(AccountLink.used_at).is_(None))):
-        old.used_at = now
+    _end_links(session, user)
     token = secrets.token_urlsafe(32)
     session.add(AccountLink(user_id=user.id, purpose=purpose, token_hash=service._sha256(token),  # type: ignore[arg-type]
                             created_at=now, expires_at=now + LINK_LIFETIME[purpose]))
@@ -194,8 +228,17 @@ def create_link(session: Session, user: User, purpose: LinkPurpose, actor: Actor
     return token
 
 
+def _end_links(session: Session, user: User) -> None:
+    """The person's unused links stop working."""
+    session.exec(update(AccountLink).where(col(AccountLink.user_id) == user.id, col(AccountLink.used_at).is_(None))  # type: ignore[call-overload]
+                 .values(used_at=utcnow()))
+
+
 def valid_link(session: Session, token: str) -> tuple[AccountLink, User] | None:
-    """The unused, unexpired link with this token and its (active) account, or None."""
+    """The unused, unexpired link with this token and its (active) account, or None (also for
+    a token that cannot be one: a link cut short or run on by a mail program)."""
+    if not 20 <= len(token) <= 100:
+        return None
     found = session.exec(
         select(AccountLink, User).join(User, col(User.id) == AccountLink.user_id)
         .where(AccountLink.token_hash == service._sha256(token))
@@ -217,6 +260,15 @@ def use_link(session: Session, token: str, password: str, repeat: str) -> User:
         raise InputError("repeat", "De twee wachtwoorden zijn niet gelijk.")
     service.set_password(user, password)
     link.used_at = utcnow()
+    if link.purpose == LinkPurpose.reset:
+        # A reset is for a password lost or known to someone else: whoever used the old one is
+        # logged out, and the API tokens made with it stop working.
+        session.exec(delete(WebSession).where(col(WebSession.user_id) == user.id))  # type: ignore[call-overload]
+        session.exec(update(ApiToken).where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))  # type: ignore[call-overload]
+                     .values(revoked_at=utcnow()))
+    audit.record(session, Action.password_set, actor_id=user.id, subject_type="user", subject_id=user.id,
+                 summary="Wachtwoord gekozen via " + ("de uitnodiging" if link.purpose == LinkPurpose.invite else
+                                                      "een herstellink (andere sessies en API-tokens beëindigd)"))
     session.add_all([link, user])
     session.flush()
     return user
@@ -234,8 +286,8 @@ def create_team(session: Session, data: TeamNew, actor: Actor) -> Team:
     slug = data.slug.strip().lower()
     if not _SLUG.match(slug):
         raise InputError("slug", "Een korte naam van kleine letters, cijfers en streepjes, zoals team-noord.")
-    if not data.name.strip() or has_nul(data.name):
-        raise InputError("name", "Vul een naam in.")
+    if has_nul(data.name) or not plain_line(data.name):
+        raise InputError("name", service.NAME_MESSAGE)
     _check_audience(data.audience)
     if service.get_team_by_slug(session, slug) is not None:
         raise InputError("slug", f"Team '{slug}' bestaat al.")
@@ -249,8 +301,8 @@ def create_team(session: Session, data: TeamNew, actor: Actor) -> Team:
 def change_team(session: Session, team: Team, data: TeamUpdate, actor: Actor) -> Team:
     old = {"name": team.name, "audience": team.audience}
     if data.name is not None:
-        if not data.name.strip() or has_nul(data.name):
-            raise InputError("name", "Vul een naam in.")
+        if has_nul(data.name) or not plain_line(data.name):
+            raise InputError("name", service.NAME_MESSAGE)
         team.name = data.name.strip()
     if data.audience is not None:
         _check_audience(data.audience)

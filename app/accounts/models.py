@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy import String
+from sqlalchemy import String, Text
 from sqlmodel import Field, SQLModel
 
 from app.db import utcnow
@@ -92,8 +92,10 @@ class WebSession(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
-    # How the identity was proven ("password" today; "oidc" can follow without touching routes).
+    # How the identity was proven: "password" or "oidc".
     method: str = Field(default="password", sa_type=String(20))
+    # After an OpenID Connect login, its ID token: the hint for logging out at the provider too.
+    id_token: str | None = Field(default=None, sa_type=Text)
 
 
 class LoginAttempt(SQLModel, table=True):

@@ -32,10 +32,17 @@ from app.audit.models import Action
 from app.config import Settings
 from app.db import utcnow
 from app.errors import InputError
-from app.textinput import NUL_MESSAGE, has_nul
+from app.textinput import NUL_MESSAGE, has_nul, plain_line
 
 _hasher = PasswordHasher()
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# An address mail can be sent to and a reader can check by eye: ASCII only (a look-alike letter
+# or an invisible character would make a second "beheerder@…"), no two dots in a row.
+_EMAIL = re.compile(r"^(?!\.)(?!.*\.\.)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+(?<!\.)@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+NAME_MESSAGE = "Vul een naam in, op één regel, zonder onzichtbare of stuurtekens."
+
+
+def valid_email(email: str) -> bool:
+    return bool(_EMAIL.match(email))
 MIN_PASSWORD_LENGTH = 10
 
 
@@ -184,10 +191,10 @@ def create_user(
     for field, value in (("email", email), ("name", name)):
         if has_nul(value):
             raise AccountError(field, NUL_MESSAGE)
-    if not _EMAIL.match(email):
+    if not valid_email(email):
         raise AccountError("email", "Vul een geldig e-mailadres in.")
-    if not name.strip():
-        raise AccountError("name", "Vul een naam in.")
+    if not plain_line(name):
+        raise AccountError("name", NAME_MESSAGE)
     if role not in Role.__members__:
         raise AccountError("role", f"Onbekende rol. Kies uit: {', '.join(Role)}.")
     if function is not None and function not in Function.__members__:
@@ -213,6 +220,8 @@ def set_password(user: User, password: str) -> None:
         raise AccountError(
             "password", f"Een wachtwoord heeft minstens {MIN_PASSWORD_LENGTH} tekens."
         )
+    if len(set(password.strip())) < 3:
+        raise AccountError("password", "Kies een wachtwoord met meer verschillende tekens dan spaties of één herhaald teken.")
     user.password_hash = _hasher.hash(password)
 
 
@@ -364,7 +373,7 @@ def authenticate_password(
 # --- web sessions ----------------------------------------------------------------------------
 
 
-def start_session(session: Session, settings: Settings, user: User, method: str) -> str:
+def start_session(session: Session, settings: Settings, user: User, method: str, id_token: str | None = None) -> str:
     """Create a web session for a proven identity; returns the cookie value."""
     token = secrets.token_urlsafe(32)
     session.add(
@@ -373,6 +382,7 @@ def start_session(session: Session, settings: Settings, user: User, method: str)
             user_id=user.id,  # type: ignore[arg-type]
             expires_at=utcnow() + timedelta(days=settings.session_days),
             method=method,
+            id_token=id_token,
         )
     )
     # No flush: the row is written with the commit, so SQLite's write lock is held only then.
@@ -390,8 +400,12 @@ def user_for_session(session: Session, token: str) -> User | None:
     return user if row.expires_at >= utcnow() and user.is_active else None
 
 
-def end_session(session: Session, token: str) -> None:
-    session.exec(delete(WebSession).where(WebSession.token_hash == _sha256(token)))  # type: ignore[call-overload]
+def end_session(session: Session, token: str) -> WebSession | None:
+    """End the web session with this cookie value; returns what it was (None: there was none)."""
+    row = session.exec(select(WebSession).where(WebSession.token_hash == _sha256(token))).first()
+    if row is not None:
+        session.delete(row)
+    return row
 
 
 # --- API tokens ------------------------------------------------------------------------------
@@ -411,6 +425,8 @@ def create_api_token(session: Session, user: User, name: str = "") -> str:
         )
     )
     session.flush()
+    audit.record(session, Action.api_token_created, actor_id=user.id, subject_type="user", subject_id=user.id,
+                 summary=f"API-token {token[:10]}… gemaakt" + (f" ({name[:80]})" if name else ""))
     return token
 
 
@@ -449,6 +465,8 @@ def revoke_api_token(session: Session, user: User, token_id: int) -> bool:
     if token is None or token.user_id != user.id or token.revoked_at is not None:
         return False
     token.revoked_at = utcnow()
+    audit.record(session, Action.api_token_revoked, actor_id=user.id, subject_type="user", subject_id=user.id,
+                 summary=f"API-token {token.prefix}… ingetrokken")
     return True
 
 

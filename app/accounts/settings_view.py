@@ -10,8 +10,19 @@ NOT_SET = "(niet ingesteld)"
 
 
 def _masked_url(url: str) -> str:
-    # A database address may carry a password: postgresql://user:password@host/db.
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:••••••@", url)
+    """A database address without its password, wherever it is written (user:password@, or
+    ?password= as libpq takes it)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return MASK  # not an address we can read: show nothing of it
+    if "@" in (parsed.host or ""):  # an @ in the password, unescaped: hide all before the last one
+        return re.sub(r"://.*@", "://••••••@", url)
+    query = {k: ("VERBORGEN" if SECRET.search(k) else v) for k, v in parsed.query.items()}
+    return parsed.set(query=query).render_as_string(hide_password=True).replace("***", "••••••")
 
 
 def rows(settings: Settings) -> list[tuple[str, str]]:

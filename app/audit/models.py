@@ -24,6 +24,9 @@ class Action(StrEnum):
     user_reactivated = "user_reactivated"
     user_invited = "user_invited"
     password_reset_sent = "password_reset_sent"
+    password_set = "password_set"  # through an invitation or a reset link
+    api_token_created = "api_token_created"
+    api_token_revoked = "api_token_revoked"
     user_anonymised = "user_anonymised"
     team_created = "team_created"
     team_changed = "team_changed"
@@ -47,6 +50,9 @@ LABELS: dict[str, str] = {
     Action.user_reactivated: "Account weer actief",
     Action.user_invited: "Uitnodiging verstuurd",
     Action.password_reset_sent: "Herstellink verstuurd",
+    Action.password_set: "Wachtwoord gekozen",
+    Action.api_token_created: "API-token gemaakt",
+    Action.api_token_revoked: "API-token ingetrokken",
     Action.user_anonymised: "Persoonsgegevens verwijderd",
     Action.team_created: "Team aangemaakt",
     Action.team_changed: "Team gewijzigd",

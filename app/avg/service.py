@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import JSON, String, Text, cast, func, or_, update
 from sqlmodel import Session, select
 
+from app.accounts import manage as accounts_manage
 from app.accounts import service as accounts_service
 from app.accounts.models import ROLE_LABELS, User
 from app.audit import service as audit
@@ -107,6 +108,7 @@ def anonymise(session: Session, person: User, by: User, now: datetime | None = N
         raise Forbidden("person", "U kunt uw eigen persoonsgegevens niet verwijderen; vraag een andere beheerder.")
     if person.anonymised_at is not None:
         raise Conflict("person", "De persoonsgegevens van deze persoon zijn al verwijderd.")
+    accounts_manage.keep_a_beheerder(session, person, "person")
     old_name, old_email = person.name, person.email
     names = {old_name} | _former_names(session, person)
     was_active = person.is_active

@@ -91,12 +91,7 @@ def import_confirm(request: Request, session: SessionDep, user: Admin, posted: P
 def _read_upload(posted) -> str:  # type: ignore[no-untyped-def]
     upload = posted.get("bestand")
     raw = upload.file.read() if upload is not None and not isinstance(upload, str) else str(posted.get("inhoud") or "").encode()
-    if not raw.strip():
-        raise InputError("file", "Kies een CSV-bestand.")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")  # saved by Excel on Windows
+    return csvimport.decode(raw)
 
 
 def _user_page(request: Request, session: SessionDep, person: User, *, typed: dict | None = None,

@@ -65,6 +65,19 @@ class LimitBodyMiddleware:
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         mb = self.max_bytes / 1_000_000
+        if not scope.get("path", "").startswith("/api/"):
+            # A person's form or upload: a page of the site that says so, not JSON.
+            from app.web.errors import error_page
+
+            async def nothing() -> Message:
+                return {"type": "http.disconnect"}
+
+            page = error_page(Request(scope), 413, f"Wat u verstuurde is groter dan {mb:g} MB, en dat neemt de "
+                              "Wiki-bibliotheek niet aan. Maak de tekst korter of het bestand kleiner (een "
+                              "CSV-bestand kunt u in delen importeren) en probeer het opnieuw.")
+            page.headers["connection"] = "close"
+            await page(scope, nothing, send)
+            return
         body = json.dumps(
             {
                 "detail": [

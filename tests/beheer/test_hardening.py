@@ -1,0 +1,167 @@
+"""What the attacker pass on beheer found, each as a test: an anonymised account is final,
+at least one beheerder stays (also when two demote each other at once), names and e-mail
+addresses are what they look like, a reset link logs out whoever had the old password, and
+password and token events are in the audit log."""
+
+import threading
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlmodel import Session, select
+
+from app.accounts import manage
+from app.accounts import service as accounts_service
+from app.accounts.models import AccountLink, LinkPurpose, Role, User
+from app.audit.models import Action, AuditEvent
+from app.avg import service as avg_service
+from app.config import get_settings
+from app.errors import Conflict, InputError
+from tests.factories import login, make_user, post_form
+
+pytestmark = pytest.mark.any_database
+
+
+def actor(user: User) -> manage.Actor:
+    return manage.Actor(user.id, "192.0.2.1")  # type: ignore[arg-type]
+
+
+def test_an_anonymised_account_cannot_be_reactivated_invited_renamed_or_promoted(client, db):
+    admin = make_user(db, Role.beheerder)
+    person = make_user(db, Role.medewerker, name="Vera Vertrokken")
+    avg_service.anonymise(db, person, admin)
+    for attempt in (
+        lambda: manage.reactivate(db, person, actor(admin)),
+        lambda: manage.create_link(db, person, LinkPurpose.invite, actor(admin)),
+        lambda: manage.change_user(db, person, manage.UserUpdate(name="Vera Vertrokken"), actor(admin)),
+        lambda: manage.change_user(db, person, manage.UserUpdate(role="beheerder"), actor(admin)),
+    ):
+        with pytest.raises(Conflict, match="verwijderd"):
+            attempt()
+    csrf = login(client, db, admin)
+    page = client.get(f"/beheer/gebruikers/{person.id}")
+    html = BeautifulSoup(page.text, "html.parser")
+    assert page.status_code == 200 and html.select_one("#anonymised") is not None
+    assert html.select_one("form#wijzigen") is None and not html.select(f"form[action$='/{person.id}/heractiveren']")
+    by_hand = post_form(client, f"/beheer/gebruikers/{person.id}/heractiveren", {}, csrf)
+    assert by_hand.status_code == 409
+    api = client.patch(f"/api/v1/users/{person.id}", json={"active": True, "name": "Vera"},
+                       headers={"x-csrf-token": csrf})
+    assert api.status_code == 409 and "verwijderd" in api.text
+    db.refresh(person)
+    assert not person.is_active and person.name == f"Oud-medewerker {person.id}"
+
+
+def test_the_last_beheerder_cannot_be_demoted_deactivated_or_anonymised(db):
+    first, second = make_user(db, Role.beheerder), make_user(db, Role.beheerder)
+    manage.change_user(db, second, manage.UserUpdate(role="kwaliteit"), actor(first))  # one stays: fine
+    # `first` is the last one now; another account (a kwaliteit's, by API) may not take it away.
+    with pytest.raises(Conflict, match="minstens één actieve beheerder"):
+        manage.change_user(db, first, manage.UserUpdate(role="medewerker"), actor(second))
+    with pytest.raises(Conflict, match="minstens één actieve beheerder"):
+        manage.deactivate(db, first, actor(second))
+    with pytest.raises(Conflict, match="minstens één actieve beheerder"):
+        avg_service.anonymise(db, first, second)
+    db.refresh(first)
+    assert first.role == Role.beheerder and first.is_active
+
+
+def test_two_beheerders_demoting_each_other_at_once_leave_one(real_engine):
+    with Session(real_engine, expire_on_commit=False) as setup:
+        for user in setup.exec(select(User).where(User.role == Role.beheerder)).all():
+            user.role = Role.kwaliteit  # only these two, whatever an earlier test left
+            setup.add(user)
+        a = make_user(setup, Role.beheerder, email="a.beheer@example.org")
+        b = make_user(setup, Role.beheerder, email="b.beheer@example.org")
+        setup.commit()
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def demote(target_id: int, by: User) -> None:
+        with Session(real_engine, expire_on_commit=False) as session:
+            target = session.get(User, target_id)
+            barrier.wait()
+            try:
+                manage.change_user(session, target, manage.UserUpdate(role="medewerker"), actor(by))  # type: ignore[arg-type]
+                session.commit()
+                outcomes.append("done")
+            except Conflict:
+                session.rollback()
+                outcomes.append("refused")
+
+    threads = [threading.Thread(target=demote, args=(b.id, a)), threading.Thread(target=demote, args=(a.id, b))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes) == ["done", "refused"]
+    with Session(real_engine) as check:
+        left = check.exec(select(User).where(User.role == Role.beheerder, User.is_active)).all()
+        assert len(left) == 1
+
+
+@pytest.mark.parametrize("email", [
+    "beheerder@example.org\u200b", "beheerder@\u0435xample.org", "a\x01@b.nl", "a@b..nl", "<script>@x.nl",
+    ".a@b.nl", "a.@b.nl",
+])
+def test_an_email_address_must_be_what_it_looks_like(db, email):
+    with pytest.raises(InputError) as refused:
+        accounts_service.create_user(db, email=email, name="Iemand Anders", role="medewerker")
+    assert refused.value.field == "email"
+
+
+@pytest.mark.parametrize("name", ["\u200b\u200b", "\u202eevil", "a\x07\x1bb", "a\nb", "  "])
+def test_a_name_is_one_visible_line(client, db, name):
+    with pytest.raises(InputError) as refused:
+        accounts_service.create_user(db, email="naam@example.org", name=name, role="medewerker")
+    assert refused.value.field == "name"
+    admin = make_user(db, Role.beheerder)
+    csrf = login(client, db, admin)
+    team = client.post("/api/v1/teams", json={"slug": "team-x", "name": name}, headers={"x-csrf-token": csrf})
+    assert team.status_code == 422 and "name" in str(team.json()["detail"])
+    # Ordinary names with accents, hyphens and apostrophes are fine.
+    assert accounts_service.create_user(db, email="nn@example.org", name="Zoë 't Hooft-Ünal", role="medewerker")
+
+
+def test_a_password_of_spaces_or_one_character_is_refused(db):
+    person = make_user(db, Role.medewerker)
+    for weak in (" " * 12, "a" * 12, "ab" * 6):
+        with pytest.raises(InputError):
+            accounts_service.set_password(person, weak)
+    accounts_service.set_password(person, "paard-batterij-nietje")
+
+
+def test_a_reset_link_ends_other_sessions_and_tokens_and_is_audited(client, db):
+    admin = make_user(db, Role.beheerder)
+    person = make_user(db, Role.medewerker, email="reset@example.org")
+    old_session = accounts_service.start_session(db, get_settings(), person, "password")
+    token = accounts_service.create_api_token(db, person, "script")
+    db.flush()
+    link = manage.create_link(db, person, LinkPurpose.reset, actor(admin))
+    manage.use_link(db, link, "een-nieuw-wachtwoord", "een-nieuw-wachtwoord")
+    db.flush()
+    assert accounts_service.user_for_session(db, old_session) is None
+    assert accounts_service.user_for_api_token(db, token) is None
+    actions = [e.action for e in db.exec(select(AuditEvent).where(AuditEvent.subject_id == str(person.id))
+                                         .order_by(AuditEvent.id))]
+    assert actions == [Action.api_token_created, Action.password_reset_sent, Action.password_set]
+
+
+def test_deactivation_ends_open_links(db):
+    admin = make_user(db, Role.beheerder)
+    person = make_user(db, Role.medewerker)
+    link = manage.create_link(db, person, LinkPurpose.invite, actor(admin))
+    manage.deactivate(db, person, actor(admin))
+    manage.reactivate(db, person, actor(admin))
+    assert manage.valid_link(db, link) is None
+    assert all(row.used_at is not None for row in db.exec(select(AccountLink).where(AccountLink.user_id == person.id)))
+
+
+def test_making_and_revoking_a_token_on_the_account_page_is_audited(client, db):
+    person = make_user(db, Role.medewerker)
+    csrf = login(client, db, person)
+    assert post_form(client, "/account/tokens", {"name": "rapport"}, csrf).status_code == 200
+    [row] = accounts_service.list_api_tokens(db, person)
+    assert post_form(client, f"/account/tokens/{row.id}/intrekken", {}, csrf).status_code == 303
+    events = db.exec(select(AuditEvent).where(AuditEvent.actor_id == person.id).order_by(AuditEvent.id)).all()
+    assert [e.action for e in events][-2:] == [Action.api_token_created, Action.api_token_revoked]
+    assert "rapport" in events[-2].summary and row.prefix in events[-1].summary
