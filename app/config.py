@@ -89,8 +89,9 @@ class Settings(BaseSettings):
     retention_months: int = Field(default=13, ge=1, le=120)
     # Audit events (app/audit) are kept this many days (two years by default), then removed.
     audit_retention_days: int = Field(default=730, ge=30, le=3650)
-    # OpenID Connect login (issue 14): off unless both issuer and client id are set. Only the
-    # settings and the group mapping exist so far; the login flow itself is not built yet.
+    # OpenID Connect login ("Inloggen met uw gemeenteaccount"): on when both issuer and client
+    # id are set; the provider must allow {base_url}/login/oidc/callback as redirect address and
+    # {base_url}/login?uitgelogd=1 after logout. See app/accounts/oidc.py.
     oidc_issuer: str = ""
     oidc_client_id: str = ""
     oidc_client_secret: str = ""
@@ -101,6 +102,9 @@ class Settings(BaseSettings):
     oidc_group_map: dict[str, dict[str, str]] = Field(default_factory=dict)
     # Clock skew allowed when checking an ID token's exp and iat.
     oidc_leeway_seconds: int = Field(default=60, ge=0, le=600)
+    # Logging in with an e-mail address and password; off only beside OpenID Connect (API
+    # tokens keep working either way).
+    local_login: bool = True
 
     @model_validator(mode="after")
     def _check(self) -> "Settings":
@@ -133,8 +137,11 @@ class Settings(BaseSettings):
                 "KENNISBANK_IMAP_SECURITY=none sends the mailbox password unencrypted: only for a mail "
                 "server on this machine; use ssl or starttls"
             )
-        if self.oidc_issuer and not self.oidc_issuer.startswith(("https://", "http://")):
-            raise ValueError("KENNISBANK_OIDC_ISSUER starts with https://")
+        if self.oidc_issuer and not (
+            self.oidc_issuer.startswith("https://")
+            or re.match(r"^http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(/|$)", self.oidc_issuer)
+        ):
+            raise ValueError("KENNISBANK_OIDC_ISSUER starts with https:// (http:// only for a provider on this machine)")
         from app.accounts.models import Role
 
         for group, target in self.oidc_group_map.items():
@@ -143,6 +150,11 @@ class Settings(BaseSettings):
                     f"KENNISBANK_OIDC_GROUP_MAP: group {group!r} needs a role "
                     f"({', '.join(Role)}) and optionally a team, nothing else"
                 )
+        if not self.local_login and not self.oidc_enabled:
+            raise ValueError(
+                "KENNISBANK_LOCAL_LOGIN=false leaves no way to log in: set KENNISBANK_OIDC_ISSUER and "
+                "KENNISBANK_OIDC_CLIENT_ID too"
+            )
         if self.load_demo_accounts is None:
             self.load_demo_accounts = self.environment == "development"
         return self

@@ -9,6 +9,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from app import scheduler as app_scheduler
 from app.accounts.api import router as accounts_api_router
+from app.accounts.oidc_routes import router as oidc_router
 from app.accounts.routes import router as accounts_router
 from app.audit.routes import api as audit_api_router
 from app.audit.routes import pages as audit_router
@@ -92,6 +93,7 @@ def create_app(run_scheduler: bool = True) -> FastAPI:
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.include_router(brand_router)
     app.include_router(accounts_router)
+    app.include_router(oidc_router)
     app.include_router(accounts_api_router)
     app.include_router(beheer_router)
     app.include_router(beheer_api_router)

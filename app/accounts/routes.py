@@ -7,7 +7,8 @@ from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from app.accounts import manage, service
+from app.accounts import manage, oidc, service
+from app.config import Settings
 from app.web.deps import (
     CsrfProtected,
     CurrentUser,
@@ -24,7 +25,7 @@ from app.web.templating import render
 router = APIRouter(tags=["accounts"], include_in_schema=False)
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     # Only local paths: never send a user to another site after login.
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
@@ -50,11 +51,44 @@ class _AfterPause(Response):
         await self.response(scope, receive, send)
 
 
+NOTICES = {
+    "wachtwoord": "Uw wachtwoord is ingesteld. U kunt nu inloggen.",
+    "uitgelogd": "U bent uitgelogd.",
+}
+LOCAL_LOGIN_OFF = ("Inloggen met een wachtwoord staat uit bij deze gemeente. Log in met uw "
+                   "gemeenteaccount.")
+
+
+def login_page_response(request: Request, settings: Settings, *, next_path: str = "/", email: str = "",
+                        error: str | None = None, notice: str | None = None, status: int = 200) -> Response:
+    """The login page: the e-mail and password form (unless switched off) and, with OpenID
+    Connect set up, the button "Inloggen met uw gemeenteaccount"."""
+    return render(request, "login.html", {
+        "next": next_path, "email": email, "error": error, "notice": notice,
+        "local_login": settings.local_login, "oidc": settings.oidc_enabled,
+    }, status)
+
+
+def set_session_cookie(response: Response, settings: Settings, token: str) -> None:
+    response.set_cookie(
+        session_cookie_name(settings),
+        token,
+        max_age=settings.session_days * 86400,
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite="lax",
+        path="/",
+    )
+    renew_csrf_cookie(response, settings)
+
+
 @router.get("/login")
-def login_page(request: Request, user: OptionalUser, next: str | None = None) -> Response:
+def login_page(request: Request, user: OptionalUser, settings: SettingsDep, next: str | None = None,
+               wachtwoord: str | None = None, uitgelogd: str | None = None) -> Response:
     if user is not None:
-        return RedirectResponse(_safe_next(next), status_code=303)
-    return render(request, "login.html", {"next": _safe_next(next), "email": "", "error": None})
+        return RedirectResponse(safe_next(next), status_code=303)
+    notice = NOTICES["wachtwoord"] if wachtwoord else NOTICES["uitgelogd"] if uitgelogd else None
+    return login_page_response(request, settings, next_path=safe_next(next), notice=notice)
 
 
 @router.post("/login", dependencies=[CsrfProtected])
@@ -66,50 +100,44 @@ def login(
     password: Annotated[str, Form(max_length=1000)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
-    context = {"next": _safe_next(next), "email": email}
+    def page(error: str, status: int) -> Response:
+        return login_page_response(request, settings, next_path=safe_next(next), email=email, error=error,
+                                   status=status)
+
+    if not settings.local_login:
+        return page(LOCAL_LOGIN_OFF, 403)
     if not email.strip() or not password:
-        context["error"] = "Vul uw e-mailadres en wachtwoord in."
-        return render(request, "login.html", context, 422)
+        return page("Vul uw e-mailadres en wachtwoord in.", 422)
     try:
         result = service.login_with_password(
             session, settings, email, password, client_address(request)
         )
     except service.LoginThrottled:
-        context["error"] = (
-            "Te veel mislukte pogingen voor dit account vanaf dit adres. Probeer het over "
-            f"{settings.login_window_minutes} minuten opnieuw, of vraag de beheerder om hulp."
-        )
-        return render(request, "login.html", context, 429)
+        return page("Te veel mislukte pogingen voor dit account vanaf dit adres. Probeer het over "
+                    f"{settings.login_window_minutes} minuten opnieuw, of vraag de beheerder om hulp.", 429)
     user = result.user
     if user is None:
-        context["error"] = "Dit e-mailadres en wachtwoord horen niet bij elkaar. Probeer het opnieuw."
-        return _AfterPause(render(request, "login.html", context, 401), result.delay)
+        return _AfterPause(page("Dit e-mailadres en wachtwoord horen niet bij elkaar. Probeer het opnieuw.", 401),
+                           result.delay)
     # A new session, and a new pre-session CSRF cookie: nothing from before the login (or
     # planted before it) carries over.
     previous = request.cookies.get(session_cookie_name(settings))
     if previous:
         service.end_session(session, previous)
     token = service.start_session(session, settings, user, method="password")
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(
-        session_cookie_name(settings),
-        token,
-        max_age=settings.session_days * 86400,
-        httponly=True,
-        secure=settings.cookie_secure,
-        samesite="lax",
-        path="/",
-    )
-    renew_csrf_cookie(response, settings)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    set_session_cookie(response, settings, token)
     return _AfterPause(response, result.delay)
 
 
 @router.post("/logout", dependencies=[CsrfProtected])
 def logout(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     cookie = request.cookies.get(session_cookie_name(settings))
-    if cookie:
-        service.end_session(session, cookie)
-    response = RedirectResponse("/login", status_code=303)
+    ended = service.end_session(session, cookie) if cookie else None
+    # Logged in through the municipality's account: log out there too, which comes back to
+    # /login?uitgelogd=1 (where the provider offers that).
+    at_provider = oidc.end_session_url(settings, ended.id_token) if ended and ended.method == "oidc" and settings.oidc_enabled else None
+    response = RedirectResponse(at_provider or "/login?uitgelogd=1", status_code=303)
     response.delete_cookie(
         session_cookie_name(settings), path="/", secure=settings.cookie_secure, httponly=True,
         samesite="lax",
@@ -159,7 +187,7 @@ def revoke_token(
 
 
 @router.get("/wachtwoord/{token}")
-def password_page(request: Request, session: SessionDep, token: Annotated[str, Path(max_length=100)]) -> Response:
+def password_page(request: Request, session: SessionDep, token: Annotated[str, Path(max_length=2000)]) -> Response:
     found = manage.valid_link(session, token)
     page = render(request, "password.html", {"person": found[1] if found else None, "errors": {}},
                   200 if found else 404)
@@ -170,7 +198,7 @@ def password_page(request: Request, session: SessionDep, token: Annotated[str, P
 
 @router.post("/wachtwoord/{token}", dependencies=[CsrfProtected])
 def set_password(
-    request: Request, session: SessionDep, token: Annotated[str, Path(max_length=100)],
+    request: Request, session: SessionDep, token: Annotated[str, Path(max_length=2000)],
     password: Annotated[str, Form(max_length=1000)] = "", repeat: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     on_refusal(request, lambda refused: render(
