@@ -51,10 +51,14 @@ class _AfterPause(Response):
 
 
 @router.get("/login")
-def login_page(request: Request, user: OptionalUser, next: str | None = None) -> Response:
+def login_page(
+    request: Request, user: OptionalUser, next: str | None = None, wachtwoord: str | None = None
+) -> Response:
     if user is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
-    return render(request, "login.html", {"next": _safe_next(next), "email": "", "error": None})
+    # ?wachtwoord=1: sent here after choosing a password through a one-time link.
+    context = {"next": _safe_next(next), "email": "", "error": None, "saved": wachtwoord == "1"}
+    return render(request, "login.html", context)
 
 
 @router.post("/login", dependencies=[CsrfProtected])
