@@ -264,6 +264,11 @@ def test_a_functioneel_beheerder_from_new_team_to_deactivated_account(browser, l
         login.wait_for_url(live_server.url + "/")
         newcomer.go("/account")
         assert person_name in login.locator("main").inner_text()
+        login.get_by_role("link", name="Alles wat de Wiki-bibliotheek over u bewaart").click()
+        login.wait_for_url(re.compile(r"/account/gegevens$"))
+        assert login.locator("#account ~ dl").inner_text().split("\n")[:2] == ["Naam", person_name]
+        sessions = login.locator("#sessies-table tbody tr")
+        assert sessions.count() == 1 and sessions.locator("td").nth(2).inner_text() == "wachtwoord"
         assert login.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Beheer").count() == 0
         assert newcomer.problems == []
     finally:
