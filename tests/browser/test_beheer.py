@@ -21,10 +21,13 @@ PAGES = {
     "teams (lijst en nieuw-formulier)": "/beheer/teams",
     "instellingen": "/beheer/instellingen",
     "auditlog": "/beheer/audit",
-    "auditlog op handeling": "/beheer/audit?action=user_created",
-    "auditlog op datum en persoon": "/beheer/audit?van=2020-01-01&tot=2099-12-31&actor=1",
     "auditlog met fout filter": "/beheer/audit?van=gisteren",
     "eigen gegevens (beheerder)": "/account/gegevens",
+}
+# The audit log filtered, once the beheerder has made accounts ({me}: the beheerder's own id).
+AUDIT_PAGES = {
+    "auditlog op handeling": "/beheer/audit?action=user_created",
+    "auditlog op datum, persoon en handeling": "/beheer/audit?van=2020-01-01&tot=2099-12-31&actor={me}&action=user_created",
 }
 # And as a klantbegeleider: their own data.
 READER_PAGES = {"eigen gegevens (medewerker)": "/account/gegevens"}
@@ -141,9 +144,11 @@ def test_every_beheer_page_passes_axe(browser, live_server, viewport, tmp_path):
     # The forms in their error state.
     admin.go("/beheer/gebruikers")
     page.locator("form#nieuw").get_by_role("button", name="Toevoegen").click()
+    page.locator("form#nieuw .utrecht-form-field-error-message").first.wait_for()
     problems += check(admin, "nieuwe gebruiker met fouten")
     admin.go("/beheer/teams")
     page.locator("form#nieuw").get_by_role("button", name="Toevoegen").click()
+    page.locator("form#nieuw .utrecht-form-field-error-message").first.wait_for()
     problems += check(admin, "nieuw team met fouten")
     # A team and a person, made through the pages; then their own pages.
     admin.go("/beheer/teams")
@@ -157,6 +162,7 @@ def test_every_beheer_page_passes_axe(browser, live_server, viewport, tmp_path):
     admin.go(person.removeprefix(live_server.url))
     page.get_by_label("Naam", exact=True).fill("")
     page.locator("form#wijzigen").get_by_role("button", name="Opslaan").click()
+    page.locator("#name-error").wait_for()
     problems += check(admin, "gebruiker wijzigen met fouten")
     admin.go(person.removeprefix(live_server.url))
     page.get_by_role("link", name="Persoonsgegevens verwijderen").click()  # not done: only the page
@@ -179,7 +185,13 @@ def test_every_beheer_page_passes_axe(browser, live_server, viewport, tmp_path):
     problems += check(admin, "import: klaar")
     admin.go("/beheer/gebruikers")
     page.locator("form#import").get_by_role("button", name="Bekijken").click()  # no file chosen
+    page.locator("#bestand-error").wait_for()
     problems += check(admin, "import zonder bestand")
+    me = own_id(admin)
+    for name, path in AUDIT_PAGES.items():
+        admin.go(path.format(me=me))
+        assert page.locator("#audit tbody tr").count() >= 2, name  # Ada and Bo at least
+        problems += check(admin, name)
     # The invitation link, opened as the new person would.
     admin.go(person.removeprefix(live_server.url))
     link = invitation_link(page)
