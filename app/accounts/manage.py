@@ -33,6 +33,8 @@ LINK_LIFETIME = {LinkPurpose.invite: timedelta(days=7), LinkPurpose.reset: timed
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # A team's own roles: the page can make a member its contactpersoon or leidinggevende.
 TEAM_ROLES = (Role.medewerker, Role.contactpersoon, Role.leidinggevende)
+# How a changed field is named in an audit summary, which the beheerder reads; the detail keeps the keys.
+FIELD_NAMES = {"role": "rol", "team": "team", "function": "functie", "name": "naam", "audience": "doelgroep"}
 
 
 @dataclass(frozen=True)
@@ -170,13 +172,17 @@ def change_user(session: Session, user: User, data: UserUpdate, actor: Actor) ->
     changed = {k: {"old": old[k], "new": new[k]} for k in old if old[k] != new[k]}
     if changed:
         audit.record(session, Action.user_changed, actor_id=actor.id, subject_type="user", subject_id=user.id,
-                     summary=f"Account {user.email} gewijzigd: {', '.join(changed)}", address=actor.address,
+                     summary=f"Account {user.email} gewijzigd: {_names(changed)}", address=actor.address,
                      detail=changed)
     if data.active is not None and data.active != user.is_active:
         (reactivate if data.active else deactivate)(session, user, actor)
     session.add(user)
     session.flush()
     return user
+
+
+def _names(changed: dict) -> str:
+    return ", ".join(FIELD_NAMES.get(k, k) for k in changed)
 
 
 def deactivate(session: Session, user: User, actor: Actor) -> None:
@@ -310,7 +316,7 @@ def change_team(session: Session, team: Team, data: TeamUpdate, actor: Actor) ->
     new = {"name": team.name, "audience": team.audience}
     changed = {k: {"old": old[k], "new": new[k]} for k in old if old[k] != new[k]}
     if changed:
-        _team_changed(session, team, actor, f"Team {team.name} gewijzigd: {', '.join(changed)}", changed)
+        _team_changed(session, team, actor, f"Team {team.name} gewijzigd: {_names(changed)}", changed)
     session.add(team)
     session.flush()
     return team

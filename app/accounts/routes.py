@@ -52,7 +52,7 @@ class _AfterPause(Response):
 
 
 NOTICES = {
-    "wachtwoord": "Uw wachtwoord is ingesteld. U kunt nu inloggen.",
+    "wachtwoord": "Uw wachtwoord is opgeslagen. Log nu in met uw e-mailadres en dit wachtwoord.",
     "uitgelogd": "U bent uitgelogd.",
 }
 LOCAL_LOGIN_OFF = ("Inloggen met een wachtwoord staat uit bij deze gemeente. Log in met uw "
