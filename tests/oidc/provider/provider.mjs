@@ -6,7 +6,7 @@
 //   {"port": 4000, "issuer": "http://127.0.0.1:4000", "id_token_ttl": 3600,
 //    "clients": [{"client_id": "...", "client_secret": "...", "redirect_uris": ["..."],
 //                 "post_logout_redirect_uris": ["..."]}],
-//    "accounts_file": "/path/accounts.json"}
+//    "accounts_file": "/path/accounts.json", "exit_with_stdin": false}
 //
 // accounts.json, re-read on every look-up so a test can change a person between two logins:
 //   {"<login>": {"sub": "...", "email": "...", "email_verified": true, "name": "...",
@@ -221,10 +221,15 @@ if (verbose) {
 const server = provider.listen(config.port, '127.0.0.1', () => {
   if (verbose) console.error(`oidc-provider listening on ${config.issuer}`);
 });
-for (const signal of ['SIGTERM', 'SIGINT']) {
-  process.on(signal, () => {
-    server.close();
-    server.closeAllConnections();
-    process.exit(0);
-  });
+function stop() {
+  server.close();
+  server.closeAllConnections();
+  process.exit(0);
+}
+for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, stop);
+// Started with "exit_with_stdin": the process that started us holds our stdin open; when it
+// goes (even killed outright), stdin ends and so do we, leaving no provider behind.
+if (config.exit_with_stdin) {
+  process.stdin.on('end', stop);
+  process.stdin.resume();
 }
