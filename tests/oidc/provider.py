@@ -36,6 +36,21 @@ What a test calls
             provider.set_accounts({...})      # e.g. other groups for the next sign-in
             back = sign_out(browser, end_session_url_the_app_redirected_to)
 
+What the app must do to be let in: send PKCE (`code_challenge_method=S256`), use a
+`redirect_uri` registered exactly, authenticate at /token with HTTP Basic
+(`client_secret_basic`; put `"token_endpoint_auth_method": "client_secret_post"` in the
+client to use the form instead). The callback carries `iss` too (RFC 9207). Endpoints:
+read them from `provider.metadata()` (discovery) rather than building them.
+
+Mind the provider's session: a browser (httpx client) that signed in stays signed in there,
+so a second `sign_in` with it as someone else silently comes back as the first person (no
+form is shown). Use a new httpx.Client per person, `sign_out` first, or have the app send
+`prompt=login`. `sign_in` raises SignInFailed when the provider stops on a page (an unknown
+login, an error page such as a wrong redirect_uri) instead of sending the browser back.
+
+The provider's clock is the machine's: a test that moves the app's clock should know that
+the ID token's iat/exp are real time.
+
 `start_provider` installs the npm package on first use (`npm ci`, once, under a file lock so
 parallel pytest-xdist workers wait for one another) and skips the test when Node.js or npm is
 missing (fails it instead when CI=true). Set OIDC_PROVIDER_DEBUG=1 to see the provider's

@@ -256,3 +256,18 @@ def test_pkce_is_required(provider, browser):
     assert params["error"] == ["invalid_request"]
     assert "PKCE" in params["error_description"][0]
     assert params["state"] == ["s1"]
+
+
+def test_unregistered_redirect_uri_stops_at_the_provider(provider, browser):
+    client = OAuth2Client(
+        APP["client_id"],
+        APP["client_secret"],
+        scope=SCOPE,
+        redirect_uri="http://evil.test/callback",
+        code_challenge_method="S256",
+    )
+    url, _ = client.create_authorization_url(
+        provider.metadata()["authorization_endpoint"], code_verifier=generate_token(48)
+    )
+    with pytest.raises(SignInFailed, match="redirect_uri did not match"):
+        sign_in(browser, url, "anna")
