@@ -165,3 +165,38 @@ def test_making_and_revoking_a_token_on_the_account_page_is_audited(client, db):
     events = db.exec(select(AuditEvent).where(AuditEvent.actor_id == person.id).order_by(AuditEvent.id)).all()
     assert [e.action for e in events][-2:] == [Action.api_token_created, Action.api_token_revoked]
     assert "rapport" in events[-2].summary and row.prefix in events[-1].summary
+
+
+def test_a_form_over_the_size_limit_is_a_dutch_page_and_the_api_gets_json(client, db):
+    csrf = login(client, db, make_user(db, Role.beheerder))
+    big = b"email,name,role\n" + b"a@example.org,Anna Groot,medewerker\n" * 40_000  # about 1.5 MB
+    page = client.post("/beheer/gebruikers/import", data={"csrf_token": csrf},
+                       files={"bestand": ("groot.csv", big, "text/csv")})
+    assert page.status_code == 413 and page.headers["content-type"].startswith("text/html")
+    text = BeautifulSoup(page.text, "html.parser").get_text(" ", strip=True)
+    assert "groter dan 1 MB" in text and "in delen importeren" in text
+    api = client.post("/api/v1/users", content=b"{" + b" " * 1_100_000 + b"}",
+                      headers={"content-type": "application/json", "x-csrf-token": csrf})
+    assert api.status_code == 413 and api.json()["detail"][0]["field"] == "body"
+
+
+@pytest.mark.parametrize("url, hidden", [
+    ("postgresql+psycopg://kb:geheim@db:5432/kb", "geheim"),
+    ("postgresql+psycopg://kb@db/kb?password=geheim", "geheim"),
+    ("postgresql+psycopg://:geheim@db/kb", "geheim"),
+    ("postgresql+psycopg://kb:p@ss@db/kb", "p@ss"),
+])
+def test_the_settings_page_never_shows_a_database_password(url, hidden):
+    from app.accounts.settings_view import rows
+
+    shown = dict(rows(get_settings().model_copy(update={"database_url": url})))["KENNISBANK_DATABASE_URL"]
+    assert hidden not in shown and "ss@" not in shown and "db" in shown
+
+
+def test_a_utf16_csv_as_excel_saves_unicode_text_is_read(client, db):
+    csrf = login(client, db, make_user(db, Role.beheerder))
+    text = "email\tname\trole\nzoe@example.org\tZoë Unicode\tmedewerker\n"
+    preview = client.post("/beheer/gebruikers/import", data={"csrf_token": csrf},
+                          files={"bestand": ("unicode.txt", text.encode("utf-16"), "text/plain")})
+    assert preview.status_code == 200
+    assert "Zoë Unicode" in preview.text and "wordt aangemaakt" in preview.text

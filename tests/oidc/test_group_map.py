@@ -38,3 +38,12 @@ def test_settings_read_the_map_from_json(monkeypatch):
 def test_settings_refuse_an_unknown_role():
     with pytest.raises(ValidationError, match="OIDC_GROUP_MAP"):
         Settings(oidc_group_map={"sg-x": {"role": "koning"}})
+
+
+def test_settings_refuse_no_way_to_log_in_and_plain_http_elsewhere():
+    with pytest.raises(ValidationError, match="no way to log in"):
+        Settings(local_login=False)
+    assert not Settings(local_login=False, oidc_issuer="https://idp.example", oidc_client_id="kb").local_login
+    with pytest.raises(ValidationError, match="https"):
+        Settings(oidc_issuer="http://idp.example", oidc_client_id="kb")
+    assert Settings(oidc_issuer="http://127.0.0.1:8080", oidc_client_id="kb").oidc_enabled
