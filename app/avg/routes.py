@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from app.accounts.models import ROLE_LABELS, Role, User
 from app.audit.models import LABELS
-from app.avg import service
+from app.avg import erasure, service
 from app.errors import InputError
 from app.web.deps import CsrfProtected, CurrentUser, RequireRole, SessionDep, on_refusal
 from app.web.templating import render
@@ -45,23 +45,23 @@ def own_data_api(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
 
 @pages.get("/beheer/personen/{person_id}/verwijderen")
 def erase_page(request: Request, session: SessionDep, user: Admin, person_id: PersonId) -> Response:
-    return _erase(request, session, user, service.get_person(session, person_id))
+    return _erase(request, session, user, erasure.get_person(session, person_id))
 
 
 def _erase(request: Request, session: SessionDep, user: User, person: User, error: str | None = None,
            status_code: int = 200) -> Response:
     context = {"person": person, "role_labels": ROLE_LABELS, "error": error,
-               "refusal": service.is_erasable(person, user), "confirm_word": CONFIRM_WORD}
+               "refusal": erasure.is_erasable(person, user), "confirm_word": CONFIRM_WORD}
     return render(request, "avg_erase.html", context, status_code)
 
 
 @pages.post("/beheer/personen/{person_id}/verwijderen", dependencies=[CsrfProtected])
 def erase(request: Request, session: SessionDep, user: Admin, person_id: PersonId,
           confirm: Annotated[str, Form(max_length=40)] = "") -> Response:
-    person = service.get_person(session, person_id)
+    person = erasure.get_person(session, person_id)
     on_refusal(request, lambda refused: _erase(
-        request, session, user, service.get_person(session, person_id), refused.message, refused.status))
+        request, session, user, erasure.get_person(session, person_id), refused.message, refused.status))
     if confirm.strip() != CONFIRM_WORD:
         raise InputError("confirm", f"Typ {CONFIRM_WORD} om te bevestigen dat u deze gegevens wilt verwijderen.")
-    service.anonymise(session, person, user)
+    erasure.anonymise(session, person, user)
     return RedirectResponse(f"/beheer/personen/{person_id}/verwijderen?klaar=1", status_code=303)

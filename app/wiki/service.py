@@ -305,7 +305,7 @@ def slugify(text: str) -> str:
     return slug[:80].rstrip("-") or "item"
 
 
-def _unique_slug(session: Session, wanted: str) -> str:
+def unique_slug(session: Session, wanted: str) -> str:
     slug, n = wanted, 2
     if slug in RESERVED_SLUGS:
         slug = f"{wanted}-{n}"
@@ -419,7 +419,7 @@ def create_item(
             raise WikiError("slug", "Er bestaat al een item met deze korte naam (slug).")
         slug = data.slug
     else:
-        slug = _unique_slug(session, slugify(data.title))
+        slug = unique_slug(session, slugify(data.title))
     item = Item(
         slug=slug,
         theme_id=theme.id,  # type: ignore[arg-type]

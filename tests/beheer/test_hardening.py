@@ -13,7 +13,7 @@ from app.accounts import manage
 from app.accounts import service as accounts_service
 from app.accounts.models import AccountLink, LinkPurpose, Role, User
 from app.audit.models import Action, AuditEvent
-from app.avg import service as avg_service
+from app.avg import erasure as avg_service
 from app.config import get_settings
 from app.errors import Conflict, InputError
 from tests.factories import login, make_user, post_form

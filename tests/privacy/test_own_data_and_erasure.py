@@ -11,7 +11,7 @@ from sqlmodel import select
 from app import clock
 from app.accounts.models import Role, User
 from app.audit.models import Action, AuditEvent
-from app.avg import service as avg_service
+from app.avg import erasure as avg_service
 from app.db import metadata
 from app.goals import records as goals_records
 from app.goals import service as goals_service
@@ -220,3 +220,46 @@ def test_anonymising_also_removes_the_persons_earlier_names_and_email_from_the_a
     assert changed["role"] == {"old": "medewerker", "new": "kwaliteit"}
     assert changed["name"] == {"old": placeholder, "new": placeholder}
     assert all(e.address == "192.0.2.7" for e in events[:3])
+
+
+def test_anonymising_replaces_whole_names_only_and_leaves_colleagues_and_teams_alone(db):
+    """Jan Vos leaves; Jan Vossen, his note and a team named like a functional account stay.
+    Sanne (one word) checked an item: that line names the placeholder, by id. An item whose
+    address carries Jan Vos's name gets another address."""
+    from app.accounts import manage
+    from app.wiki.models import ItemCheck
+
+    admin = make_user(db, Role.beheerder)
+    jan = make_user(db, Role.kwaliteit, name="Jan Vos", email="jan.vos@example.org")
+    vossen = make_user(db, Role.kwaliteit, name="Jan Vossen", email="ajan.vos@example.org")
+    sanne = make_user(db, Role.kwaliteit, name="Sanne", email="sanne@example.org")
+    functional = manage.create_user(db, manage.UserNew(email="team@example.org", name="Team Schuldregeling",
+                                                       role="medewerker"), manage.Actor(admin.id, ""))
+    team = manage.service.ensure_team(db, "team-schuldregeling", "Team Schuldregeling")
+    theme = make_theme(db)
+    from tests.factories import item_data
+
+    item = wiki_service.create_item(db, item_data(theme, title="Werkinstructie van Jan Vos",
+                                                  body="Vraag het Jan Vos, of Jan Vossen, of Team Schuldregeling. "
+                                                       "Mail jan.vos@example.org (niet ajan.vos@example.org)."), jan)
+    wiki_service.mark_checked(db, item, vossen, item.version, note="Nagekeken door Jan Vossen")
+    wiki_service.mark_checked(db, item, sanne, item.version, note="Ook gezien")
+    db.flush()
+    old_slug = item.slug
+    assert "jan-vos" in old_slug
+
+    for person in (jan, sanne, functional):
+        avg_service.anonymise(db, person, admin)
+    db.flush()
+    db.expire_all()
+    item = db.get(type(item), item.id)
+    assert item.title == f"Werkinstructie van Oud-medewerker {jan.id}"
+    assert item.body == (f"Vraag het Oud-medewerker {jan.id}, of Jan Vossen, of Team Schuldregeling. "
+                         f"Mail Oud-medewerker {jan.id} (niet ajan.vos@example.org).")
+    assert item.slug != old_slug and "jan-vos" not in item.slug and f"oud-medewerker-{jan.id}" in item.slug
+    checks = {c.checked_by_id: (c.checked_by_name, c.note) for c in db.exec(select(ItemCheck)).all()}
+    assert checks[vossen.id] == ("Jan Vossen", "Nagekeken door Jan Vossen")
+    assert checks[sanne.id] == (f"Oud-medewerker {sanne.id}", "Ook gezien")
+    db.refresh(team)
+    assert team.name == "Team Schuldregeling"
+    assert db.exec(select(type(item)).where(type(item).slug == old_slug)).first() is None
