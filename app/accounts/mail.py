@@ -35,12 +35,22 @@ def compose(settings: Settings, user: User, purpose: LinkPurpose, url: str) -> E
     return message
 
 
+def compose_and_send(settings: Settings, user: User, purpose: LinkPurpose, url: str) -> bool:
+    """Write and send the link's mail; False when it could not go (the beheerder then passes
+    the link on): also when the address or name cannot be written in a mail header."""
+    try:
+        message = compose(settings, user, purpose, url)
+    except (ValueError, UnicodeError):
+        return False
+    return send(settings, message)
+
+
 def send(settings: Settings, message: EmailMessage) -> bool:
     """Send the mail; False when the mail server could not be reached or refused it (the link
     stays valid: the beheerder then passes it on)."""
     try:
         _send(settings, message)
-    except (OSError, smtplib.SMTPException):
+    except (OSError, smtplib.SMTPException, ValueError, UnicodeError):
         return False
     return True
 

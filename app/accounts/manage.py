@@ -265,7 +265,13 @@ def use_link(session: Session, token: str, password: str, repeat: str) -> User:
     if password != repeat:
         raise InputError("repeat", "De twee wachtwoorden zijn niet gelijk.")
     service.set_password(user, password)
-    link.used_at = utcnow()
+    # Used once, also when the link is opened twice at the same moment: only the request whose
+    # UPDATE finds it still unused goes on (the other waits for its row lock, then finds it used).
+    taken = session.exec(update(AccountLink).where(col(AccountLink.id) == link.id, col(AccountLink.used_at).is_(None))  # type: ignore[call-overload]
+                         .values(used_at=utcnow()))
+    if taken.rowcount != 1:
+        raise NotFound("token", "Deze link is verlopen of al gebruikt. Vraag de beheerder om een nieuwe.")
+    session.refresh(link)
     if link.purpose == LinkPurpose.reset:
         # A reset is for a password lost or known to someone else: whoever used the old one is
         # logged out, and the API tokens made with it stop working.

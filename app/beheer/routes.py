@@ -147,7 +147,7 @@ def _send_link(request: Request, session: SessionDep, settings: SettingsDep, use
     token = manage.create_link(session, person, purpose, actor(request, user))
     url = link_mail.link_url(settings, token)
     if link_mail.can_send(settings):
-        if link_mail.send(settings, link_mail.compose(settings, person, purpose, url)):
+        if link_mail.compose_and_send(settings, person, purpose, url):
             return _user_page(request, session, person, link={"purpose": purpose, "sent": True})
         # The mail server refused or was down: the link is made; the beheerder passes it on.
         return _user_page(request, session, person, link={"purpose": purpose, "sent": False, "url": url,

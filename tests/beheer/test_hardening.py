@@ -200,3 +200,44 @@ def test_a_utf16_csv_as_excel_saves_unicode_text_is_read(client, db):
                           files={"bestand": ("unicode.txt", text.encode("utf-16"), "text/plain")})
     assert preview.status_code == 200
     assert "Zoë Unicode" in preview.text and "wordt aangemaakt" in preview.text
+
+
+def test_a_link_opened_twice_at_once_sets_one_password(real_engine):
+    with Session(real_engine, expire_on_commit=False) as setup:
+        admin = make_user(setup, Role.beheerder, email="link.admin@example.org")
+        person = make_user(setup, Role.medewerker, email="link.race@example.org", password=None)
+        token = manage.create_link(setup, person, LinkPurpose.reset, actor(admin))
+        setup.commit()
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def use(n: int) -> None:
+        with Session(real_engine, expire_on_commit=False) as session:
+            barrier.wait()
+            try:
+                manage.use_link(session, token, f"wachtwoord-nummer-{n}", f"wachtwoord-nummer-{n}")
+                session.commit()
+                outcomes.append(f"set {n}")
+            except InputError:
+                session.rollback()
+                outcomes.append("refused")
+
+    threads = [threading.Thread(target=use, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert outcomes.count("refused") == 3, outcomes
+    [winner] = [int(o.split()[1]) for o in outcomes if o.startswith("set")]
+    with Session(real_engine) as check:
+        stored = check.get(User, person.id)
+        assert accounts_service._hasher.verify(stored.password_hash, f"wachtwoord-nummer-{winner}")
+
+
+def test_a_name_no_mail_header_can_hold_still_gives_the_link(db):
+    from app.accounts import mail
+
+    person = make_user(db, Role.medewerker)
+    person.name = "Regel\nbreuk"  # stored before names were checked
+    settings = get_settings().model_copy(update={"smtp_host": "127.0.0.1"})
+    assert mail.compose_and_send(settings, person, LinkPurpose.invite, "https://voorbeeld/x") is False
