@@ -20,7 +20,9 @@ api = APIRouter(prefix="/api/v1", tags=["audit"])
 Reader = Annotated[User, Depends(RequireRole(
     Role.beheerder, Role.kwaliteit, message="Alleen de beheerder en Kwaliteit lezen het auditlog."))]
 PER_PAGE = 50
-Text = Annotated[str | None, Query(max_length=40)]
+# Read as typed (bounded), then refused by parse_filter naming the field: the page comes back
+# with the filter as it was typed.
+Text = Annotated[str | None, Query(max_length=2000)]
 
 
 @pages.get("/beheer/audit")

@@ -30,7 +30,7 @@ from app.accounts import service as accounts_service
 from app.accounts.models import User
 from app.audit import service as audit
 from app.audit.models import Action
-from app.db import metadata, utcnow
+from app.db import lock_for_writing, metadata, utcnow
 from app.errors import Conflict, Forbidden, NotFound
 from app.wiki import service as wiki_service
 from app.wiki.models import Item, Theme
@@ -64,6 +64,11 @@ def is_erasable(person: User, by: User) -> str | None:
 def anonymise(session: Session, person: User, by: User, now: datetime | None = None) -> User:
     """Remove the person's personal data; their records stay, anonymous. Refused for oneself,
     for a person already anonymised, and for the last active beheerder."""
+    # Serialised with any other erasure of this person (two beheerders, a double click): the
+    # write lock (SQLite) or the account's row lock (PostgreSQL), then the state as it is now.
+    lock_for_writing(session)
+    session.exec(select(User.id).where(User.id == person.id).with_for_update()).first()
+    session.refresh(person)
     refusal = is_erasable(person, by)
     if refusal:
         raise (Forbidden if person.id == by.id else Conflict)("person", refusal)

@@ -80,6 +80,13 @@ def import_preview(request: Request, session: SessionDep, user: Admin, posted: P
     return render(request, "beheer_import.html", {"rows": rows, "text": text, "done": False})
 
 
+@router.get("/gebruikers/import")
+def import_again() -> Response:
+    """The address the preview stood at, opened again (a bookmark, the back button): the list
+    with the import form."""
+    return RedirectResponse("/beheer/gebruikers#import", status_code=303)
+
+
 @router.post("/gebruikers/import/bevestigen", dependencies=[CsrfProtected])
 def import_confirm(request: Request, session: SessionDep, user: Admin, posted: PostedForm) -> Response:
     on_refusal(request, lambda refused: _users_page(request, session, import_errors=refused.errors,

@@ -28,6 +28,7 @@ _MESSAGES = {
     "string_too_short": "Dit veld mag niet leeg zijn.",
     "string_too_long": "Maximaal {max_length} tekens.",
     "string_type": "Vul hier tekst in.",
+    "string_unicode": "Deze tekst bevat ongeldige tekens. Haal ze weg.",
     "string_pattern_mismatch": "Alleen kleine letters, cijfers en streepjes.",
     "int_parsing": "Vul een geheel getal in.",
     "int_type": "Vul een geheel getal in.",
@@ -97,7 +98,8 @@ def dutch_message(error: dict[str, Any]) -> str:
         ctx = {**ctx, "expected": str(ctx["expected"]).replace(" or ", " of ")}
     template = _MESSAGES.get(kind)
     if template is None:
-        return str(error.get("msg", "Ongeldige waarde."))
+        log.info("No Dutch message for validation error type %r: %s", kind, error.get("msg"))
+        return "Deze waarde is ongeldig."
     try:
         return template.format(**ctx)
     except (KeyError, IndexError):
@@ -202,6 +204,17 @@ class ServerErrorPages:
             await response(scope, receive, send)
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path (Starlette names only the first route's):
+    asked of the router one method at a time."""
+    from starlette.routing import Match
+
+    methods = [m for m in ("GET", "POST", "PUT", "PATCH", "DELETE")
+               if any(route.matches({**request.scope, "method": m})[0] == Match.FULL
+                      for route in request.app.router.routes)]
+    return ", ".join(methods)
+
+
 def install(app: FastAPI) -> None:
     """The exception handlers, and the 500 page (installed before the security headers'
     middleware, so inside it)."""
@@ -216,6 +229,9 @@ def install(app: FastAPI) -> None:
         errors = details_of(list(exc.errors()))
         if is_api(request):
             return JSONResponse({"detail": errors}, status_code=422)
+        if any(e["loc"][:1] == ["path"] for e in errors):
+            # /beheer/gebruikers/abc: an address that leads nowhere, not a form to correct.
+            return error_page(request, 404, "Deze pagina bestaat niet (meer). Zoek via de thema's of de zoekbalk.")
         text = " ".join(f"{label_of(e['field'])}: {e['message']}" for e in errors)
         return error_page(request, 422, text)
 
@@ -259,6 +275,10 @@ def install(app: FastAPI) -> None:
                 "body", "De inhoud kon niet gelezen worden. Stuur geldige JSON of een formulier in UTF-8.",
                 kind="body_unreadable", status=400))
         if is_api(request):
+            if exc.status_code == 405:
+                allowed = _allowed_methods(request)
+                return JSONResponse({"detail": f"Deze methode kan hier niet. Wel: {allowed}."},
+                                    status_code=405, headers={"Allow": allowed})
             return JSONResponse(
                 {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
             )

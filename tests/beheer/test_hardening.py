@@ -241,3 +241,26 @@ def test_a_name_no_mail_header_can_hold_still_gives_the_link(db):
     person.name = "Regel\nbreuk"  # stored before names were checked
     settings = get_settings().model_copy(update={"smtp_host": "127.0.0.1"})
     assert mail.compose_and_send(settings, person, LinkPurpose.invite, "https://voorbeeld/x") is False
+
+
+def test_addresses_and_methods_that_lead_nowhere(client, db):
+    csrf = login(client, db, make_user(db, Role.beheerder))
+    for path in ("/beheer/gebruikers/abc", "/beheer/teams/abc", "/beheer/personen/abc/verwijderen"):
+        page = client.get(path)
+        assert page.status_code == 404 and "bestaat niet" in page.text, path
+    again = client.get("/beheer/gebruikers/import", follow_redirects=False)
+    assert again.status_code == 303 and again.headers["location"].startswith("/beheer/gebruikers")
+    options = client.options("/api/v1/users")
+    assert options.status_code == 405 and options.headers["allow"] == "GET, POST"
+    assert "Deze methode kan hier niet" in options.json()["detail"]
+    surrogate = client.post("/api/v1/users", content='{"email":"s@example.org","name":"Ab \\ud800 cd","role":"medewerker"}',
+                            headers={"content-type": "application/json", "x-csrf-token": csrf})
+    assert surrogate.status_code == 422 and "ongeldige tekens" in surrogate.text
+
+
+def test_an_overlong_audit_filter_comes_back_on_the_audit_page(client, db):
+    login(client, db, make_user(db, Role.beheerder))
+    page = client.get("/beheer/audit?van=" + "2" * 41)
+    assert page.status_code == 422
+    html = BeautifulSoup(page.text, "html.parser")
+    assert html.select_one("#filter-error") is not None and html.select_one("#van")["value"] == "2" * 41

@@ -123,7 +123,7 @@ def test_a_unique_key_race_is_a_409_and_not_a_500(client, db, monkeypatch):
     auth = {"Authorization": f"Bearer {accounts_service.create_api_token(db, editor)}"}
     db.commit()
     # As if the other save had not committed yet when this one looked for a free slug.
-    monkeypatch.setattr(wiki_service, "_unique_slug", lambda session, wanted: wanted)
+    monkeypatch.setattr(wiki_service, "unique_slug", lambda session, wanted: wanted)
     response = client.post("/api/v1/items", headers=auth, json={
         "title": "Dubbel", "summary": "S.", "dossier_meaning": "D.", "theme": theme.slug})
     assert response.status_code == 409, response.text
