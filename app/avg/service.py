@@ -12,9 +12,12 @@ from app.accounts.models import ROLE_LABELS, User
 from app.audit import service as audit
 from app.audit.models import Action
 from app.goals import records as goals_records
+from app.inbox import decisions
+from app.meetings import agenda
 from app.meetings import attendance as attendance_service
 from app.questions import service as questions_service
 from app.usage import service as usage_service
+from app.wiki import history
 
 # Tables whose text is not scrubbed: the account itself (rewritten field by field) and the login
 # attempts (removed).
@@ -50,9 +53,25 @@ def own_data(session: Session, user: User) -> dict[str, Any]:
         "appraisals": [{"held_on": _iso(a.held_on), "discussed": a.discussed, "recorded_at": _iso(a.created_at)}
                        for a in goals_records.appraisals_of(session, user)],
         "usage_days": [{"day": _iso(d.day), "kind": d.kind} for d in usage_service.days_used(session, user)],
+        "item_versions_written": [{"item": i.slug, "title": r.title, "version": r.number, "at": _iso(r.created_at),
+                                   "note": r.note} for r, i in history.written_by(session, user.id)],  # type: ignore[arg-type]
+        "items_checked": [{"item": i.slug, "title": i.title, "at": _iso(c.checked_at), "note": c.note}
+                          for c, i in history.checked_by(session, user.id)],  # type: ignore[arg-type]
+        "agenda_changes": [{"meeting_id": m.id, "starts_at": _iso(m.starts_at), "action": e.action, "at": _iso(e.at),
+                            "reason": e.reason} for e, m in agenda.events_by(session, user.id)],  # type: ignore[arg-type]
+        "inbox_steps": [{"entry": entry.title, "step": step.step, "at": _iso(step.at), "note": step.note}
+                        for step, entry in decisions.steps_by(session, user.id)],  # type: ignore[arg-type]
+        # Of the appraisals a leidinggevende recorded: only that they did and when, not whose.
+        "appraisals_recorded": [{"held_on": _iso(a.held_on), "recorded_at": _iso(a.created_at)}
+                                for a in goals_records.appraisals_by(session, user)],
         "audit_events": [{"at": _iso(e.at), "action": e.action, "label": audit.label(e.action),
                           "summary": e.summary, "address": e.address}
                          for e in audit.of_actor(session, user.id)],  # type: ignore[arg-type]
+        # What the log says about the account that the person did not do themself (a failed
+        # login on it, a role given by the beheerder, a link sent).
+        "audit_events_about_you": [{"at": _iso(e.at), "action": e.action, "label": audit.label(e.action),
+                                    "summary": e.summary, "address": e.address}
+                                   for e in audit.about(session, "user", user.id) if e.actor_id != user.id],
     }
 
 

@@ -95,3 +95,11 @@ def awaiting_decision(session: Session) -> list[Waiting]:
             notes = memo or [s.note for s in done if s.note]  # the memo; without one, the last note
             out.append(Waiting(entry, notes[-1] if notes else "", done[-1].at))
     return sorted(out, key=lambda w: w.since)
+
+
+def steps_by(session: Session, person_id: int) -> list[tuple[EntryStep, Entry]]:
+    """Every decision step a person recorded, with its entry, oldest first (their own data)."""
+    return list(session.exec(
+        select(EntryStep, Entry).join(Entry, col(Entry.id) == EntryStep.entry_id)
+        .where(EntryStep.by_id == person_id).order_by(col(EntryStep.at), col(EntryStep.id))
+    ))

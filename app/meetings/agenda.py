@@ -611,3 +611,13 @@ def build(
             made = assemble(session, meeting, now)
             out.append(Built(meeting, made or get_agenda(session, meeting), "samengesteld" if made else "bestond al"))
     return out
+
+
+def events_by(session: Session, person_id: int) -> list[tuple[AgendaEvent, Meeting]]:
+    """Every change a person made to an agenda (finalised, reopened with the reason), with its
+    meeting, oldest first (their own-data download)."""
+    return list(session.exec(
+        select(AgendaEvent, Meeting).join(Agenda, col(Agenda.id) == AgendaEvent.agenda_id)
+        .join(Meeting, col(Meeting.id) == Agenda.meeting_id)
+        .where(AgendaEvent.user_id == person_id).order_by(col(AgendaEvent.at), col(AgendaEvent.id))
+    ))

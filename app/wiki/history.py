@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from app.config import LOCAL_TZ
-from app.wiki.models import Item, ItemStatus, Revision, Theme
+from app.wiki.models import Item, ItemCheck, ItemStatus, Revision, Theme
 
 # A review counts as done in time from this many days before its date (the review list shows
 # items that early) up to `grace` days after it.
@@ -102,3 +102,19 @@ def reviews(session: Session, start: date, moment: datetime, grace: int) -> list
                        for r in later)
             out.append(Review(item_id, due, True if done else (None if today <= due + timedelta(days=grace) else False)))
     return out
+
+
+def written_by(session: Session, person_id: int) -> list[tuple[Revision, Item]]:
+    """Every version a person saved, with its item, oldest first (their own-data download)."""
+    return list(session.exec(
+        select(Revision, Item).join(Item, col(Item.id) == Revision.item_id)
+        .where(Revision.author_id == person_id).order_by(col(Revision.created_at), col(Revision.id))
+    ))
+
+
+def checked_by(session: Session, person_id: int) -> list[tuple[ItemCheck, Item]]:
+    """Every "still correct" a person recorded, with its item, oldest first."""
+    return list(session.exec(
+        select(ItemCheck, Item).join(Item, col(Item.id) == ItemCheck.item_id)
+        .where(ItemCheck.checked_by_id == person_id).order_by(col(ItemCheck.checked_at), col(ItemCheck.id))
+    ))

@@ -263,3 +263,28 @@ def test_anonymising_replaces_whole_names_only_and_leaves_colleagues_and_teams_a
     db.refresh(team)
     assert team.name == "Team Schuldregeling"
     assert db.exec(select(type(item)).where(type(item).slug == old_slug)).first() is None
+
+
+def test_own_data_holds_what_the_person_wrote_checked_and_what_the_log_says_about_them(client, db):
+    from app.accounts import manage
+    from tests.factories import item_data
+
+    admin = make_user(db, Role.beheerder)
+    kim = make_user(db, Role.kwaliteit, name="Kim Kwaliteit")
+    other = make_user(db, Role.kwaliteit, name="Olaf Ander")
+    item = wiki_service.create_item(db, item_data(make_theme(db), title="Beslagvrije voet 2027"), kim)
+    wiki_service.mark_checked(db, item, kim, item.version, note="gecheckt door mij")
+    wiki_service.mark_checked(db, item, other, item.version, note="door Olaf")
+    manage.change_user(db, kim, manage.UserUpdate(function="klantbegeleider"), manage.Actor(admin.id, "192.0.2.9"))
+    db.flush()
+    login(client, db, kim)
+    data = client.get("/api/v1/me/data").json()
+    # Her first version, and the one her check made; not the one of Olaf's check.
+    assert [(v["title"], v["version"]) for v in data["item_versions_written"]] == [("Beslagvrije voet 2027", 1), ("Beslagvrije voet 2027", 2)]
+    assert [c["note"] for c in data["items_checked"]] == ["gecheckt door mij"]
+    about = [e for e in data["audit_events_about_you"] if e["action"] == Action.user_changed]
+    assert about and about[0]["address"] == "192.0.2.9"
+    assert "Olaf" not in str(data)
+    page = BeautifulSoup(client.get("/account/gegevens").text, "html.parser")
+    assert "gecheckt door mij" in page.select_one("#gecontroleerd-table").get_text()
+    assert page.select_one("#versies-table tbody tr") is not None and page.select_one("#audit-over-u-table") is not None
