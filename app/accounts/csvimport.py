@@ -9,10 +9,13 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from app.accounts import manage
+from app.accounts import manage, service
 from app.errors import InputError
 
 COLUMNS = ("email", "name", "role", "team", "function")
+# The same columns under their Dutch names, as a spreadsheet made here would call them.
+ALIASES = {"e-mail": "email", "e-mailadres": "email", "emailadres": "email", "naam": "name", "rol": "role",
+           "functie": "function"}
 REQUIRED = ("email", "name", "role")
 MAX_ROWS = 2000
 FIELD_LABELS = {"email": "e-mailadres", "name": "naam", "role": "rol", "team": "team", "function": "functie",
@@ -28,6 +31,10 @@ class Row:
     @property
     def ok(self) -> bool:
         return self.problem is None
+
+    @property
+    def makes_beheerder(self) -> bool:
+        return self.ok and self.values.get("role") == "beheerder"
 
 
 def decode(raw: bytes) -> str:
@@ -67,6 +74,10 @@ def read(text: str) -> list[Row]:
 
 def _rows(reader: csv.DictReader) -> list[Row]:
     header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
+    header = [ALIASES.get(h, h) for h in header]
+    doubled = sorted({h for h in header if h in COLUMNS and header.count(h) > 1})
+    if doubled:
+        raise InputError("file", f"De kolom {', '.join(doubled)} staat er meer dan eens in. Laat er één over.")
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise InputError("file", "De eerste regel noemt de kolommen: email, name, role, team en function. "
@@ -77,6 +88,7 @@ def _rows(reader: csv.DictReader) -> list[Row]:
         if len(rows) >= MAX_ROWS:
             raise InputError("file", f"Ten hoogste {MAX_ROWS} regels per keer.")
         values = {c: str(raw.get(c) or "").strip() for c in COLUMNS}
+        values["role"], values["function"] = values["role"].lower(), values["function"].lower()
         if not any(values.values()):
             continue
         rows.append(Row(reader.line_num, values))
@@ -88,10 +100,13 @@ def _rows(reader: csv.DictReader) -> list[Row]:
 def run(session: Session, rows: list[Row], actor: manage.Actor, *, dry_run: bool) -> list[Row]:
     """Create each row's account in a savepoint of its own, noting why a row is refused.
     With dry_run, every account is rolled back afterwards: the preview uses the very same rules."""
+    teams = {t.name.strip().lower(): t.slug for t in service.list_teams(session)}
     outer = session.begin_nested() if dry_run else None
     try:
         for row in rows:
             row.problem = None
+            # A team may be given by its name too ("Team Centrum" for team-centrum).
+            row.values["team"] = teams.get(row.values["team"].lower(), row.values["team"])
             try:
                 data = manage.UserNew.model_validate(
                     {k: (v or None) if k in ("team", "function") else v for k, v in row.values.items()})

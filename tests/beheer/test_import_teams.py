@@ -61,7 +61,7 @@ def test_a_file_without_the_columns_is_refused(client, db, csrf):
                            files={"bestand": ("x.csv", b"naam;mail\nA;a@example.org\n", "text/csv")})
     assert response.status_code == 422
     error = BeautifulSoup(response.text, "html.parser").select_one("#bestand-error")
-    assert error is not None and "Deze ontbreken: email, name, role" in error.get_text()
+    assert error is not None and "Deze ontbreken: email, role" in error.get_text()  # naam is name
 
 
 def test_team_create_rename_members_and_roles(client, db, csrf):
@@ -122,3 +122,27 @@ def test_a_member_that_is_no_ascii_number_is_refused_not_a_500(client, db, csrf)
     for typed in ("\u00b9", "\u0661", "-1", ""):
         response = post_form(client, f"/beheer/teams/{team.id}/leden", {"actie": "toevoegen", "user": typed}, csrf)
         assert response.status_code == 422, typed
+
+
+def test_dutch_headers_team_names_any_letter_case_and_a_warning_for_a_beheerder(client, db, csrf):
+    accounts_service.ensure_team(db, "team-west", "Team West")
+    text = "e-mail;naam;rol;team;functie\nwim@example.org;Wim West;Medewerker;team west;Klantbegeleider\n" \
+           "bea@example.org;Bea Baas;beheerder;;\n"
+    preview = client.post("/beheer/gebruikers/import", data={"csrf_token": csrf},
+                          files={"bestand": ("nl.csv", text.encode(), "text/csv")})
+    assert preview.status_code == 200
+    assert [r[5] for r in rows(preview)] == ["wordt aangemaakt", "wordt aangemaakt als beheerder"]
+    warning = BeautifulSoup(preview.text, "html.parser").select_one("#beheerders")
+    assert warning is not None and "1 regel maakt een beheerder" in warning.get_text()
+    hidden = BeautifulSoup(preview.text, "html.parser").select_one("form#bevestigen input[name=inhoud]")["value"]
+    assert post_form(client, "/beheer/gebruikers/import/bevestigen", {"inhoud": hidden}, csrf).status_code == 200
+    wim = accounts_service.get_user_by_email(db, "wim@example.org")
+    assert wim.function == "klantbegeleider" and accounts_service.get_team(db, wim.team_id).slug == "team-west"
+
+
+def test_a_column_given_twice_is_refused(client, db, csrf):
+    response = client.post("/beheer/gebruikers/import", data={"csrf_token": csrf},
+                           files={"bestand": ("x.csv", b"email,name,role,email\na@example.org,A B,medewerker,b@example.org\n",
+                                              "text/csv")})
+    assert response.status_code == 422
+    assert "meer dan eens" in BeautifulSoup(response.text, "html.parser").select_one("#bestand-error").get_text()
