@@ -70,14 +70,17 @@ class LiveServer:
 
 
 @contextmanager
-def _serve(prepare: tuple[str, ...] | None = None, municipality: str = "Gemeente Voorbeeldstad") -> Iterator[LiveServer]:
-    """`kennisbank serve` on a fresh data folder; `prepare`: a CLI command to run first."""
+def _serve(prepare: tuple[str, ...] | None = None, municipality: str = "Gemeente Voorbeeldstad",
+           port: int | None = None, extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]:
+    """`kennisbank serve` on a fresh data folder; `prepare`: a CLI command to run first;
+    `port` and `extra_env` for a server that another process must know the address of (the
+    OpenID provider)."""
     data_dir = Path(tempfile.mkdtemp(prefix="kb-browser-"))
-    port = free_port()
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     # The inbox journey reads a feed the test serves here; the shared feed links to its items.
     env = {**journey.demo_env(data_dir, url, municipality),
-           "KENNISBANK_SCHEDULER": "true"}  # as in production: the planner runs in the service
+           "KENNISBANK_SCHEDULER": "true", **(extra_env or {})}  # as in production: the planner runs in the service
     log = data_dir / "server.log"
     server = None
     try:
