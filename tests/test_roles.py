@@ -151,6 +151,7 @@ POLICY: dict[tuple[str, str], object] = {
     ("POST", "/beheer/gebruikers/{user_id}/uitnodigen"): BEHEER,
     ("POST", "/beheer/gebruikers/{user_id}/herstellink"): BEHEER,
     ("POST", "/beheer/gebruikers/import"): BEHEER,
+    ("GET", "/beheer/gebruikers/import"): BEHEER,  # the preview's address again: back to the list
     ("POST", "/beheer/gebruikers/import/bevestigen"): BEHEER,
     ("GET", "/beheer/teams"): BEHEER,
     ("POST", "/beheer/teams"): BEHEER,

@@ -1,5 +1,6 @@
 """The run-time settings as the beheerder may read them: secrets are masked, never shown."""
 
+import json
 import re
 
 from app.config import Settings
@@ -38,6 +39,8 @@ def rows(settings: Settings) -> list[tuple[str, str]]:
         elif value is None or value == "":
             shown = NOT_SET
         else:
-            shown = str(value)
+            # As the environment variable takes it: true/false, JSON for a mapping.
+            shown = str(value).lower() if isinstance(value, bool) else (
+                json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else str(value))
         result.append((env, shown))
     return result

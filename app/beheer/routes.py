@@ -81,7 +81,7 @@ def import_preview(request: Request, session: SessionDep, user: Admin, posted: P
 
 
 @router.get("/gebruikers/import")
-def import_again() -> Response:
+def import_again(user: Admin) -> Response:
     """The address the preview stood at, opened again (a bookmark, the back button): the list
     with the import form."""
     return RedirectResponse("/beheer/gebruikers#import", status_code=303)
