@@ -1,7 +1,7 @@
 """Accounts: users, teams, passwords, web sessions, API tokens and login throttling.
 
-Identity is proven by a backend (passwords here; OpenID Connect can be added as another) and
-then turned into a web session by `start_session`, which is all the routes ever see.
+Identity is proven by a backend (passwords here; OpenID Connect in oidc.py and oidc_login.py)
+and then turned into a web session by `start_session`, which is all the routes ever see.
 """
 
 import hashlib
