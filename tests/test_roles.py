@@ -42,6 +42,7 @@ POLICY: dict[tuple[str, str], object] = {
     ("GET", "/login/oidc/callback"): PUBLIC,
     ("GET", "/account"): ANYONE,
     ("POST", "/account/tokens"): ANYONE,
+    ("POST", "/account/wachtwoord"): ANYONE,
     ("POST", "/account/tokens/{token_id}/intrekken"): ANYONE,
     ("GET", "/"): ANYONE,
     ("GET", "/themas"): ANYONE,

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts import service
 from app.accounts.models import (
+    ROLE_LABELS,
     AccountLink,
     ApiToken,
     Audience,
@@ -182,7 +183,14 @@ def change_user(session: Session, user: User, data: UserUpdate, actor: Actor) ->
 
 
 def _names(changed: dict) -> str:
-    return ", ".join(FIELD_NAMES.get(k, k) for k in changed)
+    """What changed, as a reader wants it: "rol van Medewerker naar Contactpersoon Kwaliteit"."""
+    def shown(field: str, value: object) -> str:
+        if value in (None, ""):
+            return "leeg"
+        return ROLE_LABELS.get(value, str(value)) if field == "role" else str(value)  # type: ignore[call-overload]
+
+    return ", ".join(f"{FIELD_NAMES.get(k, k)} van {shown(k, v['old'])} naar {shown(k, v['new'])}"
+                     for k, v in changed.items())
 
 
 def deactivate(session: Session, user: User, actor: Actor) -> None:
@@ -305,7 +313,7 @@ def create_team(session: Session, data: TeamNew, actor: Actor) -> Team:
         raise InputError("slug", f"Team '{slug}' bestaat al.")
     team = service.ensure_team(session, slug, data.name.strip(), data.audience)
     audit.record(session, Action.team_created, actor_id=actor.id, subject_type="team", subject_id=team.id,
-                 summary=f"Team {team.name} aangemaakt", address=actor.address,
+                 summary=f"Team aangemaakt: {team.name}", address=actor.address,
                  detail={"slug": slug, "name": team.name, "audience": team.audience})
     return team
 

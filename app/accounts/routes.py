@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from app.accounts import manage, oidc, service
-from app.config import Settings
+from app.config import Settings, get_settings
 from app.web.deps import (
     CsrfProtected,
     CurrentUser,
@@ -116,6 +116,9 @@ def login(
         return page("Te veel mislukte pogingen voor dit account vanaf dit adres. Probeer het over "
                     f"{settings.login_window_minutes} minuten opnieuw, of vraag de beheerder om hulp.", 429)
     user = result.user
+    if result.deactivated:
+        return _AfterPause(page("Uw account is gedeactiveerd. Vraag de functioneel beheerder het weer te activeren.",
+                                403), result.delay)
     if user is None:
         return _AfterPause(page("Dit e-mailadres en wachtwoord horen niet bij elkaar. Probeer het opnieuw.", 401),
                            result.delay)
@@ -147,17 +150,32 @@ def logout(request: Request, session: SessionDep, settings: SettingsDep) -> Resp
 
 
 @router.get("/account")
-def account_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
-    return _account(request, session, user, new_token=None)
+def account_page(request: Request, session: SessionDep, user: CurrentUser, wachtwoord: str | None = None) -> Response:
+    return _account(request, session, user, new_token=None, saved=bool(wachtwoord))
 
 
-def _account(request: Request, session: SessionDep, user: CurrentUser, new_token: str | None):  # type: ignore[no-untyped-def]
+def _account(request: Request, session: SessionDep, user: CurrentUser, new_token: str | None,  # type: ignore[no-untyped-def]
+             errors: dict | None = None, status: int = 200, saved: bool = False):
     context = {
         "tokens": service.list_api_tokens(session, user),
         "team": service.get_team(session, user.team_id) if user.team_id else None,
-        "new_token": new_token,
+        "new_token": new_token, "errors": errors or {}, "password_saved": saved,
+        # Not for a person who logs in only with the municipal account.
+        "can_change_password": bool(user.password_hash) and get_settings().local_login,
     }
-    return render(request, "account.html", context)
+    return render(request, "account.html", context, status)
+
+
+@router.post("/account/wachtwoord", dependencies=[CsrfProtected])
+def change_password(
+    request: Request, session: SessionDep, settings: SettingsDep, user: CurrentUser,
+    current: Annotated[str, Form(max_length=1000)] = "", password: Annotated[str, Form(max_length=1000)] = "",
+    repeat: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    on_refusal(request, lambda refused: _account(request, session, user, None, refused.errors, refused.status))
+    service.change_own_password(session, user, current, password, repeat,
+                                request.cookies.get(session_cookie_name(settings)))
+    return RedirectResponse("/account?wachtwoord=1#wachtwoord-kop", status_code=303)
 
 
 @router.post("/account/tokens", dependencies=[CsrfProtected])

@@ -225,6 +225,30 @@ def set_password(user: User, password: str) -> None:
     user.password_hash = _hasher.hash(password)
 
 
+def change_own_password(session: Session, user: User, current: str, password: str, repeat: str,
+                        keep_session: str | None) -> None:
+    """A person chooses a new password, proving the current one; their other web sessions end
+    (the one they use now, `keep_session`, stays)."""
+    if not user.password_hash:
+        raise AccountError("current", "U logt in met uw gemeenteaccount; uw wachtwoord wijzigt u daar.")
+    try:
+        right = _hasher.verify(user.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        right = False
+    if not right:
+        raise AccountError("current", "Dit is niet uw huidige wachtwoord.")
+    if password != repeat:
+        raise AccountError("repeat", "De twee nieuwe wachtwoorden zijn niet gelijk.")
+    set_password(user, password)
+    others = delete(WebSession).where(col(WebSession.user_id) == user.id)
+    if keep_session:
+        others = others.where(WebSession.token_hash != _sha256(keep_session))
+    session.exec(others)  # type: ignore[call-overload]
+    session.add(user)
+    audit.record(session, Action.password_set, actor_id=user.id, subject_type="user", subject_id=user.id,
+                 summary="Wachtwoord zelf gewijzigd (andere inlogsessies beëindigd)")
+
+
 # --- login by password, with throttling ------------------------------------------------------
 #
 # Over the last `login_window_minutes`, counting failed attempts only:
@@ -249,6 +273,9 @@ class LoginResult:
     user: User | None
     # Seconds to wait before answering: the account is being guessed at.
     delay: float
+    # The right password of a deactivated account: the person may be told (they proved who
+    # they are), so they call the beheerder instead of trying again.
+    deactivated: bool = False
 
 
 def _recent_failures(
@@ -330,12 +357,14 @@ def login_with_password(
         raise LoginThrottled
     delay = account_delay(settings, _recent_failures(session, settings, email=email))
     user = get_user_by_email(session, email)
-    ok = False
-    if user is not None and user.is_active and user.password_hash:
+    ok = deactivated = False
+    if user is not None and user.password_hash:
         try:
             ok = _hasher.verify(user.password_hash, password)
         except (VerificationError, InvalidHashError):
             ok = False
+        if ok and not user.is_active:
+            ok, deactivated = False, True
     else:
         # Spend the same time as a real check, so timing does not reveal which accounts exist.
         _hasher.hash(password)
@@ -351,9 +380,10 @@ def login_with_password(
                      summary="Ingelogd met wachtwoord", detail={"method": "password"}, address=address)
     else:
         audit.record(session, Action.login_failed, address=address, detail={"method": "password"},
-                     summary="Wachtwoord onjuist" if user is not None and user.is_active else
+                     summary="Account gedeactiveerd" if deactivated else
+                     "Wachtwoord onjuist" if user is not None and user.is_active else
                      "Onbekend of gedeactiveerd account", **_who(session, email, user))
-    return LoginResult(user if ok else None, delay)
+    return LoginResult(user if ok else None, delay, deactivated)
 
 
 def _who(session: Session, email: str, user: User | None = None) -> dict:

@@ -32,7 +32,9 @@ def rows(settings: Settings) -> list[tuple[str, str]]:
     for name in sorted(type(settings).model_fields):
         value = getattr(settings, name)
         env = f"KENNISBANK_{name.upper()}"
-        if SECRET.search(name):
+        if name == "secret_key" and not value:
+            shown = "(niet ingesteld: de dienst maakte zelf een sleutel in de gegevensmap; stel hem in voor productie)"
+        elif SECRET.search(name):
             shown = MASK if value else NOT_SET
         elif name == "database_url":
             shown = _masked_url(settings.effective_database_url)

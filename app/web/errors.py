@@ -72,7 +72,7 @@ FIELD_LABELS = {
     "answer": "Antwoord", "reason": "Reden", "prompt": "Gespreksvraag", "minutes": "Minuten",
     "discussion_question": "Gespreksvraag", "day": "Datum", "at": "Begintijd", "location": "Plaats",
     "theme": "Thema", "section": "Deel", "order": "Volgorde", "notes": "Aantekeningen",
-    "password": "Wachtwoord", "repeat": "Herhaal het wachtwoord",
+    "current": "Huidig wachtwoord", "password": "Wachtwoord", "repeat": "Herhaal het wachtwoord",
 }
 HIDDEN_FIELDS = {"next", "version", "actie", "entry", "action", "csrf_token", "password"}
 

@@ -140,7 +140,8 @@ def test_inactive_user_cannot_log_in(client, db):
     user.is_active = False
     token = browser(client)
     response = post_form(client, "/login", {"email": "weg@example.org", "password": PASSWORD}, token)
-    assert response.status_code == 401
+    assert response.status_code == 403 and "gedeactiveerd" in response.text
+    assert SESSION_COOKIE not in response.cookies
 
 
 def test_account_page_creates_and_revokes_a_token(client, db):
@@ -170,3 +171,28 @@ def test_security_headers(client, db):
     token = accounts_service.create_api_token(db, user)
     assert client.get("/api/v1/questions", headers={"Authorization": f"Bearer {token}"}).headers["cache-control"] == "no-store"
     assert client.get("/static/js/suggest.js").headers.get("cache-control") != "no-store"
+
+
+def test_a_person_changes_their_own_password_and_other_sessions_end(client, db):
+    from app.audit.models import Action, AuditEvent
+    from app.config import get_settings
+
+    user = make_user(db, Role.medewerker, email="zelf@example.org")
+    elsewhere = accounts_service.start_session(db, get_settings(), user, "password")
+    csrf = login(client, db, user)
+    here = client.cookies.get(SESSION_COOKIE)
+    wrong = post_form(client, "/account/wachtwoord", {"current": "fout", "password": "een-nieuw-wachtwoord",
+                                                      "repeat": "een-nieuw-wachtwoord"}, csrf)
+    assert wrong.status_code == 422
+    page = BeautifulSoup(wrong.text, "html.parser")
+    assert "niet uw huidige wachtwoord" in page.select_one("#current-error").get_text()
+    done = post_form(client, "/account/wachtwoord", {"current": PASSWORD, "password": "een-nieuw-wachtwoord",
+                                                     "repeat": "een-nieuw-wachtwoord"}, csrf)
+    assert done.status_code == 303
+    assert accounts_service.user_for_session(db, elsewhere) is None
+    assert accounts_service.user_for_session(db, here) is not None
+    saved = BeautifulSoup(client.get(done.headers["location"]).text, "html.parser")
+    assert saved.select_one("#password-saved") is not None
+    db.refresh(user)
+    assert accounts_service._hasher.verify(user.password_hash, "een-nieuw-wachtwoord")
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == Action.password_set)).first() is not None

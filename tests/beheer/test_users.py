@@ -92,7 +92,10 @@ def test_deactivated_person_cannot_log_in_and_keeps_history(client, db, admin):
     client.cookies.clear()
     anon = browser(client)
     refused = post_form(client, "/login", {"email": "weg@example.org", "password": PASSWORD}, anon)
-    assert refused.status_code == 401
+    # The right password: told what is the matter (a wrong one says only that it does not match).
+    assert refused.status_code == 403 and "gedeactiveerd" in soup(refused).select_one("#login-error").get_text()
+    wrong = post_form(client, "/login", {"email": "weg@example.org", "password": "niet-het-wachtwoord"}, anon)
+    assert wrong.status_code == 401 and "gedeactiveerd" not in wrong.text
 
     csrf = login(client, db, admin[0])
     page = client.get(f"/beheer/gebruikers/{person.id}")

@@ -303,7 +303,8 @@ def test_a_functioneel_beheerder_from_new_team_to_deactivated_account(browser, l
     assert {r.get_attribute("data-action") for r in rows.all()} == {"user_changed"}
     ours = rows.filter(has_text=email)
     assert ours.count() == 1, page.locator("#audit").inner_text()
-    assert ours.locator("td").nth(2).inner_text() == f"Account gewijzigd: Account {email} gewijzigd: rol"
+    assert ours.locator("td").nth(2).inner_text() == (
+        f"Account gewijzigd: Account {email} gewijzigd: rol van Medewerker naar Contactpersoon Kwaliteit")
     assert ours.locator("td").nth(1).inner_text() == admin_name
 
     # Deactivated: the login is refused.
@@ -318,7 +319,7 @@ def test_a_functioneel_beheerder_from_new_team_to_deactivated_account(browser, l
         refused.page.get_by_label("E-mailadres").fill(email)
         refused.page.get_by_label("Wachtwoord").fill(NEW_PASSWORD)
         refused.page.get_by_role("button", name="Inloggen").click()
-        assert "horen niet bij elkaar" in refused.page.get_by_role("alert").inner_text()
+        assert "Uw account is gedeactiveerd" in refused.page.get_by_role("alert").inner_text()
         assert refused.page.url.endswith("/login")
         assert refused.go("/account").url.startswith(live_server.url + "/login")
         assert refused.problems == []

@@ -106,7 +106,7 @@ def test_kwaliteit_publishes_an_item_that_shows_in_search_and_as_new(visitor):
     page.get_by_label("Wat heeft u gewijzigd?").fill("Nieuw item")
     page.get_by_role("button", name="Opslaan").click()
     page.wait_for_url(re.compile(r"/items/.+\?opgeslagen=1$"))
-    assert page.get_by_role("status").inner_text().strip() == "Opgeslagen."
+    assert page.get_by_role("status").inner_text().strip() == "Opgeslagen en gepubliceerd."
 
     page = visitor.go(f"/zoeken?q={word}")
     assert page.locator(".result-list .kb-card__title").all_inner_texts() == [
