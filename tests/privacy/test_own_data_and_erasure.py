@@ -288,3 +288,22 @@ def test_own_data_holds_what_the_person_wrote_checked_and_what_the_log_says_abou
     page = BeautifulSoup(client.get("/account/gegevens").text, "html.parser")
     assert "gecheckt door mij" in page.select_one("#gecontroleerd-table").get_text()
     assert page.select_one("#versies-table tbody tr") is not None and page.select_one("#audit-over-u-table") is not None
+
+
+def test_after_erasure_search_finds_the_item_under_its_new_address_and_not_by_the_name(db, search_index):
+    from app.search import service as search_service
+    from tests.factories import make_item
+
+    admin = make_user(db, Role.beheerder)
+    karel = make_user(db, Role.kwaliteit, name="Karel Zwartekopper", email="karel@example.org")
+    item = make_item(db, make_theme(db), karel, title="Werkinstructie van Karel Zwartekopper",
+                     summary="Zo werkt de intake bij Karel Zwartekopper.", body="Vraag Karel Zwartekopper om hulp.")
+    db.commit()
+    before = [r.slug for r in search_service.search(db, search_index, "werkinstructie").results]
+    assert before == [item.slug] and "zwartekopper" in item.slug
+    avg_service.anonymise(db, karel, admin)
+    db.commit()
+    db.refresh(item)
+    assert [r.slug for r in search_service.search(db, search_index, "werkinstructie").results] == [item.slug]
+    assert "zwartekopper" not in item.slug
+    assert search_service.search(db, search_index, "zwartekopper").results == []
