@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, describe, new_visitor
+from tests.browser.conftest import DESKTOP, PHONE, new_visitor
+from tests.browser.test_accessibility import (
+    _check as check,  # axe, one h1, <main id=inhoud>, no sideways scroll
+)
 
 ADMIN = "beheerder@example.org"
 NEW_PASSWORD = "een-lang-nieuw-wachtwoord"
@@ -31,23 +34,6 @@ AUDIT_PAGES = {
 }
 # And as a klantbegeleider: their own data.
 READER_PAGES = {"eigen gegevens (medewerker)": "/account/gegevens"}
-
-
-def check(visitor, name: str) -> list[str]:  # type: ignore[no-untyped-def]
-    """As test_accessibility: axe, one h1, one <main id=inhoud>, nothing to scroll sideways."""
-    found = []
-    violations = visitor.axe()
-    if violations:
-        found.append(f"{name}: {describe(violations)}")
-    page = visitor.page
-    if page.locator("h1").count() != 1:
-        found.append(f"{name}: {page.locator('h1').count()} h1 elements")
-    if page.locator("main#inhoud").count() != 1:
-        found.append(f"{name}: no <main id=inhoud>")
-    width = page.evaluate("document.scrollingElement.scrollWidth")
-    if width > page.viewport_size["width"]:  # WCAG 1.4.10 reflow
-        found.append(f"{name}: {width} px wide on a {page.viewport_size['width']} px screen")
-    return found
 
 
 def own_id(visitor) -> str:  # type: ignore[no-untyped-def]
