@@ -22,6 +22,7 @@ from app.audit import service as audit
 from app.audit.models import Action
 from app.config import Settings
 from app.db import utcnow
+from app.textinput import plain_line
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,8 @@ def login_with_identity(session: Session, settings: Settings, identity: Identity
     if user is None:
         if not identity.email:
             return _refused(session, identity, None, "Gemeenteaccount zonder e-mailadres", NO_EMAIL, address)
-        user = service.create_user(session, email=identity.email, name=identity.name or identity.email,
+        name = identity.name if identity.name and plain_line(identity.name) else identity.email
+        user = service.create_user(session, email=identity.email, name=name[:120],
                                    role=grant.role, team_slug=team.slug if team else None)
         user.oidc_subject = identity.subject
         audit.record(session, Action.user_created, subject_type="user", subject_id=user.id, address=address,
@@ -104,7 +106,7 @@ def _bring_up_to_date(session: Session, user: User, identity: Identity, role: st
     user.role = role  # type: ignore[assignment]
     if team is not None:
         user.team_id = team.id
-    if identity.name:
+    if identity.name and plain_line(identity.name):
         user.name = identity.name[:120]
     if identity.email and identity.email != user.email:
         taken = service.get_user_by_email(session, identity.email)
