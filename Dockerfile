@@ -3,9 +3,6 @@ WORKDIR /app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 COPY pyproject.toml README.md ./
 COPY app ./app
-COPY migrations ./migrations
-COPY content ./content
-COPY static ./static
 RUN pip install --no-cache-dir -e . && useradd --system --home /data kennisbank && mkdir -p /data && chown kennisbank /data
 USER kennisbank
 EXPOSE 8000

@@ -99,7 +99,7 @@ def serve(
     # so that the worker processes cannot each write a different one (and refuse each other's forms).
     settings.effective_secret_key()
     if settings.load_demo_accounts:
-        typer.echo("Demo-accounts staan aan (wachtwoord in content/demo.yaml); zie README.")
+        typer.echo("Demo-accounts staan aan (wachtwoord in app/content/demo.yaml); zie README.")
     typer.echo(f"Open http://{shown_host}:{port} in uw browser.")
     uvicorn.run(
         # The factory freezes what it loaded out of the garbage collector's way, in each worker.
