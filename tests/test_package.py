@@ -13,6 +13,7 @@ dependencies from the package index instead, as a user would (slower).
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -49,9 +50,15 @@ def run(args: list[str], **kwargs) -> subprocess.CompletedProcess:  # type: igno
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
-    out = tmp_path_factory.mktemp("wheel")
+    """Built from a copy of what a clone holds for the package (app/, pyproject.toml, README.md),
+    as the Dockerfile's build stage does: setuptools' build/ folder stays out of the repository,
+    where a stale one could slip removed files into the wheel."""
+    source, out = tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("wheel")
+    shutil.copytree(PACKAGE_DIR, source / "app", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(PROJECT_ROOT / name, source / name)
     started = time.monotonic()
-    built = run([sys.executable, "-m", "pip", "wheel", str(PROJECT_ROOT), "--no-deps", "-q", "-w", str(out)],
+    built = run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w", str(out)],
                 cwd=out, env=clean_env())
     if built.returncode != 0:
         message = f"pip wheel failed (the build needs setuptools from the package index):\n{built.stderr[-3000:]}"
