@@ -99,7 +99,7 @@ def serve(
     # so that the worker processes cannot each write a different one (and refuse each other's forms).
     settings.effective_secret_key()
     if settings.load_demo_accounts:
-        typer.echo("Demo-accounts staan aan (wachtwoord in content/demo.yaml); zie README.")
+        typer.echo("Demo-accounts staan aan (wachtwoord in app/content/demo.yaml); zie README.")
     typer.echo(f"Open http://{shown_host}:{port} in uw browser.")
     uvicorn.run(
         # The factory freezes what it loaded out of the garbage collector's way, in each worker.
@@ -108,6 +108,47 @@ def serve(
         # No access log: it would tie every search (in the query string) to an address and time.
         access_log=False,
     )
+
+
+@app.command("scheduler")
+def scheduler_command() -> None:
+    """Voer de geplande taken uit zonder webdienst (migreert eerst, zoals serve); stopt netjes op SIGTERM of Ctrl-C.
+
+    One such process beside any number of `kennisbank serve` processes started with
+    KENNISBANK_SCHEDULER=false. It runs the jobs whatever that setting says: starting it is
+    asking for them. Two planners at once do no harm (the database decides), one is enough.
+    """
+    import logging
+    import signal
+    import threading
+
+    from app import scheduler as app_scheduler
+
+    settings = get_settings()
+    typer.echo(f"Planner gebruikt de {_where()}.")
+    for line in bootstrap.prepare(get_engine(), settings):
+        typer.echo(line)
+    settings.effective_secret_key()  # links in agenda mail; made once, as serve does
+    # What the jobs did, on standard error (as a container's log); APScheduler's own chatter
+    # (every run of every job) only when something goes wrong.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    scheduler = app_scheduler.start(get_engine(), settings)
+    jobs = ", ".join(job.id for job in scheduler.get_jobs())
+    typer.echo(f"Planner gestart met de taken {jobs}. Stoppen: Ctrl-C of SIGTERM.")
+    while not stop.wait(1):
+        pass
+    typer.echo("Planner stopt: lopende taken maken hun ronde af …")
+    scheduler.shutdown(wait=True)
+    get_engine().dispose()
+    typer.echo("Planner gestopt.")
 
 
 def proxy_options(settings) -> dict:  # type: ignore[no-untyped-def]

@@ -12,7 +12,14 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# What ships inside the package (and so inside the wheel): migrations, starter content, static
+# files. PROJECT_ROOT is the source checkout around it, meaningful only when running from one
+# (tests, scripts, docker-compose.yml); an installed package never reads it.
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+CONTENT_DIR = PACKAGE_DIR / "content"
+STATIC_DIR = PACKAGE_DIR / "static"
+MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
 # Days, dates and times people see are Dutch; the database keeps UTC.
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 BUILTIN_THEMES = ("voorbeeld", "denhaag")
@@ -28,8 +35,8 @@ class Settings(BaseSettings):
     # Empty means: a SQLite file inside data_dir.
     database_url: str = ""
     secret_key: str = ""
-    content_dir: Path = PROJECT_ROOT / "content"
-    # Load content/ (and the demo accounts in development) when the database has no themes yet.
+    content_dir: Path = CONTENT_DIR
+    # Load app/content/ (and the demo accounts in development) when the database has no themes yet.
     load_starter_content: bool = True
     load_demo_accounts: bool | None = None
     auto_migrate: bool = True

@@ -17,7 +17,7 @@ from app.avg.routes import api as avg_api_router
 from app.avg.routes import pages as avg_router
 from app.beheer.api import router as beheer_api_router
 from app.beheer.routes import router as beheer_router
-from app.config import PROJECT_ROOT, get_settings
+from app.config import STATIC_DIR, get_settings
 from app.db import get_engine
 from app.goals.routes import api as goals_api
 from app.goals.routes import pages as goals_pages
@@ -90,7 +90,7 @@ def create_app(run_scheduler: bool = True) -> FastAPI:
     app.add_middleware(CsrfCookieAndHeadersMiddleware, secure=settings.cookie_secure)
     # The NL Design System style sheets are large and compress about tenfold.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(brand_router)
     app.include_router(accounts_router)
     app.include_router(oidc_router)

@@ -5,7 +5,7 @@ from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from app.config import PROJECT_ROOT
+from app.config import MIGRATIONS_DIR
 
 # Arbitrary constant: one migrating process at a time on PostgreSQL.
 _PG_LOCK_ID = 4_242_001
@@ -13,7 +13,7 @@ _PG_LOCK_ID = 4_242_001
 
 def alembic_config(url: str) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     config.set_main_option(
         "file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s"

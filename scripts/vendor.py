@@ -1,11 +1,11 @@
 """Refresh the vendored front-end files from the npm registry.
 
-static/vendor/package.json and its package-lock.json name the exact versions; this script
+app/static/vendor/package.json and its package-lock.json name the exact versions; this script
 installs them in a temporary folder (`npm ci --ignore-scripts`) and copies only the files the
-service uses, each package with its licence, into static/vendor/ (and axe-core, which only the
+service uses, each package with its licence, into app/static/vendor/ (and axe-core, which only the
 browser tests use, into tests/browser/vendor/). The copies are committed: neither the service
 nor CI needs Node.js or the network. To upgrade a package, change its version in package.json,
-run `npm install --package-lock-only` in static/vendor/, then this script.
+run `npm install --package-lock-only` in app/static/vendor/, then this script.
 """
 
 import re
@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.web.icons import THEME_ICON_FILES, UI_ICONS  # noqa: E402
 
-VENDOR = ROOT / "static" / "vendor"
+VENDOR = ROOT / "app" / "static" / "vendor"
 TEST_VENDOR = ROOT / "tests" / "browser" / "vendor"
 
 # (package, file in the package, destination relative to the vendor folder)

@@ -12,14 +12,14 @@ from bs4 import BeautifulSoup
 from sqlmodel import Session, col, select
 
 from app.accounts import service as accounts_service
-from app.config import PROJECT_ROOT, get_settings
+from app.config import CONTENT_DIR, PROJECT_ROOT, get_settings
 from app.search.index import SearchIndex
 from app.wiki import service as wiki_service
 from app.wiki.models import Item, ItemCheck, ItemIn, ItemUpdateIn, Revision, Theme
 from tests.conftest import BACKENDS, new_database
 from tests.factories import free_port, wait_until_healthy
 
-CONTENT = PROJECT_ROOT / "content"
+CONTENT = CONTENT_DIR
 
 
 def kennisbank(url: str, *args: str, stdin: str | None = None, data_dir: Path | None = None):  # type: ignore[no-untyped-def]

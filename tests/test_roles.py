@@ -10,7 +10,7 @@ from fastapi.routing import APIRoute
 
 from app.accounts import service as accounts_service
 from app.accounts.models import Role
-from app.config import PROJECT_ROOT
+from app.config import CONTENT_DIR
 from app.db import utcnow
 from app.goals import service as goals_service
 from app.questions import service as questions_service
@@ -203,7 +203,7 @@ def test_every_route_with_every_role(client, db, search_index, role):
     item = make_item(db, theme, title="Het item", review_date="2020-01-01")
     team = accounts_service.ensure_team(db, "team", "Team")
     meeting = make_meeting(db, team, days_ahead=10, with_agenda=True)
-    goals_service.seed(db, goals_service.load_file(PROJECT_ROOT / "content" / "goals.yaml"), date(2027, 1, 4))
+    goals_service.seed(db, goals_service.load_file(CONTENT_DIR / "goals.yaml"), date(2027, 1, 4))
     colleague = make_user(db, Role.medewerker, team_slug="team")
     question = questions_service.ask(db, QuestionIn(text="Een vraag", theme="thema"), colleague, utcnow())
     token_id = "999999"

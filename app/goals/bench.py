@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 from app import migrate
 from app.accounts import service as accounts_service
 from app.accounts.models import Team, User
-from app.config import LOCAL_TZ, PROJECT_ROOT, get_settings
+from app.config import CONTENT_DIR, LOCAL_TZ, get_settings
 from app.goals import service as goals_service
 from app.goals.models import Appraisal, GoalSnapshot, Milestone, TrainingFlag
 from app.meetings.models import Attendance, Meeting
@@ -55,7 +55,7 @@ def fill(engine: Engine, report: Callable[[str], None]) -> dict[str, int]:
     start = today - timedelta(days=365)
     counts: dict[str, int] = {}
     with Session(engine) as s:
-        goals_service.seed(s, goals_service.load_file(PROJECT_ROOT / "content" / "goals.yaml"), start)
+        goals_service.seed(s, goals_service.load_file(CONTENT_DIR / "goals.yaml"), start)
         for goal in goals_service.list_goals(s):
             goal.horizon_months = 12
         long_ago = datetime.combine(start - timedelta(days=30), clock_time(9), LOCAL_TZ)

@@ -1,4 +1,4 @@
-"""The implementation goals: loaded from content/goals.yaml, edited by Kwaliteit, computed
+"""The implementation goals: loaded from app/content/goals.yaml, edited by Kwaliteit, computed
 (app/goals/measures.py), snapshotted daily for the trend; and the records only the goals need:
 appraisals, training flags, milestones. Who may see what follows DESIGN.md: a person sees
 their own progress, Kwaliteit everyone's, managers aggregates only."""
@@ -80,7 +80,7 @@ def sources(goal: Goal, viewer: User) -> list[tuple[str, str]]:
 
 
 class GoalFile(BaseModel):
-    """One goal in content/goals.yaml."""
+    """One goal in app/content/goals.yaml."""
 
     model_config = ConfigDict(extra="forbid")
 

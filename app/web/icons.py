@@ -9,9 +9,9 @@ from functools import lru_cache
 
 from markupsafe import Markup
 
-from app.config import PROJECT_ROOT
+from app.config import STATIC_DIR
 
-ICON_DIR = PROJECT_ROOT / "static" / "vendor" / "tabler-icons"
+ICON_DIR = STATIC_DIR / "vendor" / "tabler-icons"
 
 # A theme's icon key (Theme.icon, chosen from app/wiki/models.THEME_ICONS) -> Tabler icon.
 THEME_ICON_FILES = {

@@ -11,14 +11,14 @@ from datetime import date
 from functools import lru_cache
 from xml.sax.saxutils import escape
 
-from app.config import PROJECT_ROOT
+from app.config import STATIC_DIR
 from app.web.brand import Brand
 from app.web.icons import icon_paths
 from app.web.templating import nl_date
 from app.wiki.font_metrics import text_width
 from app.wiki.service import ThemeStat
 
-FONT_DIR = PROJECT_ROOT / "static" / "vendor" / "fonts"
+FONT_DIR = STATIC_DIR / "vendor" / "fonts"
 SIZES = {"a4": (210, 297), "a3": (297, 420)}
 WIDTH, HEIGHT = SIZES["a4"]
 MARGIN = 14

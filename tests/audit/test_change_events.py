@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from app.accounts.models import Role
 from app.audit.models import Action, AuditEvent
-from app.config import PROJECT_ROOT
+from app.config import CONTENT_DIR
 from app.goals import service as goals_service
 from app.wiki import service as wiki_service
 from app.wiki.models import ItemStatus
@@ -21,7 +21,7 @@ def events(db, action):  # type: ignore[no-untyped-def]
 
 
 def seed_goals(db) -> None:  # type: ignore[no-untyped-def]
-    goals_service.seed(db, goals_service.load_file(PROJECT_ROOT / "content" / "goals.yaml"), date(2026, 1, 5))
+    goals_service.seed(db, goals_service.load_file(CONTENT_DIR / "goals.yaml"), date(2026, 1, 5))
 
 
 def test_publishing_and_archiving_an_item_are_logged_and_saving_a_draft_is_not(db):

@@ -6,7 +6,7 @@ from bs4 import BeautifulSoup
 
 from app.accounts import service as accounts_service
 from app.accounts.models import Role
-from app.config import PROJECT_ROOT
+from app.config import CONTENT_DIR
 from app.goals import service
 from tests.factories import login, make_user
 
@@ -14,7 +14,7 @@ TEAM_SELECT = "select[name=team]"
 
 
 def test_the_all_teams_option_is_an_empty_team_and_means_all_teams(client, db):
-    service.seed(db, service.load_file(PROJECT_ROOT / "content" / "goals.yaml"), date(2027, 1, 4))
+    service.seed(db, service.load_file(CONTENT_DIR / "goals.yaml"), date(2027, 1, 4))
     accounts_service.ensure_team(db, "noord", "Team Noord")
     user = make_user(db, Role.kwaliteit)
     login(client, db, user)

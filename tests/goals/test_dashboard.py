@@ -10,7 +10,7 @@ from sqlmodel import select
 from app import clock
 from app.accounts import service as accounts_service
 from app.accounts.models import Role
-from app.config import LOCAL_TZ, PROJECT_ROOT, Settings
+from app.config import CONTENT_DIR, LOCAL_TZ, Settings
 from app.goals import jobs, records, service
 from app.goals.models import Appraisal
 from app.meetings import attendance as attendance_service
@@ -31,7 +31,7 @@ def page(response) -> BeautifulSoup:  # type: ignore[no-untyped-def]
 
 
 def setting(db):  # type: ignore[no-untyped-def]
-    service.seed(db, service.load_file(PROJECT_ROOT / "content" / "goals.yaml"), START)
+    service.seed(db, service.load_file(CONTENT_DIR / "goals.yaml"), START)
     accounts_service.ensure_team(db, "noord", "Team Noord")
     people = {name: make_user(db, Role.medewerker, team_slug="noord", function="klantbegeleider", name=name)
               for name in ("Anna", "Bram", "Cor")}

@@ -9,7 +9,7 @@ from sqlmodel import select
 from app import clock
 from app.accounts import service as accounts_service
 from app.accounts.models import Audience, Role
-from app.config import LOCAL_TZ, PROJECT_ROOT
+from app.config import CONTENT_DIR, LOCAL_TZ
 from app.goals import measures, records, service
 from app.goals.models import GoalSnapshot
 from app.meetings import attendance as attendance_service
@@ -21,7 +21,7 @@ from app.usage.models import UsageKind
 from tests.factories import make_item, make_meeting, make_theme, make_user
 
 START = date(2027, 1, 4)
-GOALS = PROJECT_ROOT / "content" / "goals.yaml"
+GOALS = CONTENT_DIR / "goals.yaml"
 
 
 def at(day: date, hour: int = 10) -> datetime:

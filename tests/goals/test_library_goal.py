@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from app import clock, migrate
 from app.accounts.models import Role
-from app.config import LOCAL_TZ, PROJECT_ROOT
+from app.config import CONTENT_DIR, LOCAL_TZ
 from app.goals import service
 from app.wiki import service as wiki_service
 from tests.conftest import BACKENDS
@@ -26,7 +26,7 @@ def at(day: date, hour: int = 10) -> datetime:
 @pytest.fixture
 def library(db):  # type: ignore[no-untyped-def]
     """The starter goals from START; two themes; the library goal asks for 4 items."""
-    service.seed(db, service.load_file(PROJECT_ROOT / "content" / "goals.yaml"), START)
+    service.seed(db, service.load_file(CONTENT_DIR / "goals.yaml"), START)
     goal = service.get_goal(db, "bibliotheek_actueel")
     goal.params = {**goal.params, "min_items": 4}
     db.add(goal)

@@ -10,7 +10,7 @@ from sqlmodel import select
 from app import clock
 from app.accounts import service as accounts_service
 from app.accounts.models import Audience, Role
-from app.config import LOCAL_TZ
+from app.config import CONTENT_DIR, LOCAL_TZ
 from app.meetings import agenda as agenda_service
 from app.meetings import service
 from app.meetings.models import Agenda, AgendaState, MeetingKind, MeetingStatus
@@ -215,10 +215,9 @@ def test_rules_page_plans_the_meetings(client, db):
 def test_the_vakoverleg_shows_the_goals_as_doelen_does_at_that_moment_and_dated(client, db):
     """Assembled a week before, the agenda would carry last week's figures: it shows those of
     /doelen when read (for a held meeting those of its day), with the day, from one computation."""
-    from app.config import PROJECT_ROOT
     from app.goals import service as goals_service
 
-    goals_service.seed(db, goals_service.load_file(PROJECT_ROOT / "content" / "goals.yaml"), MONDAY.date() - timedelta(days=40))
+    goals_service.seed(db, goals_service.load_file(CONTENT_DIR / "goals.yaml"), MONDAY.date() - timedelta(days=40))
     kwaliteit = make_user(db, Role.kwaliteit)
     with clock.frozen(MONDAY):
         meeting = make_meeting(db, None, days_ahead=7)

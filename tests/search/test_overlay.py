@@ -217,12 +217,12 @@ QUERIES = [
 def test_the_starter_library_answers_the_same_while_waiting_as_after(library):
     """Every waiting item evaluated here as the index would: the same hits, totals, order and
     snippets as once the index holds them, for phrases, synonyms, compounds and filters."""
-    from app.config import PROJECT_ROOT
+    from app.config import CONTENT_DIR
     from app.wiki import loader
 
     engine, index = library
     with Session(engine) as session:
-        loader.import_folder(session, PROJECT_ROOT / "content")
+        loader.import_folder(session, CONTENT_DIR)
         search_service.seed_synonyms(session, [["bvv", "beslagvrije voet"], ["wsnp", "wet schuldsanering natuurlijke personen"]])
         session.commit()
         slugs = [i.slug for i in session.exec(select(Item).where(Item.status == "published"))]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.config import PROJECT_ROOT
+from app.config import CONTENT_DIR
 from app.search import service as search_service
 from app.wiki import loader
 
@@ -20,7 +20,7 @@ RECALL_FLOOR = 0.9
 
 @pytest.fixture
 def starter_library(db, search_index):  # type: ignore[no-untyped-def]
-    content = PROJECT_ROOT / "content"
+    content = CONTENT_DIR
     loader.import_folder(db, content)
     search_service.seed_synonyms(db, yaml.safe_load((content / "synonyms.yaml").read_text("utf-8")))
     db.commit()

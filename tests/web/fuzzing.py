@@ -10,7 +10,7 @@ from sqlmodel import Session
 from app import clock
 from app.accounts import service as accounts_service
 from app.accounts.models import Audience, Role, User
-from app.config import PROJECT_ROOT
+from app.config import CONTENT_DIR
 from app.goals import service as goals_service
 from app.meetings import agenda as agenda_service
 from app.questions import service as questions_service
@@ -33,7 +33,7 @@ def small_library(db: Session) -> dict[Role, User]:
         agenda_service.assemble(db, held, clock.now())
     make_meeting(db, team, days_ahead=10)
     questions_service.ask(db, QuestionIn(text="Hoe werkt de bvv?", theme="beslag"), member, clock.now())
-    goals_service.seed(db, goals_service.load_file(PROJECT_ROOT / "content" / "goals.yaml"), clock.today())
+    goals_service.seed(db, goals_service.load_file(CONTENT_DIR / "goals.yaml"), clock.today())
     db.commit()
     return {Role.kwaliteit: editor, Role.medewerker: member}
 

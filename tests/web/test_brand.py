@@ -8,7 +8,7 @@ from bs4 import BeautifulSoup
 from pydantic import ValidationError
 
 from app.accounts.models import Role
-from app.config import PROJECT_ROOT, Settings
+from app.config import PROJECT_ROOT, STATIC_DIR, Settings
 from app.web import brand
 from app.web.icons import ICON_DIR, THEME_ICON_FILES, UI_ICONS
 from app.wiki.models import THEME_ICONS
@@ -17,7 +17,7 @@ from tests.factories import login, make_user
 # Pages and texts: SQL does not decide them, so SQLite is enough.
 pytestmark = pytest.mark.any_database
 
-VENDOR = PROJECT_ROOT / "static" / "vendor"
+VENDOR = STATIC_DIR / "vendor"
 SECRET = "s" * 40
 
 
@@ -42,7 +42,7 @@ def own_look(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
 def test_every_stylesheet_and_icon_is_vendored():
     for theme in ("voorbeeld", "denhaag"):
         for href in brand.brand_for(settings(theme=theme)).stylesheets:
-            assert (PROJECT_ROOT / href.removeprefix("/")).is_file(), href
+            assert (STATIC_DIR / href.removeprefix("/static/")).is_file(), href
     assert set(THEME_ICONS) == set(THEME_ICON_FILES)
     for name in [*THEME_ICON_FILES.values(), *UI_ICONS]:
         assert (ICON_DIR / f"{name}.svg").is_file(), name
@@ -77,7 +77,7 @@ def test_den_haag_look_maps_its_tokens_onto_the_components():
     assert look.theme_classes == "voorbeeld-theme denhaag-theme"
     assert look.stylesheets.index("/static/vendor/denhaag/theme.css") < look.stylesheets.index(
         "/static/themes/denhaag.css")
-    mapping = (PROJECT_ROOT / "static/themes/denhaag.css").read_text()
+    mapping = (STATIC_DIR / "themes/denhaag.css").read_text()
     tokens = (VENDOR / "denhaag/theme.css").read_text()
     used = {line.split("var(")[1].split(")")[0] for line in mapping.splitlines() if "var(--denhaag-" in line}
     assert used and all(f"{token}:" in tokens for token in used)  # every mapped token exists

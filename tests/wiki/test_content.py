@@ -2,11 +2,11 @@
 
 from collections import Counter
 
-from app.config import PROJECT_ROOT
+from app.config import CONTENT_DIR
 from app.wiki import loader, service
 from app.wiki.models import ItemStatus
 
-CONTENT = PROJECT_ROOT / "content"
+CONTENT = CONTENT_DIR
 
 
 def test_starter_library_loads_complete(db):
