@@ -165,7 +165,7 @@ def pg_environment(url: str) -> tuple[dict[str, str], str | None]:
 
 
 def _pg_program(name: str, settings: Settings) -> str:
-    folder = getattr(settings, "pg_bin_dir", "") or ""
+    folder = settings.pg_bin_dir
     program = str(Path(folder) / name) if folder else shutil.which(name)
     if not program or not Path(program).exists():
         raise BackupError(

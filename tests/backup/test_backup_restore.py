@@ -295,3 +295,31 @@ def test_force_and_yes(tmp_path):  # type: ignore[no-untyped-def]
     assert "Teruggezet" in out
     missing = kennisbank(data_dir, None, "restore", "--yes", str(tmp_path / "nope.tar.gz"))
     assert missing.returncode == 1 and "bestaat niet" in missing.stderr
+
+
+def test_pg_connection_goes_by_environment_and_names_the_schema():
+    env, schema = backup_service.pg_environment(
+        "postgresql+psycopg://kb:geheim%40wachtwoord@db.example:6543/kennisbank"
+        "?options=-csearch_path%3Dkb_schema&sslmode=require")
+    assert schema == "kb_schema"
+    assert (env["PGHOST"], env["PGPORT"], env["PGUSER"], env["PGDATABASE"]) == ("db.example", "6543", "kb", "kennisbank")
+    assert env["PGPASSWORD"] == "geheim@wachtwoord" and env["PGSSLMODE"] == "require"
+    assert env["PGOPTIONS"] == "-csearch_path=kb_schema"
+    assert backup_service.pg_environment("postgresql+psycopg://kb@db/kennisbank")[1] is None
+
+
+def test_a_missing_or_too_old_pg_dump_is_named(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    engine, _, cleanup = new_database("postgresql")
+    try:
+        settings = Settings(data_dir=tmp_path / "data", pg_bin_dir=str(tmp_path / "bin"))
+        with pytest.raises(backup_service.BackupError, match="pg_dump niet gevonden"):
+            backup_service.backup(engine, settings, tmp_path / "b.tar.gz")
+        (tmp_path / "bin").mkdir()
+        old = tmp_path / "bin" / "pg_dump"
+        old.write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n")
+        old.chmod(0o755)
+        with pytest.raises(backup_service.BackupError, match=r"versie 9, de server versie \d+.*postgresql-client-"):
+            backup_service.backup(engine, settings, tmp_path / "b.tar.gz")
+        assert not (tmp_path / "b.tar.gz").exists()
+    finally:
+        cleanup()  # type: ignore[operator]
