@@ -200,6 +200,7 @@ def restore_command(
         result = backup_service.restore(engine, get_settings(), path, progress=lambda m: typer.echo(m, err=True))
     except backup_service.BackupError as exc:
         _fail(str(exc))
+    backup_service.record_restore(engine, path, result)
     if result.migrated_from:
         typer.echo(f"Bijgewerkt van migratie {result.migrated_from} naar de nieuwste.")
     typer.echo(f"Teruggezet; {result.indexed} items in de zoekindex.")

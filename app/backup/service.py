@@ -298,6 +298,21 @@ def record_backup(engine: Engine, path: Path, manifest: Manifest) -> None:
         session.commit()
 
 
+def record_restore(engine: Engine, path: Path, result: "RestoreResult") -> None:
+    """After a restore, in the restored database: what came back from which back-up."""
+    from app.audit import service as audit_service
+    from app.audit.models import Action
+
+    with Session(engine) as session:
+        audit_service.record(
+            session, Action.restore, subject_type="backup", subject_id=Path(path).name,
+            summary=f"Back-up van {result.manifest.created_at} teruggezet uit {Path(path).name}, op de opdrachtregel",
+            detail={"via": "kennisbank restore", "created_at": result.manifest.created_at,
+                    "revision": result.manifest.revision, "counts": result.counts},
+        )
+        session.commit()
+
+
 # --- restore ---------------------------------------------------------------------------------
 
 
