@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, select
 
 from app import migrate
@@ -343,3 +344,38 @@ def test_an_older_backup_comes_back_migrated_to_head(backend, tmp_path):  # type
         assert backup_service.current_revision(engine) == head
     finally:
         cleanup()  # type: ignore[operator]
+
+
+def test_postgresql_without_a_schema_dumps_and_restores_the_whole_database(tmp_path):  # type: ignore[no-untyped-def]
+    from tests.conftest import PG_URL, _pg_problem
+
+    if _pg_problem:
+        pytest.skip(f"PostgreSQL not reachable: {_pg_problem}")
+    name = f"kbbackup_{os.getpid()}_{int(time.time() * 1000) % 100000}"
+    admin = make_engine(PG_URL).execution_options(isolation_level="AUTOCOMMIT")
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(engine)
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO theme (slug, name, description, icon, position, created_at) "
+                              "VALUES ('geheel', 'Geheel', '', 'boek', 0, CURRENT_TIMESTAMP)"))
+        settings = Settings(data_dir=tmp_path / "data", database_url=url)
+        archive = tmp_path / "whole.tar.gz"
+        manifest = backup_service.backup(engine, settings, archive)
+        assert manifest.schema is None and manifest.counts["theme"] == 1
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        restore_it(engine, settings, archive)
+        assert [r[1] for r in rows(engine, "theme")] == ["geheel"]
+        restore_it(engine, settings, archive)  # and again, over what is there now
+        assert [r[1] for r in rows(engine, "theme")] == ["geheel"]
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
