@@ -21,6 +21,13 @@ PostgreSQL schemas: a URL such as `…/db?options=-csearch_path%3Dkb` makes the 
 schema `kb` (the tests do this). Then the dump is `pg_dump -n kb` and the restore goes back into
 `kb`; without a search_path the whole database is dumped and restored. The connection details go
 to pg_dump and pg_restore through PG* environment variables, so a password never shows in `ps`.
+The manifest's counts are read in the very snapshot pg_dump dumps (pg_export_snapshot), and on
+SQLite from the copy: they say exactly what the archive holds.
+
+Restore replaces everything. On SQLite it refuses while another process holds the database open
+(a running service does: an exclusive lock cannot be had); on PostgreSQL it cannot tell, and the
+README says to stop the service first. A SQLite back-up goes back only into SQLite, a PostgreSQL
+one only into PostgreSQL and into the same schema (pg_restore cannot rename one).
 """
 
 import json
@@ -39,8 +46,8 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session
 
 from app import migrate
@@ -101,25 +108,29 @@ def kind_of(engine: Engine) -> str:
 
 
 def counts(engine: Engine) -> dict[str, int]:
-    found: dict[str, int] = {}
     with engine.connect() as conn:
-        for table in COUNTED:
-            try:
-                found[table] = conn.execute(text(f'SELECT count(*) FROM "{table}"')).scalar_one()
-            except Exception:  # noqa: BLE001 - an older schema may lack a table
-                conn.rollback()
+        found = _counts(conn)
         conn.rollback()
     return found
 
 
+def _counts(conn: Connection) -> dict[str, int]:
+    present = set(inspect(conn).get_table_names())  # an older schema may lack a table
+    return {table: conn.execute(text(f'SELECT count(*) FROM "{table}"')).scalar_one()
+            for table in COUNTED if table in present}
+
+
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        try:
-            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        except Exception:  # noqa: BLE001 - not migrated at all
-            return None
-        finally:
-            conn.rollback()
+        found = _revision(conn)
+        conn.rollback()
+    return found
+
+
+def _revision(conn: Connection) -> str | None:
+    if "alembic_version" not in inspect(conn).get_table_names():
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def _data_files(data_dir: Path) -> list[Path]:
@@ -235,11 +246,16 @@ def backup(engine: Engine, settings: Settings, path: Path, *, force: bool = Fals
             env, schema = pg_environment(engine.url.render_as_string(hide_password=False))
             member, dump = PG_MEMBER, work_dir / "kennisbank.pgdump"
             progress(f"pg_dump {'schema ' + schema if schema else 'database'} …")
-            found, revision = counts(engine), current_revision(engine)
             args = [program, "--format=custom", "--no-owner", "--no-privileges", f"--file={dump}"]
             if schema:
                 args.append(f"--schema={schema}")
-            _run(args, env)
+            # The manifest's counts and pg_dump read one snapshot: exported from a transaction
+            # that stays open while pg_dump runs.
+            with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+                snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+                found, revision = _counts(conn), _revision(conn)
+                _run([*args, f"--snapshot={snapshot}"], env)
+                conn.rollback()
         files = _data_files(data_dir)
         manifest = Manifest(
             format=FORMAT, app_version=_app_version(), revision=revision, database=kind,
