@@ -35,6 +35,12 @@ from tests.conftest import BACKENDS, new_database
 COMPARED = ("theme", "item", "revision", "meeting", "attendance", "question", "goal_snapshot")
 
 
+def needs_pg_tools() -> None:
+    """pg_dump and pg_restore come with the PostgreSQL client; skipped without, but not in CI."""
+    if (not shutil.which("pg_dump") or not shutil.which("pg_restore")) and os.environ.get("CI") != "true":
+        pytest.skip("pg_dump/pg_restore not installed (apt-get install postgresql-client)")
+
+
 def kennisbank(data_dir: Path, url: str | None, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KENNISBANK_")}
     env |= {"KENNISBANK_DATA_DIR": str(data_dir), "KENNISBANK_SCHEDULER": "false"}
@@ -82,6 +88,7 @@ def configured(request, tmp_path):  # type: ignore[no-untyped-def]
     if request.param == "sqlite":
         yield request.param, data_dir, None, lambda: make_engine(f"sqlite:///{data_dir / 'kennisbank.db'}")
         return
+    needs_pg_tools()
     engine, url, cleanup = new_database("postgresql")
     engine.dispose()
     yield request.param, data_dir, url, lambda: make_engine(url)
@@ -334,6 +341,8 @@ def test_a_missing_or_too_old_pg_dump_is_named(tmp_path, monkeypatch):  # type: 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_an_older_backup_comes_back_migrated_to_head(backend, tmp_path):  # type: ignore[no-untyped-def]
+    if backend == "postgresql":
+        needs_pg_tools()
     engine, url, cleanup = new_database(backend)
     try:
         scripts = ScriptDirectory.from_config(migrate.alembic_config(url))
@@ -356,6 +365,7 @@ def test_postgresql_without_a_schema_dumps_and_restores_the_whole_database(tmp_p
 
     if _pg_problem:
         pytest.skip(f"PostgreSQL not reachable: {_pg_problem}")
+    needs_pg_tools()
     name = f"kbbackup_{os.getpid()}_{int(time.time() * 1000) % 100000}"
     admin = make_engine(PG_URL).execution_options(isolation_level="AUTOCOMMIT")
     url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
