@@ -196,6 +196,61 @@ def reindex() -> None:
     typer.echo(f"{count} items in de zoekindex.")
 
 
+@app.command("backup")
+def backup_command(
+    path: Annotated[Path, typer.Argument(help="Het archief dat ontstaat, bijvoorbeeld /backups/kennisbank-2026-12-02.tar.gz.")],
+    force: Annotated[bool, typer.Option("--force", help="Overschrijf een bestaand bestand.")] = False,
+) -> None:
+    """Maak een back-up (één .tar.gz): database, eigen bestanden van de gegevensmap en een manifest; de zoekindex niet."""
+    from app.backup import service as backup_service
+
+    engine = get_engine()
+    typer.echo(f"Back-up van de {_where()}", err=True)
+    try:
+        manifest = backup_service.backup(engine, get_settings(), path, force=force,
+                                         progress=lambda m: typer.echo(m, err=True))
+    except backup_service.BackupError as exc:
+        _fail(str(exc))
+    backup_service.record_backup(engine, path, manifest)
+    counted = ", ".join(f"{table} {n}" for table, n in manifest.counts.items())
+    typer.echo(f"Back-up geschreven naar {path} ({path.stat().st_size:,} bytes; {counted}).")
+
+
+@app.command("restore")
+def restore_command(
+    path: Annotated[Path, typer.Argument(help="Een archief van kennisbank backup.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Niet om bevestiging vragen.")] = False,
+) -> None:
+    """Zet een back-up terug: vervangt de hele database en bouwt de zoekindex opnieuw op. Stop eerst de dienst."""
+    from app.backup import service as backup_service
+
+    engine = get_engine()
+    try:
+        manifest = backup_service.read_manifest(path)
+        backup_service.check_compatible(manifest, engine)
+    except backup_service.BackupError as exc:
+        _fail(str(exc))
+    typer.echo(f"Back-up van {manifest.created_at} ({manifest.database}, migratie {manifest.revision}, "
+               f"versie {manifest.app_version}).")
+    if not yes:
+        if not sys.stdin.isatty():
+            _fail("Herstellen vervangt alles in de database: bevestig met --yes.")
+        typer.confirm(f"Alles in de {_where()} wordt vervangen. Doorgaan?", abort=True)
+    search_sync.install()
+    try:
+        result = backup_service.restore(engine, get_settings(), path, progress=lambda m: typer.echo(m, err=True))
+    except backup_service.BackupError as exc:
+        _fail(str(exc))
+    backup_service.record_restore(engine, path, result)
+    if result.migrated_from:
+        typer.echo(f"Bijgewerkt van migratie {result.migrated_from} naar de nieuwste.")
+    typer.echo(f"Teruggezet; {result.indexed} items in de zoekindex.")
+    for table, n in result.counts.items():
+        was = manifest.counts.get(table)
+        note = "" if was is None or was == n else f" (in de back-up: {was})"
+        typer.echo(f"  {table:15} {n}{note}")
+
+
 @app.command("import")
 def import_command(
     path: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="Map met themes.yaml en items/.")],

@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     # Logging in with an e-mail address and password; off only beside OpenID Connect (API
     # tokens keep working either way).
     local_login: bool = True
+    # Where `kennisbank backup` and `restore` find pg_dump and pg_restore; empty: on the PATH.
+    # They must be at least the server's major version (Debian 12 ships 15).
+    pg_bin_dir: str = ""
 
     @model_validator(mode="after")
     def _check(self) -> "Settings":

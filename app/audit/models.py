@@ -37,6 +37,7 @@ class Action(StrEnum):
     mt_approval = "mt_approval"
     export = "export"
     backup = "backup"
+    restore = "restore"
     data_downloaded = "data_downloaded"
 
 
@@ -63,6 +64,7 @@ LABELS: dict[str, str] = {
     Action.mt_approval: "Goedkeuring MT",
     Action.export: "Export",
     Action.backup: "Back-up",
+    Action.restore: "Back-up teruggezet",
     Action.data_downloaded: "Eigen gegevens gedownload",
 }
 

@@ -1,0 +1,1 @@
+"""Back-up and restore of the database and the data folder (`kennisbank backup`, `restore`)."""
