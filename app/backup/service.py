@@ -32,10 +32,8 @@ one only into PostgreSQL and into the same schema (pg_restore cannot rename one)
 
 import json
 import os
-import re
 import shutil
 import sqlite3
-import subprocess
 import tarfile
 import tempfile
 from collections.abc import Callable
@@ -43,14 +41,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
 from pathlib import Path
-from urllib.parse import unquote
 
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from app import migrate
+from app.backup import postgres
+from app.backup.errors import BackupError
 from app.config import Settings
 
 FORMAT = 1
@@ -67,10 +66,6 @@ _DB_FILE = "kennisbank.db"
 _SKIPPED = ("zoekindex", ".zoekindex", _DB_FILE, f".{_DB_FILE}", ".kb-backup-", ".kb-restore-")
 
 Progress = Callable[[str], None]
-
-
-class BackupError(Exception):
-    """A back-up or restore that cannot go on; the message says why, in Dutch."""
 
 
 @dataclass
@@ -148,69 +143,6 @@ def _data_files(data_dir: Path) -> list[Path]:
     return found
 
 
-# --- PostgreSQL ------------------------------------------------------------------------------
-
-
-def pg_environment(url: str) -> tuple[dict[str, str], str | None]:
-    """PG* variables for the client programs, and the schema the URL's search_path names."""
-    parsed = make_url(url)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    pairs = {"PGHOST": parsed.host, "PGPORT": parsed.port, "PGUSER": parsed.username,
-             "PGPASSWORD": parsed.password, "PGDATABASE": parsed.database}
-    env |= {k: str(v) for k, v in pairs.items() if v is not None}
-    query = dict(parsed.query)
-    schema = None
-    options = query.pop("options", None)
-    if options is not None:
-        options = unquote(options if isinstance(options, str) else options[0])
-        env["PGOPTIONS"] = options
-        match = re.search(r"search_path\s*=\s*([^\s,]+)", options)
-        if match:
-            schema = match.group(1).strip('"')
-    names = {"sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT", "sslcert": "PGSSLCERT",
-             "sslkey": "PGSSLKEY", "connect_timeout": "PGCONNECT_TIMEOUT", "host": "PGHOST", "port": "PGPORT"}
-    for key, value in query.items():
-        if key in names:
-            env[names[key]] = value if isinstance(value, str) else value[0]
-    return env, schema
-
-
-def _pg_program(name: str, settings: Settings) -> str:
-    folder = settings.pg_bin_dir
-    program = str(Path(folder) / name) if folder else shutil.which(name)
-    if not program or not Path(program).exists():
-        raise BackupError(
-            f"{name} niet gevonden. Installeer de PostgreSQL-client van dezelfde hoofdversie als de "
-            "server (Debian/Ubuntu: apt-get install postgresql-client-<versie>)."
-        )
-    return program
-
-
-def _major(version_output: str) -> int:
-    match = re.search(r"\)\s*(\d+)", version_output) or re.search(r"(\d+)", version_output)
-    return int(match.group(1)) if match else 0
-
-
-def _check_client(program: str, engine: Engine) -> None:
-    """pg_dump refuses a server newer than itself; say so before it starts, with the fix."""
-    out = subprocess.run([program, "--version"], capture_output=True, text=True, check=False).stdout
-    client = _major(out)
-    with engine.connect() as conn:
-        server = int(conn.execute(text("SHOW server_version_num")).scalar_one()) // 10000
-        conn.rollback()
-    if client < server:
-        raise BackupError(
-            f"{Path(program).name} is versie {client}, de server versie {server}: een oudere client "
-            f"kan deze server niet lezen. Installeer postgresql-client-{server}."
-        )
-
-
-def _run(args: list[str], env: dict[str, str]) -> None:
-    done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise BackupError(f"{Path(args[0]).name} mislukte: {done.stderr.strip() or done.returncode}")
-
-
 # --- back-up ---------------------------------------------------------------------------------
 
 
@@ -241,9 +173,9 @@ def backup(engine: Engine, settings: Settings, path: Path, *, force: bool = Fals
             with sqlite3.connect(dump) as conn:  # one file, no -wal beside it
                 conn.execute("PRAGMA journal_mode=DELETE")
         else:
-            program = _pg_program("pg_dump", settings)
-            _check_client(program, engine)
-            env, schema = pg_environment(engine.url.render_as_string(hide_password=False))
+            program = postgres.program("pg_dump", settings)
+            postgres.check_client(program, engine)
+            env, schema = postgres.environment(engine.url.render_as_string(hide_password=False))
             member, dump = PG_MEMBER, work_dir / "kennisbank.pgdump"
             progress(f"pg_dump {'schema ' + schema if schema else 'database'} …")
             args = [program, "--format=custom", "--no-owner", "--no-privileges", f"--file={dump}"]
@@ -254,7 +186,7 @@ def backup(engine: Engine, settings: Settings, path: Path, *, force: bool = Fals
             with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
                 snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
                 found, revision = _counts(conn), _revision(conn)
-                _run([*args, f"--snapshot={snapshot}"], env)
+                postgres.run([*args, f"--snapshot={snapshot}"], env)
                 conn.rollback()
         files = _data_files(data_dir)
         manifest = Manifest(
@@ -381,7 +313,7 @@ def check_compatible(manifest: Manifest, engine: Engine) -> None:
                 "versie niet kent). Herstel met dezelfde of een nieuwere versie van de kennisbank."
             )
     if kind == "postgresql":
-        _, schema = pg_environment(engine.url.render_as_string(hide_password=False))
+        _, schema = postgres.environment(engine.url.render_as_string(hide_password=False))
         if (manifest.schema or None) != (schema or None):
             raise BackupError(
                 f"De back-up is van schema {manifest.schema or '(hele database)'}, de ingestelde database "
@@ -430,7 +362,7 @@ def restore(engine: Engine, settings: Settings, path: Path, *,
                 _restore_sqlite(engine, dump)
             else:
                 progress("pg_restore …")
-                _restore_postgres(engine, settings, dump, manifest.schema)
+                postgres.restore(engine, settings, dump, manifest.schema)
             progress("Bestanden van de gegevensmap terugzetten …")
             _restore_files(tar, data_dir)
     before = manifest.revision
@@ -459,36 +391,6 @@ def _restore_sqlite(engine: Engine, dump: Path) -> None:
     for suffix in ("-wal", "-shm", "-journal"):
         Path(f"{db_file}{suffix}").unlink(missing_ok=True)
     os.replace(staged, db_file)
-
-
-def _restore_postgres(engine: Engine, settings: Settings, dump: Path, schema: str | None) -> None:
-    program = _pg_program("pg_restore", settings)
-    env, _ = pg_environment(engine.url.render_as_string(hide_password=False))
-    _empty(engine, schema or "public")
-    engine.dispose()
-    args = [program, "--clean", "--if-exists", "--no-owner", "--no-privileges",
-            "--single-transaction", "--exit-on-error", f"--dbname={env.get('PGDATABASE', '')}", str(dump)]
-    _run(args, env)
-
-
-def _empty(engine: Engine, schema: str) -> None:
-    """Everything goes: what the archive does not hold (a newer table) must not stay behind, or
-    the migrations after the restore would meet it."""
-    with engine.begin() as conn:
-        conn.execute(text("SET LOCAL lock_timeout = '10s'"))
-        quoted = schema.replace('"', '""')
-        tables = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = :s"), {"s": schema}).scalars().all()
-        for table in tables:
-            conn.execute(text(f'DROP TABLE IF EXISTS "{quoted}"."{table}" CASCADE'))
-        sequences = conn.execute(text("SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = :s"),
-                                 {"s": schema}).scalars().all()
-        for sequence in sequences:
-            conn.execute(text(f'DROP SEQUENCE IF EXISTS "{quoted}"."{sequence}" CASCADE'))
-        types = conn.execute(text(
-            "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
-            "WHERE n.nspname = :s AND t.typtype = 'e'"), {"s": schema}).scalars().all()
-        for name in types:
-            conn.execute(text(f'DROP TYPE IF EXISTS "{quoted}"."{name}" CASCADE'))
 
 
 def _restore_files(tar: tarfile.TarFile, data_dir: Path) -> None:

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from app import migrate
 from app.accounts import service as accounts_service
+from app.backup import postgres as backup_postgres
 from app.backup import service as backup_service
 from app.config import PROJECT_ROOT, Settings
 from app.db import make_engine
@@ -312,14 +313,14 @@ def test_force_and_yes(tmp_path):  # type: ignore[no-untyped-def]
 
 
 def test_pg_connection_goes_by_environment_and_names_the_schema():
-    env, schema = backup_service.pg_environment(
+    env, schema = backup_postgres.environment(
         "postgresql+psycopg://kb:geheim%40wachtwoord@db.example:6543/kennisbank"
         "?options=-csearch_path%3Dkb_schema&sslmode=require")
     assert schema == "kb_schema"
     assert (env["PGHOST"], env["PGPORT"], env["PGUSER"], env["PGDATABASE"]) == ("db.example", "6543", "kb", "kennisbank")
     assert env["PGPASSWORD"] == "geheim@wachtwoord" and env["PGSSLMODE"] == "require"
     assert env["PGOPTIONS"] == "-csearch_path=kb_schema"
-    assert backup_service.pg_environment("postgresql+psycopg://kb@db/kennisbank")[1] is None
+    assert backup_postgres.environment("postgresql+psycopg://kb@db/kennisbank")[1] is None
 
 
 def test_a_missing_or_too_old_pg_dump_is_named(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
