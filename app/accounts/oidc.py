@@ -137,9 +137,11 @@ class _Provider:
         uri = self.metadata(settings)["jwks_uri"]
         with self._lock:
             cached = self._keys.get(uri)
-        age = time.monotonic() - cached[0] if cached else None
-        if cached and age is not None and (age < CACHE_SECONDS and not (fresh and age >= KEYS_REREAD_SECONDS)):
-            return cached[1]
+        if cached:
+            age = time.monotonic() - cached[0]
+            # Kept an hour; asked for fresh keys (an unknown key id), read again unless just read.
+            if age < (KEYS_REREAD_SECONDS if fresh else CACHE_SECONDS):
+                return cached[1]
         try:
             keys = KeySet.import_key_set(self._get(uri))  # type: ignore[arg-type]
         except (JoseError, ValueError, TypeError) as exc:
