@@ -8,21 +8,19 @@ from datetime import timedelta
 
 from pydantic import BaseModel
 from pydantic import Field as PField
-from sqlalchemy import delete, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app.accounts import service
 from app.accounts.models import (
     ROLE_LABELS,
     AccountLink,
-    ApiToken,
     Audience,
     Function,
     LinkPurpose,
     Role,
     Team,
     User,
-    WebSession,
 )
 from app.audit import service as audit
 from app.audit.models import Action
@@ -98,11 +96,6 @@ def _team_id(session: Session, slug: str | None) -> int | None:
     return team.id
 
 
-def _slug_of(session: Session, team_id: int | None) -> str | None:
-    team = service.get_team(session, team_id) if team_id else None
-    return team.slug if team else None
-
-
 # --- users -----------------------------------------------------------------------------------
 
 
@@ -160,7 +153,7 @@ def change_user(session: Session, user: User, data: UserUpdate, actor: Actor) ->
         keep_a_beheerder(session, user, "role")
     if data.active is False:
         keep_a_beheerder(session, user, "active")
-    old = {"role": user.role, "team": _slug_of(session, user.team_id), "function": user.function, "name": user.name}
+    old = {"role": user.role, "team": service.team_slug(session, user.team_id), "function": user.function, "name": user.name}
     if "team" in sent:
         user.team_id = _team_id(session, data.team)
     if "name" in sent:
@@ -169,7 +162,7 @@ def change_user(session: Session, user: User, data: UserUpdate, actor: Actor) ->
         user.role = data.role  # type: ignore[assignment]
     if "function" in sent:
         user.function = data.function or None
-    new = {"role": user.role, "team": _slug_of(session, user.team_id), "function": user.function, "name": user.name}
+    new = {"role": user.role, "team": service.team_slug(session, user.team_id), "function": user.function, "name": user.name}
     changed = {k: {"old": old[k], "new": new[k]} for k in old if old[k] != new[k]}
     if changed:
         audit.record(session, Action.user_changed, actor_id=actor.id, subject_type="user", subject_id=user.id,
@@ -201,11 +194,10 @@ def deactivate(session: Session, user: User, actor: Actor) -> None:
         return
     keep_a_beheerder(session, user, "active")
     user.is_active = False
-    session.exec(delete(WebSession).where(col(WebSession.user_id) == user.id))  # type: ignore[call-overload]
+    service.end_web_sessions(session, user)
     # API tokens are revoked, not only refused while inactive: a reactivated account (for a new
     # purpose, or by mistake) must not bring back the tokens the person may still hold.
-    session.exec(update(ApiToken).where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))  # type: ignore[call-overload]
-                 .values(revoked_at=utcnow()))
+    service.revoke_api_tokens(session, user)
     _end_links(session, user)
     audit.record(session, Action.user_deactivated, actor_id=actor.id, subject_type="user", subject_id=user.id,
                  summary=f"Account {user.email} gedeactiveerd", address=actor.address)
@@ -283,9 +275,8 @@ def use_link(session: Session, token: str, password: str, repeat: str) -> User:
     if link.purpose == LinkPurpose.reset:
         # A reset is for a password lost or known to someone else: whoever used the old one is
         # logged out, and the API tokens made with it stop working.
-        session.exec(delete(WebSession).where(col(WebSession.user_id) == user.id))  # type: ignore[call-overload]
-        session.exec(update(ApiToken).where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))  # type: ignore[call-overload]
-                     .values(revoked_at=utcnow()))
+        service.end_web_sessions(session, user)
+        service.revoke_api_tokens(session, user)
     audit.record(session, Action.password_set, actor_id=user.id, subject_type="user", subject_id=user.id,
                  summary="Wachtwoord gekozen via " + ("de uitnodiging" if link.purpose == LinkPurpose.invite else
                                                       "een herstellink (andere sessies en API-tokens beëindigd)"))

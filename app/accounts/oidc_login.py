@@ -12,11 +12,10 @@ kept with the request's transaction.
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import delete
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from app.accounts import service
-from app.accounts.models import Team, User, WebSession
+from app.accounts.models import Team, User
 from app.accounts.oidc import Identity, grant_for_groups
 from app.audit import service as audit
 from app.audit.models import Action
@@ -68,7 +67,7 @@ def login_with_identity(session: Session, settings: Settings, identity: Identity
     if grant is None:
         if user is not None:
             # The provider withdrew the group: no role any more. Sessions from before end too.
-            session.exec(delete(WebSession).where(col(WebSession.user_id) == user.id))  # type: ignore[call-overload]
+            service.end_web_sessions(session, user)
         return _refused(session, identity, user, "Gemeenteaccount zonder groep met toegang", NO_ROLE, address)
     team = service.get_team_by_slug(session, grant.team) if grant.team else None
     if grant.team and team is None:
@@ -93,14 +92,9 @@ def login_with_identity(session: Session, settings: Settings, identity: Identity
     return OidcLogin(user)
 
 
-def _team_slug(session: Session, team_id: int | None) -> str | None:
-    team = service.get_team(session, team_id) if team_id else None
-    return team.slug if team else None
-
-
 def _bring_up_to_date(session: Session, user: User, identity: Identity, role: str, team: Team | None,
                       address: str) -> None:
-    old = {"role": user.role, "team": _team_slug(session, user.team_id), "name": user.name, "email": user.email,
+    old = {"role": user.role, "team": service.team_slug(session, user.team_id), "name": user.name, "email": user.email,
            "linked": user.oidc_subject is not None}
     user.oidc_subject = identity.subject
     user.role = role  # type: ignore[assignment]
@@ -115,7 +109,7 @@ def _bring_up_to_date(session: Session, user: User, identity: Identity, role: st
         else:
             log.warning("OIDC login: e-mail %s of account %s is taken by account %s; kept the old one",
                         identity.email, user.id, taken.id)
-    new = {"role": user.role, "team": _team_slug(session, user.team_id), "name": user.name, "email": user.email,
+    new = {"role": user.role, "team": service.team_slug(session, user.team_id), "name": user.name, "email": user.email,
            "linked": True}
     changed = {k: {"old": old[k], "new": new[k]} for k in old if old[k] != new[k]}
     if changed:

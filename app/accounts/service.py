@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, event, func, or_, text
+from sqlalchemy import delete, event, func, or_, text, update
 from sqlmodel import Session, col, select
 
 from app.accounts.models import (
@@ -225,25 +225,45 @@ def set_password(user: User, password: str) -> None:
     user.password_hash = _hasher.hash(password)
 
 
+def team_slug(session: Session, team_id: int | None) -> str | None:
+    team = get_team(session, team_id) if team_id else None
+    return team.slug if team else None
+
+
+def _verifies(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def end_web_sessions(session: Session, user: User, keep: str | None = None) -> None:
+    """Log the person out everywhere (but in the session whose cookie value is `keep`)."""
+    query = delete(WebSession).where(col(WebSession.user_id) == user.id)
+    if keep:
+        query = query.where(WebSession.token_hash != _sha256(keep))
+    session.exec(query)  # type: ignore[call-overload]
+
+
+def revoke_api_tokens(session: Session, user: User) -> None:
+    """Every token the person still has stops working (revoked, so reactivating the account does
+    not bring them back)."""
+    session.exec(update(ApiToken).where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))  # type: ignore[call-overload]
+                 .values(revoked_at=utcnow()))
+
+
 def change_own_password(session: Session, user: User, current: str, password: str, repeat: str,
                         keep_session: str | None) -> None:
     """A person chooses a new password, proving the current one; their other web sessions end
     (the one they use now, `keep_session`, stays)."""
     if not user.password_hash:
         raise AccountError("current", "U logt in met uw gemeenteaccount; uw wachtwoord wijzigt u daar.")
-    try:
-        right = _hasher.verify(user.password_hash, current)
-    except (VerificationError, InvalidHashError):
-        right = False
-    if not right:
+    if not _verifies(user.password_hash, current):
         raise AccountError("current", "Dit is niet uw huidige wachtwoord.")
     if password != repeat:
         raise AccountError("repeat", "De twee nieuwe wachtwoorden zijn niet gelijk.")
     set_password(user, password)
-    others = delete(WebSession).where(col(WebSession.user_id) == user.id)
-    if keep_session:
-        others = others.where(WebSession.token_hash != _sha256(keep_session))
-    session.exec(others)  # type: ignore[call-overload]
+    end_web_sessions(session, user, keep=keep_session)
     session.add(user)
     audit.record(session, Action.password_set, actor_id=user.id, subject_type="user", subject_id=user.id,
                  summary="Wachtwoord zelf gewijzigd (andere inlogsessies beëindigd)")
@@ -359,10 +379,7 @@ def login_with_password(
     user = get_user_by_email(session, email)
     ok = deactivated = False
     if user is not None and user.password_hash:
-        try:
-            ok = _hasher.verify(user.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            ok = False
+        ok = _verifies(user.password_hash, password)
         if ok and not user.is_active:
             ok, deactivated = False, True
     else:
@@ -485,7 +502,7 @@ def remove_credentials(session: Session, user: User, old_email: str) -> None:
     user.password_hash = None
     user.oidc_subject = None
     session.exec(delete(AccountLink).where(col(AccountLink.user_id) == user.id))  # type: ignore[call-overload]
-    session.exec(delete(WebSession).where(col(WebSession.user_id) == user.id))  # type: ignore[call-overload]
+    end_web_sessions(session, user)
     session.exec(delete(ApiToken).where(col(ApiToken.user_id) == user.id))  # type: ignore[call-overload]
     session.exec(delete(LoginAttempt).where(col(LoginAttempt.email) == normalise_email(old_email)))  # type: ignore[call-overload]
 
