@@ -367,3 +367,8 @@ def _repair_locked(engine: Engine, index: SearchIndex, drained: int) -> str:
     index.write_unlocked([], [(slug, 2**31) for slug in stale])
     index.write_unlocked(upserts, [(slug, 2**31) for slug, _ in extra])
     return f"Zoekindex bijgewerkt: {len(upserts)} items vernieuwd, {len(extra)} verwijderd."
+
+
+def readiness_problem(engine: Engine) -> str | None:
+    """Why this process's search cannot serve (for /readyz), or None."""
+    return get_index().problem()
