@@ -19,6 +19,7 @@ from app.config import get_settings
 from app.dates import nl_date
 from app.db import get_engine, session_scope
 from app.search import sync as search_sync
+from app.search.index import SearchIndex
 from app.wiki import loader
 
 app = typer.Typer(help="Wiki-bibliotheek: kennisbank voor schuldhulpverlening.", no_args_is_help=True)
@@ -185,7 +186,10 @@ def _progress(label: str):  # type: ignore[no-untyped-def]
 def reindex() -> None:
     """Bouw de zoekindex opnieuw op uit de database."""
     index = search_sync.get_index()
-    typer.echo(f"Zoekindex in {index.path.resolve()}")
+    if isinstance(index, SearchIndex):
+        typer.echo(f"Zoekindex in {index.path.resolve()}")
+    else:
+        typer.echo("Zoeken in PostgreSQL (KENNISBANK_SEARCH_BACKEND=postgresql)")
     with typer.progressbar(length=1, label="Indexeren", show_pos=True) as bar:
 
         def progress(done: int, total: int) -> None:

@@ -115,6 +115,10 @@ class Settings(BaseSettings):
     # Where `kennisbank backup` and `restore` find pg_dump and pg_restore; empty: on the PATH.
     # They must be at least the server's major version (Debian 12 ships 15).
     pg_bin_dir: str = ""
+    # Where search looks: "whoosh" (an index in the data folder; the default, right for one
+    # host) or "postgresql" (in the database itself, written in each item's transaction: any
+    # process on any host finds a change the moment it is saved; only with PostgreSQL).
+    search_backend: Literal["whoosh", "postgresql"] = "whoosh"
 
     @model_validator(mode="after")
     def _check(self) -> "Settings":
@@ -164,6 +168,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 "KENNISBANK_LOCAL_LOGIN=false leaves no way to log in: set KENNISBANK_OIDC_ISSUER and "
                 "KENNISBANK_OIDC_CLIENT_ID too"
+            )
+        if self.search_backend == "postgresql" and not self.effective_database_url.startswith("postgresql"):
+            raise ValueError(
+                "KENNISBANK_SEARCH_BACKEND=postgresql searches in the database: set KENNISBANK_DATABASE_URL "
+                "to a PostgreSQL database, or use KENNISBANK_SEARCH_BACKEND=whoosh"
             )
         if self.load_demo_accounts is None:
             self.load_demo_accounts = self.environment == "development"

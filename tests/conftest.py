@@ -91,6 +91,10 @@ def new_database(backend: str) -> tuple[Engine, str, object]:
     schema = f"kbtest_{os.getpid()}_{secrets.token_hex(4)}"
     admin = make_engine(PG_URL)
     with admin.begin() as conn:
+        # The search backend's trigram index needs pg_trgm: in public, once for every test
+        # schema (created inside one, it would go when that schema is dropped).
+        conn.execute(text("SELECT pg_advisory_xact_lock(4242002)"))
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in PG_URL else "?"
     url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
@@ -118,6 +122,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     roles: nothing that SQL decides) runs on SQLite only, to keep the suite fast."""
     if "engine" in metafunc.fixturenames:
         one = metafunc.definition.get_closest_marker("any_database") is not None
+        if "search_index" in metafunc.fixturenames:
+            # Search tests run on each search backend too: Whoosh on both databases (on
+            # SQLite only where SQL decides nothing), search in PostgreSQL on PostgreSQL.
+            combos = [("sqlite", "whoosh")] + ([] if one else [("postgresql", "whoosh")]) + [("postgresql", "postgresql")]
+            metafunc.parametrize(
+                ["engine", "search_backend"], combos, indirect=True, scope="session",
+                ids=[f"{d}-{b}" for d, b in combos],
+            )
+            return
         metafunc.parametrize("engine", ["sqlite"] if one else BACKENDS, indirect=True, scope="session")
 
 
@@ -185,19 +198,31 @@ def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
         yield c
 
 
+@pytest.fixture(scope="session")
+def search_backend(request) -> str:  # type: ignore[no-untyped-def]
+    """The search backend a search test runs on (parametrized with `engine`)."""
+    return getattr(request, "param", "whoosh")
+
+
 @pytest.fixture
-def search_index(tmp_path):  # type: ignore[no-untyped-def]
-    """A fresh, empty index that this process writes to and searches, for one test."""
+def search_index(search_backend, tmp_path):  # type: ignore[no-untyped-def]
+    """A fresh, empty search backend that this process writes to and searches, for one test:
+    a Whoosh index, or (parametrized `search_backend`) the search tables of the test's
+    PostgreSQL transaction."""
     from app.search import overlay, sync
     from app.search import service as search_service
     from app.search.index import SearchIndex
+    from app.search.postgres import PostgresSearch
 
     # Item ids and versions repeat between the tests' databases: start without what another
     # test analysed or highlighted.
     overlay._cache.clear()
     search_service._snippets.clear()
-    index = SearchIndex(tmp_path / "zoekindex")
-    index.create_empty()
+    if search_backend == "postgresql":
+        index = PostgresSearch()
+    else:
+        index = SearchIndex(tmp_path / "zoekindex")
+        index.create_empty()
     sync.install()
     sync.use_index(index)
     yield index

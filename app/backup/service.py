@@ -418,6 +418,6 @@ def _rebuild_index(engine: Engine, data_dir: Path) -> int:
     from app.search.index import SearchIndex
 
     index = sync.get_index()
-    if index.path.resolve() != (data_dir / "zoekindex").resolve():
+    if isinstance(index, SearchIndex) and index.path.resolve() != (data_dir / "zoekindex").resolve():
         index = SearchIndex(data_dir / "zoekindex")
     return sync.rebuild(engine, index)

@@ -3,7 +3,8 @@
 Every minute: drain what the outbox still holds (a drain after a commit that could not run,
 or a change made by a process without the service's hooks). Every night: merge the index's
 segments into one, so that searches stay fast however many saves came in. Both take the
-index's writer lock: safe in several processes at once.
+index's writer lock: safe in several processes at once. With search in PostgreSQL there is
+nothing to drain, and the night recounts the vocabulary of "Bedoelde u …?" instead.
 """
 
 import logging
@@ -14,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from app.config import LOCAL_TZ, Settings
 from app.search import sync
+from app.search.postgres import PostgresSearch
 
 log = logging.getLogger("kennisbank.search")
 
@@ -27,6 +29,10 @@ def drain_leftovers(engine: Engine) -> int:
 
 def optimize(engine: Engine) -> str:
     index = sync.get_index()
+    if isinstance(index, PostgresSearch):
+        words = index.recount(engine)
+        log.info("Woordenlijst voor zoeken opnieuw geteld: %s woorden.", words)
+        return f"Woordenlijst voor zoeken opnieuw geteld: {words} woorden."
     with index.exclusive():
         before = index.segment_count()
         index.optimize()

@@ -96,9 +96,11 @@ def expand_compounds(prepared: Prepared, is_rare: Callable[[str], bool] = lambda
 
 
 def prepare(
-    query: str, groups: list[list[str]], reader: IndexReader | None = None
+    query: str, groups: list[list[str]], reader: IndexReader | None = None,
+    is_rare: Callable[[str], bool] | None = None,
 ) -> Prepared:
-    return expand_compounds(expand_synonyms(query, groups), _rarity(reader))
+    """`reader` (Whoosh) or `is_rare` (another backend) says which compounds are rare."""
+    return expand_compounds(expand_synonyms(query, groups), is_rare or _rarity(reader))
 
 
 RARE_BELOW = 3  # documents
@@ -136,8 +138,10 @@ def parse(schema: Schema, prepared: Prepared) -> Query:
     return parser(schema).parse(prepared.text)
 
 
-def correct(reader: IndexReader, query: str, protected: set[str]) -> str | None:
-    """The query with unknown words replaced by the closest known ones, or None."""
+def correct(reader, query: str, protected: set[str]) -> str | None:
+    """The query with unknown words replaced by the closest known ones, or None. `reader`
+    answers doc_frequency("spell", word) and terms_within(...) (a Whoosh reader, or
+    app/search/postgres.py's Vocabulary)."""
     text = normalise(query)
     changed = False
 
@@ -162,7 +166,7 @@ def correct(reader: IndexReader, query: str, protected: set[str]) -> str | None:
     return corrected if changed else None
 
 
-def _closest(reader: IndexReader, word: str) -> str | None:
+def _closest(reader, word: str) -> str | None:
     maxdist = 1 if len(word) < 6 else 2
     candidates = set(reader.terms_within("spell", word, maxdist, prefix=1))
     if not candidates:

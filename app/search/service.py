@@ -20,11 +20,12 @@ from app.accounts.models import Audience, User
 from app.config import LOCAL_TZ
 from app.db import execute_at_commit, utcnow
 from app.errors import InputError
-from app.search import overlay
+from app.search import overlay, postgres
 from app.search import query as search_query
 from app.search.analysis import STOP_WORDS, fold
 from app.search.index import IndexUnavailable, SearchIndex, top_hits
 from app.search.models import SearchHit, SearchLog, SearchResponse, SuggestResponse, SynonymGroup
+from app.search.postgres import PostgresSearch
 from app.search.sync import plain_text
 from app.usage import service as usage_service
 from app.usage.models import UsageKind
@@ -100,7 +101,7 @@ class Filters:
 
 def search(
     session: Session,
-    index: SearchIndex,
+    index: SearchIndex | PostgresSearch,
     text: str,
     *,
     filters: Filters | None = None,
@@ -118,22 +119,33 @@ def search(
     if viewer is not None:
         usage_service.record(session, viewer, UsageKind.search, at_commit=True)
     groups = synonym_terms(session)
-    try:
-        response = _search_index(session, index, text, groups, filters, page)
-    except IndexUnavailable as exc:
-        log.error("Zoekindex niet bruikbaar (%s); eenvoudig zoeken in de database", exc)
-        _repair_later(index)
-        response = _search_database(session, text, filters, page)
-    except overlay.TooFarBehind as exc:
-        log.warning("Zoekindex loopt achter (%s); eenvoudig zoeken in de database", exc)
-        _drain_later(session)
-        response = _search_database(session, text, filters, page)
-    except overlay.Unsupported as exc:
-        log.warning("Zoekvraag niet na te gaan op wachtende items (%s); eenvoudig zoeken in de database", exc)
-        response = _search_database(session, text, filters, page)
+    if isinstance(index, PostgresSearch):
+        try:
+            response = _search_postgres(session, index, text, groups, filters, page)
+        except postgres.Unsupported as exc:
+            log.warning("Zoekvraag niet te vertalen (%s); eenvoudig zoeken in de database", exc)
+            response = _search_database(session, text, filters, page)
+    else:
+        response = _search_whoosh(session, index, text, groups, filters, page)
     if page == 1 and log_query:
         _log_query(session, text, response.total)
     return response
+
+
+def _search_whoosh(
+    session: Session, index: SearchIndex, text: str, groups: list[list[str]], filters: Filters, page: int
+) -> SearchResponse:
+    try:
+        return _search_index(session, index, text, groups, filters, page)
+    except IndexUnavailable as exc:
+        log.error("Zoekindex niet bruikbaar (%s); eenvoudig zoeken in de database", exc)
+        _repair_later(index)
+    except overlay.TooFarBehind as exc:
+        log.warning("Zoekindex loopt achter (%s); eenvoudig zoeken in de database", exc)
+        _drain_later(session)
+    except overlay.Unsupported as exc:
+        log.warning("Zoekvraag niet na te gaan op wachtende items (%s); eenvoudig zoeken in de database", exc)
+    return _search_database(session, text, filters, page)
 
 
 def _search_index(
@@ -142,15 +154,23 @@ def _search_index(
     # The outbox before the index: see app/search/overlay.py for why this order is exact.
     waiting = overlay.read(session, index)
     searcher = index.searcher()
-    response = _run(session, index, searcher, waiting, text, groups, filters, page)
-    protected = {fold(w) for g in groups for t in g for w in t.split()}
-    if waiting is not None:
-        protected |= waiting.knows(re.findall(r"\w+", search_query.normalise(text)))
-    suggestion = search_query.correct(searcher.reader(), text, protected)
+    known = waiting.knows(re.findall(r"\w+", search_query.normalise(text))) if waiting is not None else set()
+    return _corrected(
+        text, groups, page, searcher.reader(), known,
+        lambda words, on_page: _run(session, index, searcher, waiting, words, groups, filters, on_page),
+    )
+
+
+def _corrected(text, groups, page, vocabulary, known: set[str], run) -> SearchResponse:  # type: ignore[no-untyped-def]
+    """`run(text, page)`, with "Bedoelde u …?" when a word is unknown to `vocabulary` and its
+    correction finds something; the corrected results when the query itself found nothing."""
+    response = run(text, page)
+    protected = {fold(w) for g in groups for t in g for w in t.split()} | known
+    suggestion = search_query.correct(vocabulary, text, protected)
     if suggestion:
-        # The term list keeps the words of replaced versions until their segment is merged:
-        # offer "Bedoelde u …?" only when it finds a current item.
-        corrected = _run(session, index, searcher, waiting, suggestion, groups, filters, page if response.total == 0 else 1)
+        # A vocabulary may keep the words of replaced versions for a while: offer
+        # "Bedoelde u …?" only when it finds a current item.
+        corrected = run(suggestion, page if response.total == 0 else 1)
         if corrected.total == 0:
             suggestion = None
         elif response.total == 0:
@@ -158,6 +178,40 @@ def _search_index(
             return corrected
     response.suggestion = suggestion
     return response
+
+
+def _search_postgres(
+    session: Session, backend: PostgresSearch, text: str, groups: list[list[str]], filters: Filters, page: int
+) -> SearchResponse:
+    vocabulary = backend.vocabulary(session)
+    theme = wiki_service.get_theme(session, filters.theme) if filters.theme else None
+    where = postgres.where(theme.id if theme else None, filters.audience, *filters.bounds())
+
+    def run(words: str, on_page: int) -> SearchResponse:
+        prepared = search_query.prepare(words, groups, is_rare=lambda w: vocabulary.is_rare(w, search_query.RARE_BELOW))
+        parsed = search_query.parse(backend.schema, prepared)
+        tsquery = postgres.to_tsquery(parsed)
+        empty = SearchResponse(query=words, total=0, page=on_page, per_page=PER_PAGE, results=[], suggestion=None)
+        if tsquery is None:
+            return empty
+        total = backend.count(session, tsquery, where)
+        if total == 0:
+            return empty
+        options = {
+            "schema": backend.schema, "fragmenter": ContextFragmenter(maxchars=220, surround=60),
+            "formatter": HtmlFormatter(tagname="mark", between=" … "),
+        }
+        marked = postgres.query_words(parsed)
+        hits = [
+            postgres.Hit(slug, version, score, marked, options)
+            for slug, version, score in backend.ranked(session, tsquery, where, (on_page - 1) * PER_PAGE, PER_PAGE)
+        ]
+        rows = wiki_service.published_by_slugs(session, [h["slug"] for h in hits])
+        # Written in the item's own transaction: a row is always the item's current version.
+        found = [_hit(h, rows[h["slug"]]) for h in hits if h["slug"] in rows]
+        return SearchResponse(query=words, total=total, page=on_page, per_page=PER_PAGE, results=found, suggestion=None)
+
+    return _corrected(text, groups, page, vocabulary, set(), run)
 
 
 def _run(session, index, searcher, waiting, text, groups, filters, page) -> SearchResponse:  # type: ignore[no-untyped-def]
@@ -205,7 +259,7 @@ def _snippet(hit, item) -> str:  # type: ignore[no-untyped-def]
     (a third of a search's time): keep what was made for the same words and version."""
     # What the highlighter uses: the item's text, and the words it marks (Whoosh takes those of
     # the whole result set; a waiting item's own).
-    used = hit.highlight_terms() if isinstance(hit, overlay.MemoryHit) else hit.results.matched_terms()
+    used = hit.highlight_terms() if hasattr(hit, "highlight_terms") else hit.results.matched_terms()
     key = (hash((item.title, item.summary, item.body)), frozenset(used))
     with _snippets_lock:
         if key in _snippets:
@@ -298,11 +352,15 @@ def _repair_later(index: SearchIndex) -> None:
     _in_background("zoekindex-herstel", lambda engine: log.warning(sync.ensure(engine, index)), _repairing)
 
 
-def suggest(session: Session, index: SearchIndex, text: str, limit: int = 8) -> SuggestResponse:
+def suggest(session: Session, index: SearchIndex | PostgresSearch, text: str, limit: int = 8) -> SuggestResponse:
     """Titles and words that start like what is being typed."""
     words = search_query.normalise(text).replace('"', " ").split()
     if not words or len(words[-1]) < 2:
         return SuggestResponse(items=[], terms=[])
+    if isinstance(index, PostgresSearch):
+        slugs, terms = postgres.suggest(session, index, words, limit)
+        rows = wiki_service.published_by_slugs(session, slugs)
+        return SuggestResponse(items=[{"slug": s, "title": rows[s].item.title} for s in slugs if s in rows], terms=terms)
     try:
         searcher = index.searcher()
     except IndexUnavailable:

@@ -13,37 +13,45 @@ for the next drain, the planner's minute, the start of the service or `kennisban
 """
 
 import atexit
-import html
 import logging
 import os
 import threading
 import time
 from collections.abc import Callable
 
-import nh3
 from sqlalchemy import delete, event, func
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from app.config import get_settings
+from app.search.documents import document, plain_text  # noqa: F401 - where callers find them
 from app.search.index import Document, IndexUnavailable, SearchIndex
 from app.search.models import SearchOutbox
+from app.search.postgres import PostgresSearch
 from app.wiki import service as wiki_service
-from app.wiki.markdown import render as render_markdown
 from app.wiki.models import ItemStatus
 
 log = logging.getLogger("kennisbank.search")
 _PENDING = "kennisbank.search_outbox_written"
-_active: SearchIndex | None = None
+_active: "SearchIndex | PostgresSearch | None" = None
 _lock = threading.Lock()
 
 
-def get_index() -> SearchIndex:
+Backend = SearchIndex | PostgresSearch
+
+
+def get_index() -> Backend:
+    """This process's search backend (KENNISBANK_SEARCH_BACKEND): the Whoosh index in the data
+    folder, or the search tables in PostgreSQL."""
     global _active
     with _lock:
         if _active is None:
-            _active = SearchIndex(get_settings().data_dir / "zoekindex")
+            settings = get_settings()
+            if settings.search_backend == "postgresql":
+                _active = PostgresSearch()
+            else:
+                _active = SearchIndex(settings.data_dir / "zoekindex")
         return _active
 
 
@@ -52,37 +60,19 @@ def warm_up() -> None:
     the first search, not during it."""
     try:
         index = get_index()
-        index.searcher()
+        if isinstance(index, SearchIndex):
+            index.searcher()
         for field in ("title", "parts", "spell"):
             list(index.schema[field].analyzer("schuldhulpverlening beslagvrije voet"))
     except IndexUnavailable as exc:
         log.warning("Zoekindex niet geopend bij de start (%s)", exc)
 
 
-def use_index(index: SearchIndex | None) -> None:
+def use_index(index: Backend | None) -> None:
     """Point this process at another index (tests, benchmarks)."""
     global _active
     with _lock:
         _active = index
-
-
-def plain_text(markdown: str) -> str:
-    return html.unescape(nh3.clean(render_markdown(markdown), tags=set()))
-
-
-def document(row: wiki_service.IndexRow) -> Document:
-    item = row.item
-    text = f"{plain_text(item.body)}\n{item.dossier_meaning}\n{' '.join(item.tags)}"
-    return Document(
-        slug=item.slug,
-        version=item.version,
-        title=item.title,
-        summary=item.summary,
-        text=text,
-        theme=row.theme_slug,
-        audience=item.audience,
-        published=item.published_at or item.updated_at,
-    )
 
 
 # --- transaction hooks -----------------------------------------------------------------------
@@ -104,6 +94,11 @@ def _before_commit(session: OrmSession) -> None:
     changed = session.info.pop(wiki_service.CHANGED_ITEMS, None)
     if changed:
         session.flush()
+        backend = get_index()
+        if isinstance(backend, PostgresSearch) and session.get_bind().dialect.name == "postgresql":
+            # Search is in the database: the rows change with the items, in this transaction.
+            backend.write(session, changed)  # type: ignore[arg-type]
+            return
         for item_id, slug in wiki_service.slugs_by_id(session, set(changed)).items():  # type: ignore[arg-type]
             session.add(SearchOutbox(item_id=item_id, slug=slug))
         session.flush()
@@ -146,7 +141,7 @@ def _session(bind: Engine | Connection) -> Session:
     return Session(bind=bind, join_transaction_mode="create_savepoint", expire_on_commit=False)
 
 
-def drain(bind: Engine | Connection, index: SearchIndex | None = None, wait: float = DRAIN_WAIT) -> int:
+def drain(bind: Engine | Connection, index: Backend | None = None, wait: float = DRAIN_WAIT) -> int:
     """Bring every waiting change into the index; returns how many rows it took. Never raises:
     the database is committed, and what is not drained now is drained later.
 
@@ -155,6 +150,8 @@ def drain(bind: Engine | Connection, index: SearchIndex | None = None, wait: flo
     (each drain rewrote every row not yet deleted). Holding the lock while waiting for the
     database's write lock only delays other drains: no request waits for this lock."""
     index = index or get_index()
+    if isinstance(index, PostgresSearch):
+        return 0  # written with each item: nothing waits
     try:
         with index.writing(wait) as locked:
             if not locked:
@@ -325,7 +322,9 @@ def _rebuild_locked(
     return count, queued
 
 
-def rebuild(engine: Engine, index: SearchIndex, progress: Callable[[int, int], None] | None = None) -> int:
+def rebuild(engine: Engine, index: Backend, progress: Callable[[int, int], None] | None = None) -> int:
+    if isinstance(index, PostgresSearch):
+        return index.rebuild(engine, progress)
     # Read the database only once writers are held off: a change committed after this read
     # stays in the outbox and is drained into the new index, not into the old one that the
     # swap throws away.
@@ -335,10 +334,12 @@ def rebuild(engine: Engine, index: SearchIndex, progress: Callable[[int, int], N
     return count
 
 
-def ensure(engine: Engine, index: SearchIndex) -> str:
+def ensure(engine: Engine, index: Backend) -> str:
     """At start-up: rebuild a missing, corrupt or outdated index, take in the outbox, and repair
     documents whose version differs from the database's. Safe from several processes at once.
     Returns what it did, in Dutch."""
+    if isinstance(index, PostgresSearch):
+        return index.ensure(engine)
     with index.exclusive():
         problem = index.problem()
         if problem is not None:
@@ -371,4 +372,7 @@ def _repair_locked(engine: Engine, index: SearchIndex, drained: int) -> str:
 
 def readiness_problem(engine: Engine) -> str | None:
     """Why this process's search cannot serve (for /readyz), or None."""
-    return get_index().problem()
+    index = get_index()
+    if isinstance(index, PostgresSearch):
+        return index.problem(engine)
+    return index.problem()

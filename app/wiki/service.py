@@ -635,17 +635,33 @@ class IndexRow:
     theme_name: str
 
 
-def index_rows(session: Session, item_ids: set[int] | None = None) -> list[IndexRow]:
-    """Items with their theme, all of them or the given ids, in id order."""
+def index_rows(session: Session, item_ids: set[int] | None = None, *, for_share: bool = False) -> list[IndexRow]:
+    """Items with their theme, all of them or the given ids, in id order. `for_share`: hold
+    the item rows until the transaction ends (PostgreSQL), so that no save of them commits
+    between this read and what the caller writes from it."""
     query = select(Item, Theme).join(Theme, col(Theme.id) == Item.theme_id).order_by(col(Item.id))
     if item_ids is not None:
         query = query.where(col(Item.id).in_(item_ids))
+    if for_share:
+        query = query.with_for_update(read=True, of=Item)
     return [IndexRow(item, theme.slug, theme.name) for item, theme in session.exec(query)]
 
 
 def slugs_by_id(session: Session, item_ids: set[int]) -> dict[int, str]:
     rows = session.exec(select(Item.id, Item.slug).where(col(Item.id).in_(item_ids)))
     return dict(rows.all())  # type: ignore[arg-type]
+
+
+def item_ids(session: Session) -> list[int]:
+    return list(session.exec(select(Item.id).order_by(col(Item.id))))  # type: ignore[arg-type]
+
+
+def published_states(session: Session) -> dict[int, tuple[str, int, int]]:
+    """Published item id → (slug, version, theme id), to compare derived data with."""
+    rows = session.exec(
+        select(Item.id, Item.slug, Item.version, Item.theme_id).where(Item.status == ItemStatus.published)
+    )
+    return {i: (slug, version, theme) for i, slug, version, theme in rows}  # type: ignore[misc]
 
 
 def published_versions(session: Session) -> dict[str, int]:
