@@ -651,8 +651,9 @@ def bench_search(
     sizes: Annotated[str, typer.Option(help="Aantallen items, komma-gescheiden.")] = "1000,10000,50000",
     queries: Annotated[int, typer.Option(help="Aantal zoekvragen per meting.")] = 200,
     output: Annotated[Path, typer.Option(help="Markdown-bestand voor de cijfers.")] = Path("docs/benchmarks.md"),
+    postgres_url: Annotated[str, typer.Option(help="PostgreSQL-server; de meting maakt er een eigen database. Leeg: zonder PostgreSQL.")] = "postgresql+psycopg://postgres@127.0.0.1:5432/test",
 ) -> None:
-    """Meet zoeken (Whoosh) tegen SQLite FTS5 op een synthetisch Nederlands corpus."""
+    """Meet zoeken (Whoosh en PostgreSQL) tegen SQLite FTS5 op een synthetisch Nederlands corpus."""
     from app.search import bench
 
     counts = [int(s) for s in sizes.split(",") if s.strip()]
@@ -670,7 +671,7 @@ def bench_search(
 
         return step
 
-    results = bench.run(counts, queries, typer.echo, progress)
+    results = bench.run(counts, queries, typer.echo, progress, postgres_url or None)
     bench.write_markdown(output, results, queries)
     typer.echo(f"\n{bench.ratios(results)}\n\nGeschreven naar {output}.")
 

@@ -33,7 +33,7 @@ from whoosh import query as wq
 from whoosh.highlight import highlight
 from whoosh.support.levenshtein import damerau_levenshtein
 
-from app.search.analysis import STOP_WORDS, dutch_analyzer
+from app.search.analysis import STOP_WORDS, dutch_analyzer, highlight_analyzer
 from app.search.documents import document
 from app.search.index import SCHEMA_VERSION, make_schema
 from app.wiki import service as wiki_service
@@ -181,7 +181,7 @@ class Hit(dict):
 
     def highlights(self, fieldname: str, text: str, top: int = 3) -> str:
         return highlight(
-            text, self._words, self._options["schema"][fieldname].analyzer,
+            text, self._words, highlight_analyzer(),
             self._options["fragmenter"], self._options["formatter"], top=top,
         )
 

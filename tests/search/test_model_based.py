@@ -20,6 +20,7 @@ from app.accounts import service as accounts_service
 from app.config import PROJECT_ROOT
 from app.search import sync
 from app.search.index import SearchIndex
+from app.search.postgres import PostgresSearch
 from app.wiki import service as wiki_service
 from tests.conftest import BACKENDS, new_database
 from tests.search import model_ops
@@ -30,21 +31,29 @@ texts = st.lists(st.sampled_from(WORDS), min_size=1, max_size=3).map(" ".join)
 statuses = st.sampled_from(["draft", "published", "published", "archived"])
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+SETUPS = [(database, "whoosh") for database in BACKENDS] + [("postgresql", "postgresql")]
+
+
+@pytest.fixture(scope="module", params=SETUPS, ids=[f"{d}-{b}" for d, b in SETUPS])
 def library(request, tmp_path_factory):  # type: ignore[no-untyped-def]
     """One database and data folder for the whole run: the processes live as long as it."""
-    engine, url, cleanup = new_database(request.param)
+    database, backend = request.param
+    engine, url, cleanup = new_database(database)
     data = tmp_path_factory.mktemp("model-data")
     migrate.upgrade(engine)
     with Session(engine) as session:
         wiki_service.upsert_theme(session, slug="model", name="Model")
         accounts_service.create_user(session, email=model_ops.EDITOR, name="Redacteur", role="kwaliteit")
         session.commit()
-    index = SearchIndex(data / "zoekindex")
-    index.create_empty()
+    if backend == "postgresql":
+        index = PostgresSearch()
+    else:
+        index = SearchIndex(data / "zoekindex")
+        index.create_empty()
     sync.install()
     sync.use_index(index)
-    env = {**os.environ, "KENNISBANK_DATABASE_URL": url, "KENNISBANK_DATA_DIR": str(data)}
+    env = {**os.environ, "KENNISBANK_DATABASE_URL": url, "KENNISBANK_DATA_DIR": str(data),
+           "KENNISBANK_SEARCH_BACKEND": backend}
     worker = subprocess.Popen(
         [sys.executable, "-m", "tests.search.worker"], cwd=PROJECT_ROOT, env=env, text=True,
         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -116,8 +125,9 @@ def machine(engine, index, worker, two_processes: bool):  # type: ignore[no-unty
                 assert ask(worker, {"op": "idle"})["idle"]
             assert sync.drainer.wait_idle(30)
             assert sync.pending(engine) == 0
+            held = index.versions(engine) if isinstance(index, PostgresSearch) else index.versions()
             with Session(engine) as session:
-                assert index.versions() == wiki_service.published_versions(session)
+                assert held == wiki_service.published_versions(session)
 
     return Library
 

@@ -12,6 +12,7 @@ from app import migrate
 from app.accounts import service as accounts_service
 from app.config import PROJECT_ROOT
 from app.search.index import SearchIndex
+from app.search.postgres import PostgresSearch
 from app.wiki import service as wiki_service
 from app.wiki.models import ItemIn
 from tests.conftest import BACKENDS, new_database
@@ -34,8 +35,11 @@ def finish(process) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     return first, last
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_two_processes_publishing_and_editing_at_once(backend, tmp_path):
+SETUPS = [(database, "whoosh") for database in BACKENDS] + [("postgresql", "postgresql")]
+
+
+@pytest.mark.parametrize(("backend", "search"), SETUPS, ids=[f"{d}-{b}" for d, b in SETUPS])
+def test_two_processes_publishing_and_editing_at_once(backend, search, tmp_path):
     engine, url, cleanup = new_database(backend)
     try:
         migrate.upgrade(engine)
@@ -48,7 +52,8 @@ def test_two_processes_publishing_and_editing_at_once(backend, tmp_path):
             session.commit()
         index = SearchIndex(tmp_path / "data" / "zoekindex")
         index.create_empty()
-        env = {**os.environ, "KENNISBANK_DATABASE_URL": url, "KENNISBANK_DATA_DIR": str(tmp_path / "data")}
+        env = {**os.environ, "KENNISBANK_DATABASE_URL": url, "KENNISBANK_DATA_DIR": str(tmp_path / "data"),
+               "KENNISBANK_SEARCH_BACKEND": search}
         go = tmp_path / "start"
         processes = [
             start("publish", "a", PER_PROCESS, go, env),
@@ -73,8 +78,11 @@ def test_two_processes_publishing_and_editing_at_once(backend, tmp_path):
         assert in_database["gedeeld"] == 1 + 2 * PER_PROCESS  # no save lost
         expected = {f"{name}-{n}" for name in "ab" for n in range(PER_PROCESS)} | {"gedeeld"}
         assert set(in_database) == expected
-        reopened = SearchIndex(index.path)
-        assert reopened.problem() is None
-        assert reopened.versions() == in_database  # every item, at its latest version
+        if search == "postgresql":
+            assert PostgresSearch().versions(engine) == in_database  # every item, at its latest version
+        else:
+            reopened = SearchIndex(index.path)
+            assert reopened.problem() is None
+            assert reopened.versions() == in_database  # every item, at its latest version
     finally:
         cleanup()  # type: ignore[operator]
