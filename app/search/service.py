@@ -194,7 +194,7 @@ def _search_postgres(
         empty = SearchResponse(query=words, total=0, page=on_page, per_page=PER_PAGE, results=[], suggestion=None)
         if tsquery is None:
             return empty
-        total = backend.count(session, tsquery, where)
+        total, page_hits = backend.page(session, tsquery, where, (on_page - 1) * PER_PAGE, PER_PAGE)
         if total == 0:
             return empty
         options = {
@@ -204,7 +204,7 @@ def _search_postgres(
         marked = postgres.query_words(parsed)
         hits = [
             postgres.Hit(slug, version, score, marked, options)
-            for slug, version, score in backend.ranked(session, tsquery, where, (on_page - 1) * PER_PAGE, PER_PAGE)
+            for slug, version, score in page_hits
         ]
         rows = wiki_service.published_by_slugs(session, [h["slug"] for h in hits])
         # Written in the item's own transaction: a row is always the item's current version.
