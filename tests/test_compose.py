@@ -197,3 +197,17 @@ def test_caddy_reads_the_caddyfile_as_meant():
     assert proxy["dynamic_upstreams"] | {"refresh": None} == {"source": "a", "name": "app", "port": "8000", "refresh": None}
     assert proxy["load_balancing"]["selection_policy"]["policy"] == "least_conn"
     assert "headers" not in proxy and "trusted_proxies" not in proxy
+
+
+def test_app_and_scheduler_search_in_the_database_they_share():
+    services = compose()["services"]
+    for name in ("app", "scheduler"):
+        env = services[name]["environment"]
+        settings = Settings(**{k.removeprefix("KENNISBANK_").lower(): v for k, v in env.items()
+                               if k in ("KENNISBANK_SEARCH_BACKEND", "KENNISBANK_DATABASE_URL")})
+        assert settings.search_backend == "postgresql", name
+
+
+def test_search_in_postgresql_needs_a_postgresql_database():
+    with pytest.raises(ValueError, match="KENNISBANK_SEARCH_BACKEND=postgresql"):
+        Settings(search_backend="postgresql", database_url="")
