@@ -583,7 +583,7 @@ def bench_goals(
 
 @bench_app.command("load")
 def bench_load(
-    users: Annotated[int, typer.Option(min=1, max=1000, help="Aantal gelijktijdige gebruikers.")] = 50,
+    users: Annotated[str, typer.Option(help="Aantal gelijktijdige gebruikers; meerdere komma-gescheiden (50,100).")] = "50",
     seconds: Annotated[int, typer.Option(min=1, max=3600, help="Zoveel seconden meten (nadat iedereen is ingelogd).")] = 60,
     database: Annotated[str, typer.Option(help="sqlite, postgresql of both.")] = "both",
     workers: Annotated[int | None, typer.Option(min=1, max=64, help="Werkprocessen van kennisbank serve; leeg: twee per processorkern.")] = None,
@@ -602,12 +602,18 @@ def bench_load(
     choices = {"sqlite": ["sqlite"], "postgresql": ["postgresql"], "both": ["sqlite", "postgresql"]}
     if database not in choices:
         _fail(f"--database: kies sqlite, postgresql of both, niet {database!r}.")
+    try:
+        counts = [int(u) for u in users.split(",") if u.strip()]
+    except ValueError:
+        counts = []
+    if not counts or any(not 1 <= c <= 1000 for c in counts):
+        _fail(f"--users: een of meer aantallen van 1 tot 1000, komma-gescheiden, niet {users!r}.")
     if logs is None:
         logs = Path(tempfile.mkdtemp(prefix="kb-load-logs-"))
     logs.mkdir(parents=True, exist_ok=True)
     try:
         figures = load.run(
-            choices[database], users=users, seconds=seconds, workers=workers or 2 * (os.cpu_count() or 1), postgres_url=postgres_url,
+            choices[database], users=counts, seconds=seconds, workers=workers or 2 * (os.cpu_count() or 1), postgres_url=postgres_url,
             logs=logs, echo=typer.echo, warn=lambda m: typer.secho(m, fg=typer.colors.YELLOW, err=True),
         )
     except load.LoadError as exc:

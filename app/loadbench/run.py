@@ -267,9 +267,11 @@ def run_one(
             database_url, drop = _postgres_database(postgres_url)
             cleanup.insert(0, drop)  # after the service has stopped, before the folder goes
             env["KENNISBANK_DATABASE_URL"] = database_url
+            # As recommended with PostgreSQL (and set in docker-compose.yml).
+            env["KENNISBANK_SEARCH_BACKEND"] = "postgresql"
         else:
             database_url = f"sqlite:///{(data_dir / 'kennisbank.db').resolve()}"
-        log = logs / f"serve-{backend}.log"
+        log = logs / f"serve-{backend}-{users}.log"
         echo(f"{backend}: kennisbank serve --workers {workers} op {base} (log: {log})")
         with log.open("w", encoding="utf-8") as out:
             process = subprocess.Popen(
@@ -313,7 +315,7 @@ def _run_locust(backend: str, base: str, users: int, seconds: int, plan: dict, p
         "--users", str(users), "--spawn-rate", str(spawn_rate), "--run-time", f"{safety}s",
         "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0", "--plan", str(plan_path),
     ]
-    log = logs / f"locust-{backend}.log"
+    log = logs / f"locust-{backend}-{users}.log"
     with log.open("w", encoding="utf-8") as out:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, text=True, start_new_session=True)
@@ -335,11 +337,12 @@ def _run_locust(backend: str, base: str, users: int, seconds: int, plan: dict, p
 
 
 def run(
-    backends: list[str], *, users: int, seconds: int, workers: int, postgres_url: str, logs: Path,
+    backends: list[str], *, users: int | list[int], seconds: int, workers: int, postgres_url: str, logs: Path,
     echo: Callable[[str], None], warn: Callable[[str], None],
 ) -> list[LoadFigures]:
+    """Each backend at each number of users, one after the other."""
     figures = []
-    for backend in backends:
+    for count, backend in [(u, b) for u in ([users] if isinstance(users, int) else users) for b in backends]:
         if backend == "postgresql":
             try:
                 with create_engine(postgres_url).connect() as conn:
@@ -347,7 +350,7 @@ def run(
             except Exception as exc:  # noqa: BLE001 - any failure: say so and go on
                 warn(f"PostgreSQL overgeslagen: {exc}")
                 continue
-        figures.append(run_one(backend, users=users, seconds=seconds, workers=workers,
+        figures.append(run_one(backend, users=count, seconds=seconds, workers=workers,
                                postgres_url=postgres_url, logs=logs, echo=echo))
         echo(f"\n{table(figures[-1])}\n")
     return figures
@@ -406,14 +409,17 @@ def write_markdown(path: Path, figures: list[LoadFigures], seconds: int) -> None
     body = "\n\n".join(blocks)
     section = f"""## Load (`kennisbank bench load`)
 
-Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; both databases in the same run.
+Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; every database and number of
+users in the same run, one after the other. On SQLite search uses the Whoosh index in the data
+folder; on PostgreSQL it searches in the database (`KENNISBANK_SEARCH_BACKEND=postgresql`, as
+recommended and as in docker-compose.yml).
 The service runs as a user runs it: `kennisbank serve --workers {first.workers}` (two workers per
 core of this machine: a process runs one Python thread at a time, so a long request such as a
 search holds up the others in its process; with two per core the system interleaves them) in
 production mode with a fresh data folder (and on PostgreSQL a fresh
 database), the starter content ({first.themes} themes, {first.items} items) and the scheduler
 on. locust (headless, in its own process on the same machine) logs {first.users} colleagues in
-through the login form ({first.editors} with the Kwaliteit role, the others medewerkers in
+through the login form (of {first.users}, {first.editors} with the Kwaliteit role, the others medewerkers in
 {TEAMS} teams), then measures {seconds} s of the mix: home, a theme, an item, a search
 (Dutch words from the starter content), the werkoverleg page, and for the Kwaliteit users an
 item edit through the edit form (the form, the save, the item page it leads to), about 1
