@@ -68,3 +68,34 @@ def test_the_range_itself_searches(client, db, reader):
 def test_empty_parameters_mean_not_given(client, db, reader):
     response = client.get("/api/v1/search?q=beslag&theme=&audience=&from=&to=", headers=reader[0])
     assert response.status_code == 200 and response.json()["total"] == 1
+
+
+def test_the_largest_body_of_distinct_words_is_saved_and_found(client, db, search_index):
+    """A body at its limit (200,000 characters) of words that never repeat: the search row
+    (PostgreSQL's tsvector has a limit of 1 MB) must not refuse the save."""
+    theme = make_theme(db, slug="groot")
+    words = []
+    n = 0
+    while sum(map(len, words)) + len(words) < 199_000:
+        words.append(f"woord{n}x{'q' * (n % 90)}")
+        n += 1
+    body = " ".join(words)[:200_000]
+    item = make_item(db, theme, title="Heel lang", body=body)
+    db.commit()
+    user = make_user(db, Role.medewerker)
+    headers = {"Authorization": f"Bearer {accounts_service.create_api_token(db, user)}"}
+    for word in ("woord3xqqq", words[-2]):
+        found = client.get("/api/v1/search", params={"q": word}, headers=headers)
+        assert found.status_code == 200 and [r["slug"] for r in found.json()["results"]] == [item.slug], word
+
+
+def test_quotes_backslashes_and_query_operators_in_an_item_and_a_query_are_plain_text(client, db, search_index):
+    theme = make_theme(db, slug="vreemd")
+    item = make_item(db, theme, title="Vreemde tekens", body="a\\b 'quote' \"dubbel\" tab\there :*& | ! <-> zwoelbrik")
+    db.commit()
+    user = make_user(db, Role.medewerker)
+    headers = {"Authorization": f"Bearer {accounts_service.create_api_token(db, user)}"}
+    for query in ("zwoelbrik", "'quote'", ":*&", "<->", "a\\b"):
+        found = client.get("/api/v1/search", params={"q": query}, headers=headers)
+        assert found.status_code == 200, query
+    assert [r["slug"] for r in client.get("/api/v1/search", params={"q": "zwoelbrik"}, headers=headers).json()["results"]] == [item.slug]
