@@ -240,4 +240,4 @@ def test_bench_load_serves_logs_in_through_the_form_and_reports_requests_without
     logins = re.search(r"^\| login \(before the window\) \| (\d+) \| (\d+) \|", text, re.M)
     assert logins is not None and logins.groups() == ("3", "0"), text
     assert "sqlite: errors 0 (target 0: met)" in out
-    assert (tmp_path / "logs" / "serve-sqlite.log").exists()
+    assert (tmp_path / "logs" / "serve-sqlite-3.log").exists()
