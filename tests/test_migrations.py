@@ -16,7 +16,8 @@ def test_autogenerate_finds_no_difference(fresh_database):
     migrate.upgrade(engine)
     with engine.connect() as conn:
         context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "render_as_batch": conn.dialect.name == "sqlite"}
+            conn, opts={"compare_type": True, "render_as_batch": conn.dialect.name == "sqlite",
+                        "include_object": migrate.include_object}
         )
         assert compare_metadata(context, metadata) == []
 

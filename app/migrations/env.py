@@ -13,6 +13,7 @@ import app.search.models  # noqa: F401
 import app.usage.models  # noqa: F401
 import app.wiki.models  # noqa: F401
 from app.db import metadata
+from app.migrate import include_object
 
 config = context.config
 
@@ -23,6 +24,7 @@ def _configure(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
