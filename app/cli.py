@@ -99,6 +99,15 @@ def serve(
     # Without a configured key the development key lives in the data folder: make it here, once,
     # so that the worker processes cannot each write a different one (and refuse each other's forms).
     settings.effective_secret_key()
+    if not settings.secret_key and not settings.uses_embedded_database:
+        typer.secho(
+            "Let op: zonder KENNISBANK_SECRET_KEY staat de sleutel in de gegevensmap van deze host. "
+            "Draait de dienst op meer hosts, geef ze dan allemaal dezelfde KENNISBANK_SECRET_KEY: "
+            "anders weigert elke host de formulieren van een andere.", fg=typer.colors.YELLOW, err=True,
+        )
+    if settings.search_backend == "whoosh" and not settings.uses_embedded_database:
+        typer.echo("Zoeken gebruikt de index in de gegevensmap (één host); voor meer hosts: "
+                   "KENNISBANK_SEARCH_BACKEND=postgresql.")
     if settings.load_demo_accounts:
         typer.echo("Demo-accounts staan aan (wachtwoord in app/content/demo.yaml); zie README.")
     typer.echo(f"Open http://{shown_host}:{port} in uw browser.")
