@@ -32,6 +32,7 @@ from app.audit import service as audit
 from app.audit.models import Action
 from app.db import lock_for_writing, metadata, utcnow
 from app.errors import Conflict, Forbidden, NotFound
+from app.search.postgres import PostgresSearch
 from app.wiki import service as wiki_service
 from app.wiki.models import Item, Theme
 
@@ -89,6 +90,8 @@ def anonymise(session: Session, person: User, by: User, now: datetime | None = N
     olds = _Olds(email=old_email, names=[n for n in names if _specific(n) and n.lower() not in organisation],
                  exact={n.lower() for n in names if n.lower() not in organisation}, new=person.name)
     replaced = by_id + _scrub(session, olds) + _slugs(session, olds)
+    # Search in PostgreSQL keeps a vocabulary of the items' words: the name leaves it now.
+    PostgresSearch.forget_words(session, re.findall(r"[^\W\d_]+", " ".join([*olds.names, old_email.split("@")[0]])))
     audit.record(session, Action.user_anonymised, actor_id=by.id, subject_type="user", subject_id=person.id,
                  summary=f"Persoonsgegevens verwijderd van account {person.id}",
                  detail={"was_active": was_active, "texts_replaced": replaced})
@@ -219,9 +222,10 @@ def _slugs(session: Session, olds: _Olds) -> int:
         for item in session.exec(select(Item).where(col(Item.slug).like(f"%{part}%"))).all():
             if not found.search(item.slug):
                 continue
+            old_slug = item.slug
             item.slug = wiki_service.unique_slug(session, found.sub(wiki_service.slugify(olds.new), item.slug))
             session.add(item)
-            wiki_service.mark_changed(session, item)
+            wiki_service.mark_renamed(session, item, old_slug)
             changed += 1
     session.flush()
     return changed

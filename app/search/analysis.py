@@ -23,6 +23,7 @@ from whoosh.support.charset import accent_map
 
 STOP_WORDS = frozenset(stopwords_for_language("nl"))
 MIN_COMPOUND = 8  # shorter words are not split
+MAX_COMPOUND = 60  # nor longer ones: no Dutch word is, and splitting recurses once per part
 MIN_PART = 4  # each part at least this long ("ver" + "zoek" would be nonsense)
 LINKS = ("", "s", "e", "en")  # Dutch linking morphemes: sanering-s-krediet, huiz-en-markt
 
@@ -87,7 +88,7 @@ def _splits(word: str) -> Iterator[tuple[str, str]]:
 @lru_cache(maxsize=100_000)
 def split_compound(word: str) -> tuple[str, ...]:
     """The parts of a Dutch compound (every way it splits into known words), or ()."""
-    if len(word) < MIN_COMPOUND or _known_whole(word):
+    if not MIN_COMPOUND <= len(word) <= MAX_COMPOUND or _known_whole(word):
         return ()
     parts: dict[str, None] = {}
     for head, tail in _splits(word):
@@ -177,10 +178,23 @@ def _base() -> CompositeAnalyzer:
     return RegexTokenizer(r"\w+") | LowercaseFilter() | CharsetFilter(accent_map) | QueryStopFilter()
 
 
-def _stemmer() -> StemFilter:
+@lru_cache(maxsize=1)
+def _snowball():  # type: ignore[no-untyped-def]
     from whoosh.lang import stemmer_for_language
 
-    return StemFilter(stemfn=stemmer_for_language("nl"), cachesize=50_000)
+    return stemmer_for_language("nl")
+
+
+@lru_cache(maxsize=100_000)
+def dutch_stem(word: str) -> str:
+    """Snowball Dutch, remembered in functools' cache, which threads may share. Whoosh's own
+    (StemFilter's lfu_cache) is not: two threads emptying it at once failed a save or a search
+    with a KeyError or RuntimeError. Module level, so that the index's pickled schema names it."""
+    return _snowball()(word)
+
+
+def _stemmer() -> StemFilter:
+    return StemFilter(stemfn=dutch_stem, cachesize=None)
 
 
 def dutch_analyzer() -> CompositeAnalyzer:

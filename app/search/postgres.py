@@ -34,7 +34,7 @@ from whoosh import query as wq
 from whoosh.highlight import highlight
 from whoosh.support.levenshtein import damerau_levenshtein
 
-from app.search.analysis import STOP_WORDS, dutch_analyzer, highlight_analyzer
+from app.search.analysis import STOP_WORDS, dutch_analyzer, fold, highlight_analyzer
 from app.search.documents import document
 from app.search.index import SCHEMA_VERSION, make_schema
 from app.wiki import service as wiki_service
@@ -123,10 +123,12 @@ _UPSERT = text("""
         audience = excluded.audience, published = excluded.published,
         analysis = excluded.analysis, vector = excluded.vector, spell = excluded.spell
 """)
-# Sorted, so that two saves add shared new words in the same order (no deadlock).
+# Sorted, so that two saves add shared new words in the same order (no deadlock). A new word
+# counts the items of its transaction that hold it (right for an import); known words keep
+# their count until the nightly recount, so that saves never queue on a shared row.
 _ADD_WORDS = text("""
-    INSERT INTO search_word (word)
-    SELECT w FROM unnest(CAST(:words AS varchar[])) AS w ORDER BY w
+    INSERT INTO search_word (word, documents)
+    SELECT w, count(*) FROM unnest(CAST(:words AS varchar[])) AS w GROUP BY w ORDER BY w
     ON CONFLICT (word) DO NOTHING
 """)
 
@@ -262,10 +264,14 @@ class Vocabulary:
         stems = [t.text for t in dutch_analyzer()(word, mode="query")]
         if not stems:
             return True
+        # Title, summary and body (A, B, C), not compound parts: as the Whoosh index counts.
+        # The query in the statement's text, not a parameter: a generic plan of a prepared
+        # statement could test every row's vector to find three.
+        literal = (_quote(stems[0]) + ":ABC").replace("'", "''").replace(":", r"\:")  # no bind parameter
         held = self.connection.execute(text(
-            "WITH m AS MATERIALIZED (SELECT item_id FROM search_document WHERE vector @@ CAST(:q AS tsquery)) "
-            "SELECT count(*) FROM (SELECT 1 FROM m LIMIT :n) AS x"
-        ), {"q": _quote(stems[0]), "n": below}).scalar_one()
+            f"SELECT count(*) FROM (SELECT 1 FROM search_document WHERE vector @@ '{literal}'::tsquery "
+            "LIMIT :n) AS x"
+        ), {"n": below}).scalar_one()
         return held < below
 
 
@@ -324,7 +330,7 @@ class PostgresSearch:
             connection.execute(_UPSERT, [
                 {**d.__dict__, "analysis": SCHEMA_VERSION} for d in documents
             ])
-            connection.execute(_ADD_WORDS, {"words": sorted({w for d in documents for w in d.words})})
+            connection.execute(_ADD_WORDS, {"words": [w for d in documents for w in d.words]})
         return len(documents)
 
     def rebuild(self, engine: Engine, progress: Callable[[int, int], None] | None = None) -> int:
@@ -386,6 +392,14 @@ class PostgresSearch:
                 session.commit()
         self.recount(engine)
         return f"Zoeken in PostgreSQL bijgewerkt: {len(stale)} items vernieuwd ({len(wanted)} gepubliceerd)."
+
+    @staticmethod
+    def forget_words(session: Session, words: Iterable[str]) -> None:
+        """Take words out of the vocabulary now (an erased person's name): the nightly recount
+        would only do so hours later, and a backup meanwhile would keep them."""
+        folded = sorted({fold(w) for w in words if len(w) >= 3})
+        if folded and session.get_bind().dialect.name == "postgresql":
+            session.connection().execute(text("DELETE FROM search_word WHERE word = ANY(:w)"), {"w": folded})
 
     def problem(self, engine: Engine) -> str | None:
         """Why search cannot serve, or None (for /readyz)."""

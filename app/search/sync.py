@@ -92,6 +92,7 @@ def _before_commit(session: OrmSession) -> None:
     if session.in_nested_transaction():
         return  # a savepoint: the outer transaction's commit decides
     changed = session.info.pop(wiki_service.CHANGED_ITEMS, None)
+    renamed = session.info.pop(wiki_service.RENAMED_ITEMS, set())
     if changed:
         session.flush()
         backend = get_index()
@@ -101,6 +102,9 @@ def _before_commit(session: OrmSession) -> None:
             return
         for item_id, slug in wiki_service.slugs_by_id(session, set(changed)).items():  # type: ignore[arg-type]
             session.add(SearchOutbox(item_id=item_id, slug=slug))
+        for item_id, old_slug in sorted(renamed):
+            # A row under the old address: the drain takes that document out of the index.
+            session.add(SearchOutbox(item_id=item_id, slug=old_slug))
         session.flush()
         session.info[_PENDING] = True
 
@@ -121,6 +125,7 @@ def _after_commit(session: OrmSession) -> None:
 def _after_rollback(session: OrmSession) -> None:
     session.info.pop(_PENDING, None)
     session.info.pop(wiki_service.CHANGED_ITEMS, None)
+    session.info.pop(wiki_service.RENAMED_ITEMS, None)
 
 
 def install() -> None:

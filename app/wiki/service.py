@@ -39,6 +39,7 @@ REVIEW_SOON_DAYS = 30
 # session.info key: ids of items changed in this transaction, for whoever derives data from them
 # (the search index) once the transaction commits.
 CHANGED_ITEMS = "kennisbank.changed_items"
+RENAMED_ITEMS = "kennisbank.renamed_items"  # (item id, old slug)
 
 
 class WikiError(InputError):
@@ -376,6 +377,12 @@ def _snapshot(
 def mark_changed(session: Session, item: Item) -> None:
     """Tell whoever derives data from items (the search index) to refresh this one on commit."""
     session.info.setdefault(CHANGED_ITEMS, set()).add(item.id)
+
+
+def mark_renamed(session: Session, item: Item, old_slug: str) -> None:
+    """mark_changed() for an item whose address changed: what is derived under the old one goes."""
+    mark_changed(session, item)
+    session.info.setdefault(RENAMED_ITEMS, set()).add((item.id, old_slug))
 
 
 def _apply_status(item: Item, status: str) -> None:

@@ -45,3 +45,35 @@ def test_a_compound_in_a_query_also_asks_for_its_words_apart():
     assert best_split("verzoek") is None
     text = prepare('hersteloperatie "saneringskrediet" bvv', [["bvv", "beslagvrije voet"]]).text
     assert text == '(hersteloperatie OR (herstel AND operatie)) "saneringskrediet" (bvv OR "beslagvrije voet")'
+
+
+def test_a_very_long_word_is_not_split_and_does_not_recurse():
+    # 'xxxx' is a known word: splitting 2,000 x's recursed once per part, past Python's limit.
+    assert split_compound("x" * 2000) == ()
+    assert tokens(parts_analyzer(), "begin " + "x" * 2000 + " eind") == []
+
+
+def test_threads_analysing_new_words_at_once_share_the_stem_cache_safely():
+    """Whoosh's own stem cache failed two threads that emptied it at once (KeyError,
+    RuntimeError): a save or a search then gave a 500."""
+    import random
+    import string
+    import threading
+
+    analyzer, errors = dutch_analyzer(), []
+
+    def work(seed: int) -> None:
+        chance = random.Random(seed)
+        try:
+            for _ in range(12):
+                text = " ".join("".join(chance.choices(string.ascii_lowercase, k=8)) for _ in range(6000))
+                list(analyzer(text))
+        except Exception as exc:  # noqa: BLE001 - what the test looks for
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []

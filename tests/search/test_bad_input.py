@@ -99,3 +99,12 @@ def test_quotes_backslashes_and_query_operators_in_an_item_and_a_query_are_plain
         found = client.get("/api/v1/search", params={"q": query}, headers=headers)
         assert found.status_code == 200, query
     assert [r["slug"] for r in client.get("/api/v1/search", params={"q": "zwoelbrik"}, headers=headers).json()["results"]] == [item.slug]
+
+
+def test_a_word_of_two_thousand_letters_is_saved_and_searchable(client, db, search_index):
+    theme = make_theme(db, slug="lang-woord")
+    item = make_item(db, theme, title="Recursie", body="begin " + "x" * 2000 + " eind zwabbelkoek")
+    db.commit()
+    headers = {"Authorization": f"Bearer {accounts_service.create_api_token(db, make_user(db))}"}
+    found = client.get("/api/v1/search", params={"q": "zwabbelkoek"}, headers=headers)
+    assert found.status_code == 200 and [r["slug"] for r in found.json()["results"]] == [item.slug]

@@ -493,3 +493,40 @@ def test_suggestions_forget_the_words_of_an_old_title(client, db, search_index):
     shown = client.get("/zoeken", params={"q": "routekart"})
     assert shown.status_code == 200
     assert BeautifulSoup(shown.text, "html.parser").find(id="suggestion") is None
+
+
+def test_an_erased_name_leaves_search_and_its_vocabulary(db, search_index):
+    from sqlalchemy import text
+
+    from app.avg import erasure
+
+    beheerder = make_user(db, Role.beheerder)
+    person = make_user(db, name="Henk Zwartkoppen")
+    theme = make_theme(db)
+    make_item(db, theme, title="Werkwijze Henk Zwartkoppen", body="Henk Zwartkoppen belt de schuldeiser.")
+    db.commit()
+    assert find(db, search_index, "zwartkoppen").total == 1
+    erasure.anonymise(db, person, by=beheerder)
+    db.commit()
+    assert find(db, search_index, "zwartkoppen").total == 0
+    assert search_service.suggest(db, search_index, "zwartk").terms == []
+    if isinstance(search_index, PostgresSearch):
+        left = db.connection().execute(text("SELECT word FROM search_word WHERE word LIKE 'zwartkop%'")).all()
+        assert left == []
+
+
+def test_a_compound_counts_as_rare_by_its_whole_words_on_each_backend(db, search_index):
+    """'schuldhulp' stands only inside compounds here: both backends count it as rare (Whoosh
+    counts title, summary and body), so the query also asks for 'schuld AND hulp'."""
+    from app.search.query import RARE_BELOW, prepare
+
+    theme = make_theme(db)
+    for n in range(4):
+        make_item(db, theme, title=f"Schuldhulpverlening deel {n}", summary="Over schuldhulpverlening.")
+    db.commit()
+    if isinstance(search_index, PostgresSearch):
+        vocabulary = search_index.vocabulary(db)
+        asks = {"is_rare": lambda word: vocabulary.is_rare(word, RARE_BELOW)}
+    else:
+        asks = {"reader": search_index.searcher().reader()}
+    assert prepare("schuldhulp", [], **asks).text == "(schuldhulp OR (schuld AND hulp))"
