@@ -93,7 +93,7 @@ def create_app(run_scheduler: bool = True) -> FastAPI:
     # The NL Design System style sheets are large and compress about tenfold.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     # Outermost: every answer is counted under its route template, refusals included.
-    app.add_middleware(MetricsMiddleware, routes=app.router.routes)
+    app.add_middleware(MetricsMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(observability_router)
     app.include_router(brand_router)

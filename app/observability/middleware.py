@@ -1,23 +1,19 @@
 """Count and time every HTTP request under its route template."""
 
 import time
-from collections.abc import Sequence
 
-from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.observability import metrics
 
 
-def route_label(scope: Scope, routes: Sequence[BaseRoute]) -> str:
+def route_label(scope: Scope) -> str:
     """The matched route's path template (`/themas/{slug}`), never the path itself.
 
-    The router notes the route in the scope; a middleware that passes on a copy of the scope
-    (one that drops empty query parameters does) hides it from us, and then we match here.
+    The router notes the route in the scope it is given; so a middleware between here and the
+    router changes the scope in place rather than passing on a copy (app/web/middleware.py).
     """
     route = scope.get("route")
-    if route is None:
-        route = next((r for r in routes if r.matches(scope)[0] is Match.FULL), None)
     path = getattr(route, "path", None)
     return path if isinstance(path, str) and path else metrics.UNMATCHED
 
@@ -25,9 +21,8 @@ def route_label(scope: Scope, routes: Sequence[BaseRoute]) -> str:
 class MetricsMiddleware:
     """Outermost, so that refusals by the other middleware (a body too large, a NUL) count too."""
 
-    def __init__(self, app: ASGIApp, routes: Sequence[BaseRoute]) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -47,6 +42,6 @@ class MetricsMiddleware:
         finally:
             method = scope.get("method", "")
             method = method if method in metrics.HTTP_METHODS else "OTHER"
-            route = route_label(scope, self.routes)
+            route = route_label(scope)
             metrics.REQUESTS.labels(method, route, str(status)).inc()
             metrics.REQUEST_DURATION.labels(method, route).observe(time.perf_counter() - started)
