@@ -42,12 +42,18 @@ def safely(job: Callable[[], object]) -> SafeJob:
     return SafeJob(job)
 
 
-def start(engine: Engine, settings: Settings) -> BackgroundScheduler:
+def build(engine: Engine, settings: Settings) -> BackgroundScheduler:
+    """Every domain's jobs, registered and named, not yet started."""
     scheduler = BackgroundScheduler(timezone=LOCAL_TZ)
     for domain in (meetings_jobs, goals_jobs, accounts_jobs, search_jobs, inbox_jobs, audit_jobs):
         domain.register(scheduler, engine, settings, safely)
     for job in scheduler.get_jobs():
         if isinstance(job.func, SafeJob):
             job.func.job_id = job.id
+    return scheduler
+
+
+def start(engine: Engine, settings: Settings) -> BackgroundScheduler:
+    scheduler = build(engine, settings)
     scheduler.start()
     return scheduler

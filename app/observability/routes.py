@@ -8,10 +8,10 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.engine import Engine
 
-from app.config import get_settings
 from app.db import get_engine
 from app.observability import exposition, readiness
 from app.observability.access import may_read_metrics
+from app.web.deps import SettingsDep
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
 router = APIRouter(include_in_schema=False)
@@ -30,7 +30,7 @@ def readyz(engine: EngineDep) -> JSONResponse:
 
 
 @router.get("/metrics")
-def metrics(request: Request, engine: EngineDep) -> Response:
-    if not may_read_metrics(request, get_settings()):
+def metrics(request: Request, engine: EngineDep, settings: SettingsDep) -> Response:
+    if not may_read_metrics(request, settings):
         raise HTTPException(404)  # as any page that does not exist: nothing to learn here
     return Response(exposition.latest(engine), media_type=CONTENT_TYPE_LATEST, headers=_NOT_CACHED)
