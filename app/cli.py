@@ -1,7 +1,9 @@
 """The `kennisbank` command."""
 
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -18,6 +20,7 @@ from app.audit.models import Action
 from app.config import get_settings
 from app.dates import nl_date
 from app.db import get_engine, session_scope
+from app.observability import logs
 from app.search import sync as search_sync
 from app.search.index import SearchIndex
 from app.wiki import loader
@@ -111,13 +114,38 @@ def serve(
     if settings.load_demo_accounts:
         typer.echo("Demo-accounts staan aan (wachtwoord in app/content/demo.yaml); zie README.")
     typer.echo(f"Open http://{shown_host}:{port} in uw browser.")
-    uvicorn.run(
-        # The factory freezes what it loaded out of the garbage collector's way, in each worker.
-        "app.main:create_served_app", factory=True, host=host, port=port, workers=workers,
-        **proxy_options(settings),
-        # No access log: it would tie every search (in the query string) to an address and time.
-        access_log=False,
-    )
+    shared_metrics = _metrics_folder(workers)
+    try:
+        uvicorn.run(
+            # The factory freezes what it loaded out of the garbage collector's way, in each worker.
+            "app.main:create_served_app", factory=True, host=host, port=port, workers=workers,
+            **proxy_options(settings),
+            log_config=logs.uvicorn_log_config(settings),
+            # No access log: it would tie every search (in the query string) to an address and
+            # time. /metrics counts the requests per route instead.
+            access_log=False,
+        )
+    finally:
+        if shared_metrics is not None:
+            shutil.rmtree(shared_metrics, ignore_errors=True)
+
+
+def _metrics_folder(workers: int) -> str | None:
+    """With several workers, a folder where each keeps its Prometheus values, so that a scrape
+    of any worker sums them all (prometheus_client's multiprocess mode); it reads the variable
+    when first imported, so it is set here, before the workers start. A folder the operator
+    named is emptied (values of an earlier run would count again) and kept; our own is removed
+    at the end. Returns the folder to remove."""
+    named = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if named:
+        for old in Path(named).glob("*.db"):
+            old.unlink()
+        return None
+    if workers == 1:
+        return None
+    folder = tempfile.mkdtemp(prefix="kennisbank-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    return folder
 
 
 @app.command("scheduler")
@@ -128,7 +156,6 @@ def scheduler_command() -> None:
     KENNISBANK_SCHEDULER=false. It runs the jobs whatever that setting says: starting it is
     asking for them. Two planners at once do no harm (the database decides), one is enough.
     """
-    import logging
     import signal
     import threading
 
@@ -141,8 +168,7 @@ def scheduler_command() -> None:
     settings.effective_secret_key()  # links in agenda mail; made once, as serve does
     # What the jobs did, on standard error (as a container's log); APScheduler's own chatter
     # (every run of every job) only when something goes wrong.
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logs.configure(settings)
     stop = threading.Event()
 
     def request_stop(signum: int, frame: object) -> None:

@@ -5,6 +5,7 @@ import re
 import secrets
 import time
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -119,6 +120,13 @@ class Settings(BaseSettings):
     # host) or "postgresql" (in the database itself, written in each item's transaction: any
     # process on any host finds a change the moment it is saved; only with PostgreSQL).
     search_backend: Literal["whoosh", "postgresql"] = "whoosh"
+    # Who may read /metrics (app/observability/access.py): these addresses or networks
+    # (comma-separated; the client as uvicorn reports it, see forwarded_allow_ips), or anyone
+    # sending this token as `Authorization: Bearer …` (at least 32 characters; empty: no token).
+    metrics_allow_ips: str = "127.0.0.1,::1"
+    metrics_token: str = ""
+    # Logs on standard error: "plain" lines, or "json", one object per line.
+    log_format: Literal["plain", "json"] = "plain"
 
     @model_validator(mode="after")
     def _check(self) -> "Settings":
@@ -174,9 +182,23 @@ class Settings(BaseSettings):
                 "KENNISBANK_SEARCH_BACKEND=postgresql searches in the database: set KENNISBANK_DATABASE_URL "
                 "to a PostgreSQL database, or use KENNISBANK_SEARCH_BACKEND=whoosh"
             )
+        try:
+            self.metrics_networks  # noqa: B018 - parsed here to refuse a wrong one at start
+        except ValueError as wrong:
+            raise ValueError(
+                "KENNISBANK_METRICS_ALLOW_IPS holds addresses or networks separated by commas, "
+                f"such as 127.0.0.1,::1,10.0.0.0/8 ({wrong})"
+            ) from None
+        if self.metrics_token and len(self.metrics_token) < 32:
+            raise ValueError("KENNISBANK_METRICS_TOKEN must be at least 32 random characters")
         if self.load_demo_accounts is None:
             self.load_demo_accounts = self.environment == "development"
         return self
+
+    @property
+    def metrics_networks(self) -> list[IPv4Network | IPv6Network]:
+        return [ip_network(part.strip(), strict=False)
+                for part in self.metrics_allow_ips.split(",") if part.strip()]
 
     @property
     def oidc_enabled(self) -> bool:

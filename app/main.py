@@ -27,6 +27,8 @@ from app.inbox.routes import pages as inbox_pages
 from app.meetings.api import router as meetings_api_router
 from app.meetings.manage import router as meetings_manage_router
 from app.meetings.routes import router as meetings_router
+from app.observability.middleware import MetricsMiddleware
+from app.observability.routes import router as observability_router
 from app.questions.routes import api as questions_api
 from app.questions.routes import pages as questions_pages
 from app.search import sync as search_sync
@@ -90,7 +92,10 @@ def create_app(run_scheduler: bool = True) -> FastAPI:
     app.add_middleware(CsrfCookieAndHeadersMiddleware, secure=settings.cookie_secure)
     # The NL Design System style sheets are large and compress about tenfold.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # Outermost: every answer is counted under its route template, refusals included.
+    app.add_middleware(MetricsMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(observability_router)
     app.include_router(brand_router)
     app.include_router(accounts_router)
     app.include_router(oidc_router)

@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 from app.accounts import service as accounts_service
 from app.accounts.models import Role
 from app.config import CONTENT_DIR
-from app.db import utcnow
+from app.db import get_engine, utcnow
 from app.goals import service as goals_service
 from app.questions import service as questions_service
 from app.questions.models import QuestionIn
@@ -24,6 +24,7 @@ pytestmark = pytest.mark.any_database
 
 PUBLIC = "public"
 FEED_KEY = "feed key"  # no role opens it: a feed key does (tests/inbox/test_sharing.py)
+METRICS = "address or token"  # no role opens it (tests/observability/test_metrics.py)
 ANYONE = "logged in"
 KWALITEIT = {Role.kwaliteit}
 # The team's contactpersoon (every account in the walk belongs to the meeting's team) and Kwaliteit.
@@ -93,6 +94,8 @@ POLICY: dict[tuple[str, str], object] = {
     ("GET", "/api/v1/search"): ANYONE,
     ("GET", "/api/v1/search/suggest"): ANYONE,
     ("GET", "/api/v1/health"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,  # for a load balancer: no login, nothing secret
+    ("GET", "/metrics"): METRICS,
     ("GET", "/api/v1/themes"): ANYONE,
     ("GET", "/api/v1/items"): ANYONE,
     ("GET", "/api/v1/items/{slug}"): ANYONE,
@@ -189,7 +192,7 @@ def test_policy_covers_every_route(app):
 def allowed(rule: object, role: Role | None) -> bool:
     if rule == PUBLIC:
         return True
-    if rule == FEED_KEY:
+    if rule in (FEED_KEY, METRICS):
         return False
     if role is None:
         return False
@@ -198,6 +201,7 @@ def allowed(rule: object, role: Role | None) -> bool:
 
 @pytest.mark.parametrize("role", [None, *Role], ids=lambda r: r or "anoniem")
 def test_every_route_with_every_role(client, db, search_index, role):
+    client.app.dependency_overrides[get_engine] = lambda: db.get_bind().engine  # for /readyz
     theme = make_theme(db, slug="thema")
     group = search_service.save_synonyms(db, "bvv, beslagvrije voet")
     item = make_item(db, theme, title="Het item", review_date="2020-01-01")
@@ -284,6 +288,8 @@ def test_every_route_with_every_role(client, db, search_index, role):
             denied = response.status_code == 403 or (
                 response.status_code == 303 and response.headers["location"].startswith("/login?next=")
             )
+        if rule == METRICS:  # refused as a page that does not exist
+            denied = response.status_code == 404
         assert response.status_code < 500, (method, path, response.text)
         if denied == allowed(rule, role):
             failures.append((method, path, response.status_code))

@@ -21,6 +21,7 @@ from app.audit import service as audit
 from app.audit.models import Action
 from app.config import Settings
 from app.db import utcnow
+from app.observability import metrics
 from app.textinput import plain_line
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ def _refused(session: Session, identity: Identity, user: User | None, summary: s
     who = {"subject_type": "user", "subject_id": user.id} if user is not None else {}
     audit.record(session, Action.login_failed, address=address, summary=summary,
                  detail={"method": "oidc"}, **who)
+    metrics.LOGIN_FAILURES.labels("oidc", "refused").inc()
     return OidcLogin(None, message)
 
 
@@ -107,8 +109,8 @@ def _bring_up_to_date(session: Session, user: User, identity: Identity, role: st
         if taken is None:
             user.email = identity.email
         else:
-            log.warning("OIDC login: e-mail %s of account %s is taken by account %s; kept the old one",
-                        identity.email, user.id, taken.id)
+            log.warning("OIDC login: the provider's e-mail of account %s is taken by account %s; kept the old one",
+                        user.id, taken.id)
     new = {"role": user.role, "team": service.team_slug(session, user.team_id), "name": user.name, "email": user.email,
            "linked": True}
     changed = {k: {"old": old[k], "new": new[k]} for k in old if old[k] != new[k]}

@@ -22,6 +22,7 @@ from app.accounts.routes import login_page_response, safe_next, set_session_cook
 from app.audit import service as audit
 from app.audit.models import Action
 from app.config import Settings
+from app.observability import metrics
 from app.web.deps import OptionalUser, SessionDep, SettingsDep, client_address, session_cookie_name
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,7 @@ def from_provider(request: Request, session: SessionDep, settings: SettingsDep) 
         log.warning("OIDC login refused: %s", failed.reason)
         audit.record(session, Action.login_failed, address=address, detail={"method": "oidc"},
                      summary=f"Gemeenteaccount: {failed.reason}"[:500])
+        metrics.LOGIN_FAILURES.labels("oidc", "refused").inc()
         return _failed(request, settings, failed.message, failed.status)
     result = oidc_login.login_with_identity(session, settings, identity, address)
     if result.user is None:

@@ -32,6 +32,7 @@ from app.audit.models import Action
 from app.config import Settings
 from app.db import utcnow
 from app.errors import InputError
+from app.observability import metrics
 from app.textinput import NUL_MESSAGE, has_nul, plain_line
 
 _hasher = PasswordHasher()
@@ -374,6 +375,7 @@ def login_with_password(
     ):
         audit.record(session, Action.login_failed, address=address, summary="Te veel mislukte pogingen: geweigerd",
                      detail={"method": "password"}, **_who(session, email))
+        metrics.LOGIN_FAILURES.labels("password", "throttled").inc()
         raise LoginThrottled
     delay = account_delay(settings, _recent_failures(session, settings, email=email))
     user = get_user_by_email(session, email)
@@ -400,6 +402,7 @@ def login_with_password(
                      summary="Account gedeactiveerd" if deactivated else
                      "Wachtwoord onjuist" if user is not None and user.is_active else
                      "Onbekend of gedeactiveerd account", **_who(session, email, user))
+        metrics.LOGIN_FAILURES.labels("password", "refused").inc()
     return LoginResult(user if ok else None, delay, deactivated)
 
 

@@ -13,6 +13,7 @@ from app import clock
 from app.accounts.models import Audience
 from app.dates import SaneDate, checked, parse_date
 from app.errors import InputError
+from app.observability.metrics import SEARCH_DURATION
 from app.search import service
 from app.search.index import SearchIndex
 from app.search.models import SearchResponse, SuggestResponse, SynonymGroup
@@ -97,7 +98,9 @@ def search_page(
     if wrong:
         raise InputError(next(iter(wrong)) if len(wrong) == 1 else "datums", " ".join(wrong.values()))
     filters = _filters(thema, doelgroep, dates["van"], dates["tot"])
-    return shown(service.search(session, index, q, filters=filters, page=page, viewer=user, log_query=not live))
+    with SEARCH_DURATION.labels("page").time():
+        found = service.search(session, index, q, filters=filters, page=page, viewer=user, log_query=not live)
+    return shown(found)
 
 
 @api.get("", summary="Zoeken in de Wiki-bibliotheek")
@@ -112,9 +115,10 @@ def search_api(
     date_to: Annotated[SaneDate | None, Query(alias="to")] = None,
     page: Page = 1,
 ) -> SearchResponse:
-    return service.search(
-        session, index, q, filters=_filters(theme, audience, date_from, date_to), page=page, viewer=user
-    )
+    with SEARCH_DURATION.labels("api").time():
+        return service.search(
+            session, index, q, filters=_filters(theme, audience, date_from, date_to), page=page, viewer=user
+        )
 
 
 @api.get("/suggest", summary="Suggesties terwijl u typt")

@@ -222,7 +222,9 @@ class DropEmptyQueryParameters:
         if query:
             kept = [part for part in query.split(b"&") if part.partition(b"=")[2]]
             if len(kept) != query.count(b"&") + 1:
-                scope = {**scope, "query_string": b"&".join(kept)}
+                # In place, not a copy: the router notes the matched route in this scope, and
+                # the metrics around us read it there (app/observability/middleware.py).
+                scope["query_string"] = b"&".join(kept)
         await self.app(scope, receive, send)
 
 
