@@ -5,6 +5,7 @@ every request body by app.web.middleware.RejectNulMiddleware (a 422 naming the f
 what comes in another way (content files, the command line) by the models and services, with
 this one message."""
 
+import re
 from collections.abc import Mapping, Sequence
 
 NUL = "\x00"
@@ -29,6 +30,28 @@ def no_nul(value: str) -> str:
     if has_nul(value):
         raise ValueError(NUL_MESSAGE)
     return value
+
+
+SURROGATE_MESSAGE = "Deze tekst bevat ongeldige tekens. Haal ze weg."
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def surrogate_path(data: object, path: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+    """Where in decoded JSON the first text with half of a character pair (a lone surrogate,
+    which UTF-8 cannot hold) is; None when there is none."""
+    if isinstance(data, str):
+        return path if _SURROGATE.search(data) else None
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            found = (*path, "key") if _SURROGATE.search(str(key)) else surrogate_path(value, (*path, str(key)))
+            if found is not None:
+                return found
+    elif isinstance(data, Sequence) and not isinstance(data, bytes | bytearray):
+        for n, value in enumerate(data):
+            found = surrogate_path(value, (*path, str(n)))
+            if found is not None:
+                return found
+    return None
 
 
 def nul_path(data: object, path: tuple[str, ...] = ()) -> tuple[str, ...] | None:

@@ -1,6 +1,7 @@
 """ASGI middleware: request size limit, NUL characters, the CSRF cookie and security headers."""
 
 import json
+import re
 import secrets
 
 from starlette.datastructures import MutableHeaders
@@ -8,7 +9,7 @@ from starlette.requests import Request, cookie_parser
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.textinput import NUL, NUL_MESSAGE, nul_path
+from app.textinput import NUL, NUL_MESSAGE, SURROGATE_MESSAGE, nul_path, surrogate_path
 from app.web.deps import CSRF_COOKIE, csrf_cookie_header
 
 _SECURITY_HEADERS = [
@@ -103,6 +104,7 @@ class LimitBodyMiddleware:
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # How a NUL can be written in a body: raw (multipart), percent-encoded (a form), escaped (JSON).
 _NUL_SPELLINGS = (b"\x00", b"%00", b"\\u0000")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 _NUL_PAGE = """<!doctype html>
@@ -163,6 +165,19 @@ class RejectNulMiddleware:
             path = await _nul_field(scope, replay(), body)
             if path is not None:
                 await _refuse_nul(scope, replay(), send, path)
+                return
+        if scope["path"].startswith("/api/") and _SURROGATE_ESCAPE.search(body):
+            # JSON may spell half of a character pair (\ud800) that no text can hold: stored,
+            # it could not be written out again (a 500 on the answer, an export, a backup).
+            try:
+                path = surrogate_path(json.loads(body))
+            except ValueError:
+                path = None
+            if path is not None:
+                await JSONResponse({"detail": [{
+                    "field": ".".join(path) or "body", "message": SURROGATE_MESSAGE,
+                    "type": "string_unicode", "loc": ["body", *path],
+                }]}, status_code=422)(scope, replay(), send)
                 return
         await self.app(scope, replay(), send)
 

@@ -118,3 +118,24 @@ def test_a_body_that_cannot_be_read_gets_a_dutch_400_naming_the_body(client, db)
     schema = client.get("/openapi.json").json()
     questions = schema["paths"]["/api/v1/questions"]["post"]["responses"]
     assert {"400", "401", "403", "409", "413", "422"} <= set(questions)
+
+
+def test_half_a_character_pair_in_api_json_is_a_422_by_field_and_nothing_is_stored(client, db):
+    """JSON can spell a lone surrogate (\\ud800): no UTF-8 text holds it, and stored it gave a
+    500 on the answer (the tags of an item)."""
+    from tests.factories import make_theme
+
+    make_theme(db, slug="thema")
+    user = make_user(db, Role.kwaliteit)
+    headers = {"Authorization": f"Bearer {accounts_service.create_api_token(db, user)}",
+               "content-type": "application/json"}
+    body = ('{"title": "T", "summary": "S.", "dossier_meaning": "D.", "theme": "thema", '
+            '"tags": ["goed", "x\\ud800y"]}')
+    response = client.post("/api/v1/items", content=body, headers=headers)
+    assert response.status_code == 422
+    detail = response.json()["detail"][0]
+    assert detail["field"] == "tags.1" and "ongeldige tekens" in detail["message"]
+    assert client.get("/api/v1/items", headers=headers).json()["total"] == 0
+    # A whole pair (an emoji written as two escapes) is a character like any other.
+    whole = body.replace("x\\ud800y", "x\\ud83d\\ude00y")
+    assert client.post("/api/v1/items", content=whole, headers=headers).status_code == 201
