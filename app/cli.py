@@ -718,7 +718,16 @@ def bench_search(
 
 
 def main() -> None:
-    app()
+    from pydantic import ValidationError
+
+    try:
+        app()
+    except ValidationError as wrong:
+        # A setting the service refuses: one line that says which and why, no traceback.
+        for error in wrong.errors():
+            message = str(error.get("msg", "")).removeprefix("Value error, ")
+            typer.secho(f"Instelling niet bruikbaar: {message}", fg=typer.colors.RED, err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

@@ -132,7 +132,8 @@ class Settings(BaseSettings):
     def _check(self) -> "Settings":
         if self.environment == "production" and len(self.secret_key) < 32:
             raise ValueError(
-                "KENNISBANK_SECRET_KEY must be set to at least 32 random characters in production"
+                "KENNISBANK_SECRET_KEY moet in productie minstens 32 willekeurige tekens zijn "
+                "(bijvoorbeeld: openssl rand -base64 48); op elke host dezelfde"
             )
         if self.theme not in BUILTIN_THEMES:
             path = Path(self.theme)

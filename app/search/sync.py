@@ -380,4 +380,6 @@ def readiness_problem(engine: Engine) -> str | None:
     index = get_index()
     if isinstance(index, PostgresSearch):
         return index.problem(engine)
-    return index.problem()
+    problem = index.problem()
+    # Words only, no exception's name: /readyz answers anyone who reaches it.
+    return f"zoekindex {problem.split(' (')[0]}" if problem else None

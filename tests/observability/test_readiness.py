@@ -78,7 +78,7 @@ def test_not_ready_when_the_search_index_is_missing(engine, tmp_path, search_ind
     assert response.status_code == 503
     checks = json.loads(response.text)["checks"]
     assert checks["database"] == checks["migrations"] == "ok"
-    assert checks["search"] == "ontbreekt"
+    assert checks["search"] == "zoekindex ontbreekt"
 
 
 def test_readyz_is_no_api_operation(client):
