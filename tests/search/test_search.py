@@ -55,6 +55,16 @@ def indexed(db, index) -> dict[str, int]:  # type: ignore[no-untyped-def]
     return index.versions(db) if isinstance(index, PostgresSearch) else index.versions()
 
 
+def rarity(db, index) -> dict:  # type: ignore[no-untyped-def]
+    """What the query's compound rule asks of each backend: which words are rare."""
+    from app.search.query import RARE_BELOW
+
+    if isinstance(index, PostgresSearch):
+        vocabulary = index.vocabulary(db)
+        return {"is_rare": lambda word: vocabulary.is_rare(word, RARE_BELOW)}
+    return {"reader": index.searcher().reader()}
+
+
 def slugs(response) -> list[str]:  # type: ignore[no-untyped-def]
     return [r.slug for r in response.results]
 
@@ -337,17 +347,13 @@ def test_ensure_repairs_documents_the_index_missed(backend, tmp_path):
 
 
 def test_compounds_are_expanded_only_when_the_library_rarely_has_them(db, search_index):
-    from app.search.query import RARE_BELOW, prepare
+    from app.search.query import prepare
 
     theme = make_theme(db)
     for n in range(3):
         make_item(db, theme, title=f"Hersteloperatie deel {n}")
     db.commit()
-    if isinstance(search_index, PostgresSearch):
-        vocabulary = search_index.vocabulary(db)
-        asks = {"is_rare": lambda word: vocabulary.is_rare(word, RARE_BELOW)}
-    else:
-        asks = {"reader": search_index.searcher().reader()}
+    asks = rarity(db, search_index)
     assert prepare("hersteloperatie", [], **asks).text == "hersteloperatie"
     assert prepare("saneringskrediet", [], **asks).text == "(saneringskrediet OR (sanering AND krediet))"
 
@@ -518,15 +524,11 @@ def test_an_erased_name_leaves_search_and_its_vocabulary(db, search_index):
 def test_a_compound_counts_as_rare_by_its_whole_words_on_each_backend(db, search_index):
     """'schuldhulp' stands only inside compounds here: both backends count it as rare (Whoosh
     counts title, summary and body), so the query also asks for 'schuld AND hulp'."""
-    from app.search.query import RARE_BELOW, prepare
+    from app.search.query import prepare
 
     theme = make_theme(db)
     for n in range(4):
         make_item(db, theme, title=f"Schuldhulpverlening deel {n}", summary="Over schuldhulpverlening.")
     db.commit()
-    if isinstance(search_index, PostgresSearch):
-        vocabulary = search_index.vocabulary(db)
-        asks = {"is_rare": lambda word: vocabulary.is_rare(word, RARE_BELOW)}
-    else:
-        asks = {"reader": search_index.searcher().reader()}
+    asks = rarity(db, search_index)
     assert prepare("schuldhulp", [], **asks).text == "(schuldhulp OR (schuld AND hulp))"
