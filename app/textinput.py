@@ -36,42 +36,39 @@ SURROGATE_MESSAGE = "Deze tekst bevat ongeldige tekens. Haal ze weg."
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def surrogate_path(data: object, path: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+def _first_path(data: object, bad: re.Pattern[str], path: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+    """Where in decoded input the first text matching `bad` is: the keys and list positions
+    leading to it (a key that matches is named without what matched); None when none does."""
+    if isinstance(data, str):
+        return path if bad.search(data) else None
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            if bad.search(str(key)):
+                return (*path, bad.sub("", str(key)))
+            found = _first_path(value, bad, (*path, str(key)))
+            if found is not None:
+                return found
+    elif isinstance(data, Sequence) and not isinstance(data, bytes | bytearray):
+        for n, value in enumerate(data):
+            found = _first_path(value, bad, (*path, str(n)))
+            if found is not None:
+                return found
+    return None
+
+
+def surrogate_path(data: object) -> tuple[str, ...] | None:
     """Where in decoded JSON the first text with half of a character pair (a lone surrogate,
     which UTF-8 cannot hold) is; None when there is none."""
-    if isinstance(data, str):
-        return path if _SURROGATE.search(data) else None
-    if isinstance(data, Mapping):
-        for key, value in data.items():
-            found = (*path, "key") if _SURROGATE.search(str(key)) else surrogate_path(value, (*path, str(key)))
-            if found is not None:
-                return found
-    elif isinstance(data, Sequence) and not isinstance(data, bytes | bytearray):
-        for n, value in enumerate(data):
-            found = surrogate_path(value, (*path, str(n)))
-            if found is not None:
-                return found
-    return None
+    return _first_path(data, _SURROGATE)
 
 
-def nul_path(data: object, path: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+_NUL = re.compile(NUL)
+
+
+def nul_path(data: object) -> tuple[str, ...] | None:
     """Where in decoded input (JSON values, form fields) the first text with a NUL is:
     the keys and list positions leading to it; None when there is none."""
-    if isinstance(data, str):
-        return path if NUL in data else None
-    if isinstance(data, Mapping):
-        for key, value in data.items():
-            if NUL in str(key):
-                return (*path, str(key).replace(NUL, ""))
-            found = nul_path(value, (*path, str(key)))
-            if found is not None:
-                return found
-    elif isinstance(data, Sequence) and not isinstance(data, bytes | bytearray):
-        for n, value in enumerate(data):
-            found = nul_path(value, (*path, str(n)))
-            if found is not None:
-                return found
-    return None
+    return _first_path(data, _NUL)
 
 
 # Characters that show nothing: zero-width spaces and joiners, direction marks, the byte order
