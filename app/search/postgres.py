@@ -223,16 +223,21 @@ class Vocabulary:
         self.trigram = trigram
         self._counts: dict[str, int] = {}
 
-    def _exists(self, word: str) -> bool:
-        # MATERIALIZED: the GIN index finds the rows (see PostgresSearch.page for why).
-        return self.connection.execute(text(
-            "WITH m AS MATERIALIZED (SELECT item_id FROM search_document WHERE spell @@ CAST(:q AS tsquery)) "
-            "SELECT EXISTS (SELECT 1 FROM m)"
-        ), {"q": _quote(word)}).scalar_one()
+    def known(self, words: list[str]) -> list[str]:
+        """Those of these words a published item holds, in their order, in one query: the
+        vocabulary keeps words of versions that are gone until its nightly recount. Each
+        word is looked up in the GIN index of `spell` (a bitmap scan per word)."""
+        if not words:
+            return []
+        rows = self.connection.execute(text(
+            "SELECT t.w FROM unnest(CAST(:ws AS text[]), CAST(:qs AS text[])) WITH ORDINALITY AS t(w, q, n) "
+            "WHERE EXISTS (SELECT 1 FROM search_document WHERE spell @@ CAST(t.q AS tsquery)) ORDER BY t.n"
+        ), {"ws": words, "qs": [_quote(w) for w in words]})
+        return [w for (w,) in rows]
 
     def doc_frequency(self, fieldname: str, word: str) -> int:
         if word not in self._counts:
-            self._counts[word] = int(self._exists(word))
+            self._counts[word] = len(self.known([word]))
         return self._counts[word]
 
     def terms_within(self, fieldname: str, word: str, maxdist: int, prefix: int = 0) -> list[str]:
@@ -249,13 +254,10 @@ class Vocabulary:
                 "SELECT word, documents FROM search_word WHERE left(word, length(:start)) = :start "
                 "AND length(word) BETWEEN :lo AND :hi LIMIT 100000"
             ), bounds).all()
-        close = [(w, n) for w, n in found if damerau_levenshtein(word, w) <= maxdist]
-        # The vocabulary keeps words of versions that are gone until its nightly recount.
-        known = []
-        for candidate, documents in close:
-            if self._exists(candidate):
-                self._counts[candidate] = max(documents, 1)
-                known.append(candidate)
+        close = {w: n for w, n in found if damerau_levenshtein(word, w) <= maxdist}
+        known = self.known(list(close))
+        for candidate in known:
+            self._counts[candidate] = max(close[candidate], 1)
         return known
 
     def is_rare(self, word: str, below: int) -> bool:
@@ -471,7 +473,7 @@ def suggest(session: Session, backend: PostgresSearch, words: list[str], limit: 
     candidates = [w for (w,) in connection.execute(text(
         "SELECT word FROM search_word WHERE word LIKE :p ORDER BY documents DESC, word LIMIT :n"
     ), {"p": like_prefix(last), "n": limit * 4})]
-    terms = [w for w in candidates if Vocabulary(connection, None)._exists(w)][:limit]
+    terms = backend.vocabulary(session).known(candidates)[:limit]
     earlier = [_quote(w) for w in words[:-1] if len(w) >= 3 and w.isalpha() and w not in STOP_WORDS]
     starts = _quote(last) + ":*"
     need = " & ".join(earlier)
