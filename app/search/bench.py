@@ -161,6 +161,25 @@ def bench_whoosh(
     )
 
 
+def save_marked(engine, editor_id: int, doc: Document, n: int, theme: str) -> str:  # type: ignore[no-untyped-def]
+    """Save and publish `doc` through the wiki service as the editor does, committed, with a
+    word of its own in the title (returned) to search it by."""
+    from sqlmodel import Session
+
+    from app.accounts import service as accounts_service
+    from app.wiki import service as wiki_service
+    from app.wiki.models import ItemIn
+
+    marker = f"zichtbaarheidstoets{chr(97 + n % 26)}{chr(97 + n // 26)}"
+    with Session(engine) as session:
+        wiki_service.create_item(session, ItemIn.model_validate({
+            "title": f"{doc.title} {marker}", "summary": doc.summary[:300], "body": doc.text,
+            "dossier_meaning": "Zie tekst.", "theme": theme, "status": "published",
+        }), accounts_service.get_user(session, editor_id))
+        session.commit()
+    return marker
+
+
 def publish_to_searchable(
     index: SearchIndex, extra: list[Document], work: Path
 ) -> tuple[list[float], list[float]]:
@@ -175,7 +194,6 @@ def publish_to_searchable(
     from app.search import service as search_service
     from app.search import sync
     from app.wiki import service as wiki_service
-    from app.wiki.models import ItemIn
 
     engine = make_engine(f"sqlite:///{work / 'publish.db'}")
     migrate.upgrade(engine)
@@ -190,14 +208,8 @@ def publish_to_searchable(
     times, indexed = [], []
     try:
         for n, doc in enumerate(extra):
-            marker = f"zichtbaarheidstoets{chr(97 + n % 26)}{chr(97 + n // 26)}"
             start = time.perf_counter()
-            with Session(engine) as session:
-                wiki_service.create_item(session, ItemIn.model_validate({
-                    "title": f"{doc.title} {marker}", "summary": doc.summary[:300], "body": doc.text,
-                    "dossier_meaning": "Zie tekst.", "theme": "thema", "status": "published",
-                }), accounts_service.get_user(session, editor_id))
-                session.commit()
+            marker = save_marked(engine, editor_id, doc, n, "thema")
             while True:
                 with Session(engine) as session:
                     if search_service.search(session, reader, marker, log_query=False).total:

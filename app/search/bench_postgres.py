@@ -19,9 +19,9 @@ def bench_postgres(docs: list[Document], queries: list[str], extra: list[Documen
     from app.search import postgres, sync
     from app.search import query as search_query
     from app.search import service as search_service
-    from app.search.bench import _percentile, _timed
+    from app.search.bench import _percentile, _timed, save_marked
     from app.wiki import service as wiki_service
-    from app.wiki.models import Item, ItemIn, ItemStatus
+    from app.wiki.models import Item, ItemStatus
 
     database, drop = _postgres_database(url)
     engine = make_engine(database)
@@ -82,14 +82,8 @@ def bench_postgres(docs: list[Document], queries: list[str], extra: list[Documen
         whole_ms = [_timed(lambda q=q: whole(q)) for q in queries]
         publish, visible = [], []
         for n, doc in enumerate(extra):
-            marker = f"zichtbaarheidstoets{chr(97 + n % 26)}{chr(97 + n // 26)}"
             began = time.perf_counter()
-            with Session(engine) as session:
-                wiki_service.create_item(session, ItemIn.model_validate({
-                    "title": f"{doc.title} {marker}", "summary": doc.summary[:300], "body": doc.text,
-                    "dossier_meaning": "Zie tekst.", "theme": "thema-0", "status": "published",
-                }), accounts_service.get_user(session, editor_id))
-                session.commit()
+            marker = save_marked(engine, editor_id, doc, n, "thema-0")
             publish.append((time.perf_counter() - began) * 1000)
             with Session(engine) as session:  # another session, as another host's worker
                 found = search_service.search(session, backend, marker, log_query=False).total
