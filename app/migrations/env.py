@@ -8,6 +8,7 @@ import app.audit.models  # noqa: F401
 import app.goals.models  # noqa: F401
 import app.inbox.models  # noqa: F401
 import app.meetings.models  # noqa: F401
+import app.plan.models  # noqa: F401
 import app.questions.models  # noqa: F401
 import app.search.models  # noqa: F401
 import app.usage.models  # noqa: F401

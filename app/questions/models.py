@@ -51,6 +51,10 @@ class Question(SQLModel, table=True):
     item_id: int | None = Field(default=None, foreign_key="item.id")
     # The draft item Kwaliteit made of it.
     draft_item_id: int | None = Field(default=None, foreign_key="item.id")
+    # The asker's answer to "Had u hier iets aan?" (none: not said), for the monitoring of the
+    # advice function.
+    helped: bool | None = None
+    helped_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

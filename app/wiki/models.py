@@ -47,6 +47,8 @@ class Theme(SQLModel, table=True):
     description: str = Field(default="", sa_type=String(300))
     icon: str = Field(default="boek", sa_type=String(40))
     position: int = 0
+    # Who keeps this theme's items current (borging: "er blijft iemand eigenaar").
+    owner_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
 
 
