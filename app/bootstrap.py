@@ -13,6 +13,7 @@ from app import demo as demo_data
 from app.accounts import service as accounts_service
 from app.config import Settings
 from app.goals import service as goals_service
+from app.plan import service as plan_service
 from app.inbox import mail as inbox_mail
 from app.search import service as search_service
 from app.search import sync as search_sync
@@ -47,6 +48,12 @@ def prepare(engine: Engine, settings: Settings) -> list[str]:
         if goals_file.exists() and not goals_service.list_goals(session):
             added = goals_service.seed(session, goals_service.load_file(goals_file), clock.today())
             done.append(f"Implementatiedoelen geladen: {added}, vanaf vandaag.")
+        if plan_service.get_plan(session) is None:
+            if settings.load_starter_content and (settings.content_dir / "plan.md").exists():
+                plan_service.load_starter(session, settings.content_dir / "plan.md", clock.now())
+                done.append("Voorbeeld-implementatieplan geladen.")
+            else:
+                plan_service.create(session, {}, clock.now())
         if settings.load_demo_accounts:
             demo = _demo_data(settings.content_dir / "demo.yaml")
             added = accounts_service.load_demo_accounts(session, demo) if demo else 0

@@ -28,6 +28,8 @@ from app.meetings.api import router as meetings_api_router
 from app.meetings.manage import router as meetings_manage_router
 from app.meetings.routes import router as meetings_router
 from app.observability.middleware import MetricsMiddleware
+from app.plan.api import router as plan_api_router
+from app.plan.routes import router as plan_router
 from app.observability.routes import router as observability_router
 from app.questions.routes import api as questions_api
 from app.questions.routes import pages as questions_pages
@@ -114,6 +116,8 @@ def create_app(run_scheduler: bool = True) -> FastAPI:
     app.include_router(meetings_api_router)
     app.include_router(meetings_manage_router)  # before the reading routes: /werkoverleg/regels wins
     app.include_router(meetings_router)
+    app.include_router(plan_router)
+    app.include_router(plan_api_router)
     app.include_router(questions_pages)
     app.include_router(questions_api)
     app.include_router(goals_api)

@@ -170,6 +170,12 @@ def get_user(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
 
 
+def users_by_ids(session: Session, ids: set[int]) -> list[User]:
+    if not ids:
+        return []
+    return list(session.exec(select(User).where(col(User.id).in_(ids))))
+
+
 def list_users(session: Session) -> list[User]:
     return list(session.exec(select(User).order_by(User.email)))
 

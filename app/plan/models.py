@@ -104,6 +104,7 @@ class Plan(SQLModel, table=True):
     organisation: str = Field(default="", sa_type=String(200))
     author: str = Field(default="", sa_type=String(200))
     written: str = Field(default="", sa_type=String(60))  # as the plan dates itself: "Mei 2022"
+    is_example: bool = False  # the starter plan, until Kwaliteit makes it theirs
     # Raised by every save, in the same statement that takes the row (app/plan/service.py).
     version: int = 1
     updated_at: datetime = Field(default_factory=utcnow)
@@ -165,8 +166,8 @@ class PlanFactor(SQLModel, table=True):
     group_id: int = Field(foreign_key="plan_group.id", index=True)
     text: str = Field(sa_type=String(500))
     direction: str = Field(sa_type=String(20))  # Direction
-    impact: int  # 1 een beetje, 2 redelijk, 3 zeer
-    changeable: bool
+    impact: int | None = None  # 1 een beetje, 2 redelijk, 3 zeer; none: not weighed
+    changeable: bool | None = None  # none: not judged yet
     priority: int | None = None  # as the group ranked it: 1 first
     position: int = 0
     created_at: datetime = Field(default_factory=utcnow)
