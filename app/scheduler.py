@@ -14,6 +14,7 @@ from app.goals import jobs as goals_jobs
 from app.inbox import jobs as inbox_jobs
 from app.meetings import jobs as meetings_jobs
 from app.observability import metrics
+from app.plan import jobs as plan_jobs
 from app.search import jobs as search_jobs
 
 log = logging.getLogger("kennisbank.planner")
@@ -45,7 +46,7 @@ def safely(job: Callable[[], object]) -> SafeJob:
 def build(engine: Engine, settings: Settings) -> BackgroundScheduler:
     """Every domain's jobs, registered and named, not yet started."""
     scheduler = BackgroundScheduler(timezone=LOCAL_TZ)
-    for domain in (meetings_jobs, goals_jobs, accounts_jobs, search_jobs, inbox_jobs, audit_jobs):
+    for domain in (meetings_jobs, goals_jobs, accounts_jobs, search_jobs, inbox_jobs, audit_jobs, plan_jobs):
         domain.register(scheduler, engine, settings, safely)
     for job in scheduler.get_jobs():
         if isinstance(job.func, SafeJob):
