@@ -31,6 +31,7 @@ from app.observability.middleware import MetricsMiddleware
 from app.observability.routes import router as observability_router
 from app.plan.api import router as plan_api_router
 from app.plan.routes import router as plan_router
+from app.plan.werkplan_routes import router as werkplan_router
 from app.questions.routes import api as questions_api
 from app.questions.routes import pages as questions_pages
 from app.search import sync as search_sync
@@ -116,6 +117,7 @@ def create_app(run_scheduler: bool = True) -> FastAPI:
     app.include_router(meetings_api_router)
     app.include_router(meetings_manage_router)  # before the reading routes: /werkoverleg/regels wins
     app.include_router(meetings_router)
+    app.include_router(werkplan_router)  # before the plan's routes: /plan/werkplan wins
     app.include_router(plan_router)
     app.include_router(plan_api_router)
     app.include_router(questions_pages)

@@ -15,6 +15,8 @@ from app.accounts.models import Role, Team, User
 from app.dates import parse_date
 from app.goals import measures, records, service
 from app.goals.models import GoalPublic, TrendPoint
+from app.plan import service as plan_service
+from app.plan import werkplan as werkplan_service
 from app.web.csvexport import csv_response
 from app.web.deps import CsrfProtected, CurrentUser, PostedForm, RequireRole, SessionDep, on_refusal
 from app.web.errors import validated
@@ -49,7 +51,10 @@ def _dashboard(request: Request, session: SessionDep, user: User, team: Team | N
     today = clock.today()
     views = service.board(session, user, today, team.id if team else None)
     teams = accounts_service.list_teams(session)
+    werkplan, werkplan_results = werkplan_service.dashboard_results(session, plan_service.get_plan(session), today)
     context = {
+        "werkplan": werkplan,
+        "werkplan_results": werkplan_results,
         "views": views,
         # Groups so small that their figure would point at persons: not for managers.
         "hidden": {v.goal.key for v in views if v.hidden},
