@@ -13,6 +13,8 @@ from app.accounts.models import Audience, Role, User
 from app.config import CONTENT_DIR
 from app.goals import service as goals_service
 from app.meetings import agenda as agenda_service
+from app.plan import service as plan_service
+from app.plan.schemas import ActionIn
 from app.questions import service as questions_service
 from app.questions.models import QuestionIn
 from tests.factories import make_item, make_meeting, make_theme, make_user
@@ -34,6 +36,10 @@ def small_library(db: Session) -> dict[Role, User]:
     make_meeting(db, team, days_ahead=10)
     questions_service.ask(db, QuestionIn(text="Hoe werkt de bvv?", theme="beslag"), member, clock.now())
     goals_service.seed(db, goals_service.load_file(CONTENT_DIR / "goals.yaml"), clock.today())
+    # The starter plan, with an action of the medewerker's (their status is theirs to change).
+    plan = plan_service.load_starter(db, CONTENT_DIR / "plan.md", clock.now())
+    plan_service.add_action(db, plan, ActionIn(title="Lezen", owner=member.email, due=clock.today()),  # type: ignore[arg-type]
+                            editor, clock.now())
     db.commit()
     return {Role.kwaliteit: editor, Role.medewerker: member}
 

@@ -16,6 +16,8 @@ from app.config import get_settings
 from app.goals.routes import pages as goals_pages
 from app.meetings.manage import router as meetings_manage
 from app.meetings.routes import router as meetings_pages
+from app.plan.routes import router as plan_pages
+from app.plan.werkplan_routes import router as werkplan_pages
 from app.questions.routes import pages as questions_pages
 from app.search.routes import pages as search_pages
 from app.web.deps import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, csrf_token_for_session
@@ -24,7 +26,8 @@ from app.wiki.routes import router as wiki_pages
 from tests.web import fuzzing
 
 EXAMPLES = int(os.environ.get("KENNISBANK_FUZZ_EXAMPLES", "10"))
-PAGES = (goals_pages, meetings_manage, meetings_pages, questions_pages, search_pages, wiki_manage, wiki_pages)
+PAGES = (goals_pages, meetings_manage, meetings_pages, plan_pages, questions_pages, search_pages, werkplan_pages,
+         wiki_manage, wiki_pages)
 
 
 def pages_document() -> dict:
