@@ -11,9 +11,11 @@ from app.accounts import service as accounts_service
 from app.accounts.models import Role
 from app.config import LOCAL_TZ
 from app.errors import InputError
+from app.meetings import service as meetings_service
 from app.questions import service
 from app.questions.models import AnswerIn, QuestionIn
-from tests.factories import login, make_theme, make_user, post_form
+from app.web.templating import templates
+from tests.factories import login, make_meeting, make_theme, make_user, post_form
 
 NOW = datetime(2027, 3, 1, 10, 0, tzinfo=LOCAL_TZ)
 
@@ -156,6 +158,53 @@ def test_monitoring_refuses_dates_it_cannot_use(db):
             assert refused.field == field and refused.status == 422
         else:
             raise AssertionError(f"{start}..{end} was accepted")
+
+
+def test_the_partial_renders_from_advice_alone(db):
+    february(db)
+    html = templates.env.get_template("_advice_monitoring.html").render(
+        advice=service.advice_monitoring(db, date(2027, 2, 1), date(2027, 2, 28)))
+    shown = BeautifulSoup(html, "html.parser")
+    assert "Van 1 februari 2027 tot en met 28 februari 2027." in shown.text
+    assert shown.find(id="advies-behandeltijd").dd.text.split() == ["2", "werkdagen", "(3", "mensen)"]
+    assert shown.find(id="advies-open").dd.text == "te weinig mensen om te tonen"
+    assert shown.find(id="advies-geholpen").dd.text.startswith("67% ja")
+    table = shown.find(id="advies-per-thema")
+    assert [th.text for th in table.thead.find_all("th")][1:] == [
+        "september 2026", "oktober 2026", "november 2026", "december 2026", "januari 2027", "februari 2027"]
+    beslag = table.tbody.find("th", string="Beslag").parent
+    assert [td.text for td in beslag.find_all("td")] == ["0", "0", "0", "0", "–te weinig mensen om te tonen", "4"]
+
+
+def test_the_vakoverleg_page_has_the_advice_function_since_the_previous_one(client, db):
+    who = february(db)
+    with clock.frozen(NOW):
+        noord = accounts_service.get_team_by_slug(db, "noord")
+        coming = make_meeting(db, None, days_ahead=5)
+        token = login(client, db, who["anna"])
+        # None held before: the last month, up to today.
+        response = client.get(f"/werkoverleg/{coming.id}")
+        assert response.status_code == 200
+        section = page(response).find("section", attrs={"aria-labelledby": "advies-kop"})
+        assert section.h2.text == "Adviesfunctie"
+        assert "Van 2 februari 2027 tot en met 1 maart 2027." in section.text
+        # Asked from 2 February: Eva's and Bram's, too few; answered: Anna's, Bram's and Cas's.
+        assert section.find(id="advies-ontvangen").dd.text == "te weinig mensen om te tonen"
+        assert section.find(id="advies-behandeld").dd.text.split() == ["3", "(3", "mensen)"]
+        # Since the previous vakoverleg, 15 February: only what came after.
+        make_meeting(db, None, days_ahead=-14)
+        section = page(client.get(f"/werkoverleg/{coming.id}")).find(id="adviesfunctie")
+        assert "Van 16 februari 2027 tot en met 1 maart 2027." in section.text
+        assert section.find(id="advies-behandeld").dd.text == "te weinig mensen om te tonen"  # none
+        assert section.find(id="advies-open").dd.text.split()[0] == "3"  # Dirk, Eva, Bram
+        # A team's werkoverleg has no such section; nor has a cancelled vakoverleg.
+        werkoverleg = make_meeting(db, noord, days_ahead=5)
+        response = client.get(f"/werkoverleg/{werkoverleg.id}")
+        assert response.status_code == 200 and page(response).find(id="advies-kop") is None
+        meetings_service.cancel(db, coming, "Te weinig mensen", clock.now())
+        response = client.get(f"/werkoverleg/{coming.id}")
+        assert response.status_code == 200 and page(response).find(id="advies-kop") is None
+    assert token
 
 
 def test_the_monitoring_api(client, db):
