@@ -158,6 +158,11 @@ POLICY: dict[tuple[str, str], object] = {
     ("GET", "/api/v1/questions"): ANYONE,
     ("POST", "/api/v1/questions"): ANYONE,
     ("PUT", "/api/v1/questions/{question_id}/answer"): ANSWER,
+    # "Had u hier iets aan?": only the asker; for anyone else the question is not there (404,
+    # tests/questions/test_advice.py), so the walk's colleague's question opens for no role.
+    ("POST", "/vragen/{question_id}/geholpen"): ANYONE,
+    ("POST", "/api/v1/questions/{question_id}/helped"): ANYONE,
+    ("GET", "/api/v1/questions/monitoring"): {Role.kwaliteit, Role.contactpersoon, Role.management},
     ("GET", "/doelen"): ANYONE,
     ("GET", "/doelen.csv"): ANYONE,
     ("GET", "/doelen/personen/{person_id}"): KWALITEIT,  # another person's progress
@@ -288,6 +293,7 @@ def test_every_route_with_every_role(client, db, search_index, ready_database, r
         "/werkoverleg/{meeting_id}/afzeggen": {"reason": "Te weinig mensen"},
         "/vragen": {"text": "Hoe zit het?"},
         "/vragen/{question_id}/antwoord": {"answer": "Zo."},
+        "/vragen/{question_id}/geholpen": {"helped": "ja"},
         "/doelen/functioneringsgesprekken": {"person": str(colleague.id), "held_on": "2026-01-05", "discussed": "ja"},
         "/doelen/mt-akkoord": {"reached_on": "2026-01-05"},
         "/doelen/{key}/bewerken": {"target": "5", "start": "2027-01-04", "horizon_months": "6"},
@@ -316,10 +322,14 @@ def test_every_route_with_every_role(client, db, search_index, ready_database, r
         )
         if path.startswith(("/zoeken", "/api/v1/search")) and method == "GET":
             url += "?q=bvv"
+        if path.endswith("/monitoring"):
+            url += "?start=2027-01-01&end=2027-01-31"
         if path.startswith("/api/"):
             body = {**item_json, "version": 1} if method == "PUT" else item_json
             if "meetings" in path:
                 body = {"attendance": []}
+            elif path.endswith("/helped"):
+                body = {"helped": True}
             elif "questions" in path:
                 body = {"answer": "Zo."} if method == "PUT" else {"text": "Hoe zit het?"}
             response = client.request(

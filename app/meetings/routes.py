@@ -94,6 +94,7 @@ def meeting_page(request: Request, session: SessionDep, user: CurrentUser, meeti
         "now": now,
         "final": shown.agenda is not None and shown.agenda.state == AgendaState.final,
         "cancelled": meeting.status == MeetingStatus.cancelled,
+        "advice": views.advice(session, meeting, clock.today()),
     }
     return render(request, "meeting.html", context)
 

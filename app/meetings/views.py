@@ -4,19 +4,20 @@ rule), which series a person sees, the timeline of a series, and what a team has
 discussed. The routes read input, call these, render."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
 from app import privacy
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, Team, User
-from app.config import get_settings
+from app.config import LOCAL_TZ, get_settings
 from app.errors import NotFound
 from app.meetings import agenda as agenda_service
 from app.meetings import attendance as attendance_service
 from app.meetings import ical, service
-from app.meetings.models import Agenda, Meeting, MeetingKind
+from app.meetings.models import Agenda, Meeting, MeetingKind, MeetingStatus
+from app.questions import service as questions_service
 from app.wiki import service as wiki_service
 
 
@@ -117,3 +118,34 @@ def not_discussed(session: Session, team: Team, now: datetime) -> list[OpenItem]
         OpenItem(item, themes[item.theme_id], planned.get(item.id))  # type: ignore[arg-type]
         for item in newest_first if item.id not in discussed
     ]
+
+
+def _month_before(day: date) -> date:
+    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
+    for last in (31, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def advice_period(session: Session, meeting: Meeting, today: date) -> tuple[date, date]:
+    """The days a vakoverleg looks back on for the advice function: since the previous
+    vakoverleg that took place, or the last month when there was none; up to the meeting's
+    day, and not past today."""
+    day = meeting.starts_at.astimezone(LOCAL_TZ).date()
+    end = min(day, today)
+    previous = service.last_held(session, MeetingKind.vakoverleg, None, meeting.starts_at - timedelta(seconds=1))
+    if previous is not None:
+        start = previous.starts_at.astimezone(LOCAL_TZ).date() + timedelta(days=1)
+    else:
+        start = _month_before(end) + timedelta(days=1)
+    return min(start, end), end
+
+
+def advice(session: Session, meeting: Meeting, today: date) -> questions_service.AdviceMonitoring | None:
+    """The section "Adviesfunctie" of a vakoverleg that goes ahead; None for any other meeting."""
+    if meeting.kind != MeetingKind.vakoverleg or meeting.status == MeetingStatus.cancelled:
+        return None
+    return questions_service.advice_monitoring(session, *advice_period(session, meeting, today))

@@ -96,6 +96,14 @@ class AnswerIn(BaseModel):
         return required_visible(_no_nul(value))
 
 
+class HelpedIn(BaseModel):
+    """The asker's "Had u hier iets aan?"."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    helped: bool = PField(description="true: ja, false: nee")
+
+
 class QuestionPublic(BaseModel):
     id: int
     asker: str
@@ -108,3 +116,4 @@ class QuestionPublic(BaseModel):
     answered_at: datetime | None
     general_interest: bool
     item: str | None
+    helped: bool | None = PField(default=None, description="wat de vraagsteller zei op 'Had u hier iets aan?'; leeg: niets")

@@ -2,16 +2,24 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app import clock
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
+from app.dates import SaneDate
 from app.questions import service
-from app.questions.models import CHANNEL_LABELS, AnswerIn, Question, QuestionIn, QuestionPublic
+from app.questions.models import (
+    CHANNEL_LABELS,
+    AnswerIn,
+    HelpedIn,
+    Question,
+    QuestionIn,
+    QuestionPublic,
+)
 from app.textinput import whole_number
-from app.web.deps import CsrfProtected, CurrentUser, PostedForm, SessionDep, on_refusal
+from app.web.deps import CsrfProtected, CurrentUser, PostedForm, RequireRole, SessionDep, on_refusal
 from app.web.errors import validated
 from app.web.templating import render
 from app.wiki import service as wiki_service
@@ -23,6 +31,11 @@ QuestionId = Annotated[int, Path(ge=1, le=MAX_INT)]
 
 
 PER_PAGE = 20
+HELPED = {"ja": True, "nee": False}
+# The advice function's figures: aggregates only, so management sees them too.
+Monitor = Annotated[User, Depends(RequireRole(
+    Role.kwaliteit, Role.contactpersoon, Role.management,
+    message="De cijfers over de adviesfunctie zijn voor Kwaliteit, contactpersonen en management."))]
 SHOW = {"open": False, "beantwoord": True, "alle": None}  # ?toon=: answered or not
 
 
@@ -114,6 +127,14 @@ def _question(session: SessionDep, user: User, question_id: int) -> Question:
     return question
 
 
+def _own_question(session: SessionDep, user: User, question_id: int) -> Question:
+    """Only the asker says whether an answer helped: for anyone else the question is not there."""
+    question = service.get(session, question_id)
+    if question is None or question.asker_id != user.id:
+        raise HTTPException(404, "Deze vraag bestaat niet.")
+    return question
+
+
 @pages.post("/vragen/{question_id}/antwoord", dependencies=[CsrfProtected])
 def answer_page(request: Request, session: SessionDep, user: CurrentUser, question_id: QuestionId, posted: PostedForm) -> Response:
     question = _question(session, user, question_id)
@@ -144,6 +165,18 @@ def draft_page(request: Request, session: SessionDep, user: CurrentUser, questio
     return RedirectResponse(f"/vragen?toon=alle&concept={question.id}#vraag-{question.id}", status_code=303)
 
 
+@pages.post("/vragen/{question_id}/geholpen", dependencies=[CsrfProtected])
+def helped_page(request: Request, session: SessionDep, user: CurrentUser, question_id: QuestionId, posted: PostedForm) -> Response:
+    question = _own_question(session, user, question_id)
+    on_refusal(request, lambda refused: _page(
+        request, session, user, errors={f"h{question.id}": refused.errors}, status_code=refused.status))
+    said = HELPED.get(str(posted.get("helped", "")))
+    if said is None:
+        raise service.QuestionError("helped", "Kies ja of nee.")
+    service.say_helped(session, question, said, user, clock.now())
+    return RedirectResponse(f"/vragen?geholpen={question.id}#vraag-{question.id}", status_code=303)
+
+
 # --- API -------------------------------------------------------------------------------------
 
 
@@ -158,6 +191,7 @@ def to_public(session: SessionDep, question: Question) -> QuestionPublic:
         channel=question.channel, text=question.text, asked_at=question.asked_at,
         answer=question.answer, answered_at=question.answered_at,
         general_interest=question.general_interest, item=item.slug if item else None,
+        helped=question.helped,
     )
 
 
@@ -186,3 +220,22 @@ def put_answer(session: SessionDep, user: CurrentUser, question_id: QuestionId, 
     service.answer(session, question, data, user, clock.now())
     return to_public(session, question)
 
+
+
+@api.post("/{question_id}/helped", summary="Had u hier iets aan? Ja of nee, van wie de vraag stelde",
+          responses={404: {"description": "Niet uw vraag"}, 422: {"description": "Nog niet beantwoord"}},
+          dependencies=[CsrfProtected])
+def post_helped(session: SessionDep, user: CurrentUser, question_id: QuestionId, data: HelpedIn) -> QuestionPublic:
+    question = _own_question(session, user, question_id)
+    service.say_helped(session, question, data.helped, user, clock.now())
+    return to_public(session, question)
+
+
+@api.get("/monitoring", summary="De adviesfunctie in cijfers: aantallen, behandeltijd, per thema, of het hielp")
+def get_monitoring(
+    session: SessionDep, user: Monitor,
+    start: Annotated[SaneDate, Query(description="eerste dag, JJJJ-MM-DD")],
+    end: Annotated[SaneDate, Query(description="laatste dag (tot en met), JJJJ-MM-DD")],
+) -> service.AdviceMonitoring:
+    """Only aggregates; a figure over fewer than three people is empty with its reason."""
+    return service.advice_monitoring(session, start, end)

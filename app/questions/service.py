@@ -10,7 +10,9 @@ from sqlmodel import Session, col, select
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, Team, User
 from app.config import LOCAL_TZ
-from app.errors import Forbidden, InputError
+from app.dates import checked
+from app.errors import Forbidden, InputError, NotFound
+from app.meetings import calendar
 from app.privacy import BSN_MESSAGE, find_bsn, shows_figure
 from app.questions.models import AnswerIn, Channel, Question, QuestionIn
 from app.textinput import visible
@@ -188,6 +190,23 @@ def make_draft_item(session: Session, question: Question, by: User, now: datetim
     return item
 
 
+def say_helped(session: Session, question: Question, helped: bool, by: User, now: datetime) -> Question:
+    """The asker's "Had u hier iets aan?": yes or no, and they may change it."""
+    if question.asker_id != by.id:
+        # Not the asker's question: it does not exist for them here (a contactpersoon who
+        # answered it cannot speak for the asker).
+        raise NotFound("question", "Deze vraag bestaat niet.")
+    if question.answered_at is None:
+        raise QuestionError("helped", "Deze vraag is nog niet beantwoord. Zodra het antwoord er is, kunt u zeggen of u er iets aan had.")
+    if question.helped != helped:
+        question.helped = helped
+        question.helped_at = now
+    question.updated_at = now
+    session.add(question)
+    session.flush()
+    return question
+
+
 # --- reading ---------------------------------------------------------------------------------
 
 
@@ -330,3 +349,149 @@ def drafts_made(session: Session, item_ids: set[int]) -> dict[int, Question]:
         return {}
     rows = session.exec(select(Question).where(col(Question.draft_item_id).in_(item_ids)))
     return {q.draft_item_id: q for q in rows}  # type: ignore[misc]
+
+
+# --- monitoring the advice function ----------------------------------------------------------
+
+TOO_FEW = "te weinig mensen om te tonen"
+TREND_MONTHS = 6
+
+
+@dataclass
+class Figure:
+    """A figure about questions, and how many distinct askers it counts; under three people
+    both are withheld (the under-three rule) and `reason` says why."""
+
+    value: int | float | None
+    people: int | None
+    reason: str | None = None
+
+
+def _figure(value: int | float | None, askers: set[int]) -> Figure:
+    if not shows_figure(len(askers)):
+        return Figure(None, None, TOO_FEW)
+    return Figure(value, len(askers))
+
+
+@dataclass
+class ThemeTrend:
+    """One theme's questions per month (the months of `AdviceMonitoring.months`). A month
+    without questions shows 0. No row total: with one month withheld, it would give that
+    month away."""
+
+    theme: str
+    slug: str | None
+    per_month: list[Figure]
+
+
+@dataclass
+class AdviceMonitoring:
+    """How the advice function did over a period: questions received and handled, how fast,
+    per theme over the last months, and whether the askers said the answer helped."""
+
+    start: date
+    end: date
+    received: Figure  # asked in the period
+    handled: Figure  # answered in the period
+    open: Figure  # asked by the end of the period and not answered by then
+    median_working_days: Figure  # of the questions answered in the period
+    helped_yes: Figure  # of the questions answered in the period: "ja"
+    helped_said: Figure  # ... "ja" or "nee"
+    helped_share: Figure  # helped_yes / helped_said, 0 to 1
+    months: list[date]  # the first day of each month of the trend, oldest first
+    themes: list[ThemeTrend]
+
+
+def _first_of_month(day: date, back: int = 0) -> date:
+    index = day.year * 12 + day.month - 1 - back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _moment(day: date) -> datetime:
+    """The start of a Dutch day."""
+    return datetime.combine(day, time(0), LOCAL_TZ)
+
+
+def working_days_between(asked: date, answered: date) -> int:
+    """Working days after the day asked up to the day answered: 0 when answered the same day."""
+    days, day = 0, asked
+    while day < answered:
+        day += timedelta(days=1)
+        days += calendar.is_working_day(day)
+    return days
+
+
+def _median(values: list[int]) -> float | None:
+    if not values:
+        return None
+    ordered, middle = sorted(values), len(values) // 2
+    return float(ordered[middle]) if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def advice_monitoring(session: Session, start: date, end: date) -> AdviceMonitoring:
+    """The advice function between `start` and `end` (both days included, Dutch dates), with
+    the per-theme trend over the six months up to `end`. Aggregates only, each under the
+    under-three rule for anyone: agendas and the API show them to people who may not see a
+    single question."""
+    checked("start", start)
+    checked("end", end)
+    if end < start:
+        raise QuestionError("end", "De einddatum ligt voor de begindatum. Kies een einddatum op of na de begindatum.")
+    begin, until = _moment(start), _moment(end + timedelta(days=1))
+    months = [_first_of_month(end, back) for back in range(TREND_MONTHS - 1, -1, -1)]
+    trend_begin = _moment(months[0])
+    rows = session.exec(
+        select(Question.asker_id, Question.theme_id, Question.asked_at, Question.answered_at, Question.helped)
+        .where(col(Question.asked_at) < until)
+        .where(or_(col(Question.asked_at) >= min(begin, trend_begin), col(Question.answered_at).is_(None),
+                   col(Question.answered_at) >= begin))
+    ).all()
+    received: set[int] = set()
+    received_n = 0
+    handled: set[int] = set()
+    waits: list[int] = []
+    still_open: set[int] = set()
+    open_n = 0
+    said: set[int] = set()
+    said_n = yes_n = 0
+    cells: dict[int | None, dict[date, list[int]]] = {}
+    for asker_id, theme_id, asked_at, answered_at, helped in rows:
+        if asked_at >= begin:
+            received.add(asker_id)
+            received_n += 1
+        if answered_at is None or answered_at >= until:
+            still_open.add(asker_id)
+            open_n += 1
+        elif answered_at >= begin:
+            handled.add(asker_id)
+            waits.append(working_days_between(asked_at.astimezone(LOCAL_TZ).date(),
+                                              answered_at.astimezone(LOCAL_TZ).date()))
+            if helped is not None:
+                said.add(asker_id)
+                said_n += 1
+                yes_n += bool(helped)
+        if asked_at >= trend_begin:
+            month = _first_of_month(asked_at.astimezone(LOCAL_TZ).date())
+            cells.setdefault(theme_id, {}).setdefault(month, []).append(asker_id)
+    themes_by_id = wiki_service.themes_by_id(session)
+    trends = []
+    for theme_id, per_month in cells.items():
+        theme = themes_by_id.get(theme_id) if theme_id is not None else None
+        trends.append(ThemeTrend(
+            theme=theme.name if theme else "Zonder thema", slug=theme.slug if theme else None,
+            per_month=[_figure(len(per_month[m]), set(per_month[m])) if m in per_month else Figure(0, 0)
+                       for m in months],
+        ))
+    trends.sort(key=lambda t: (t.slug is None, t.theme))
+    shown_said = _figure(said_n, said)
+    return AdviceMonitoring(
+        start=start, end=end,
+        received=_figure(received_n, received), handled=_figure(len(waits), handled),
+        open=_figure(open_n, still_open), median_working_days=_figure(_median(waits), handled),
+        # Yes, said and the share are one figure over those who said something: shown together
+        # or not at all, so that none can be worked out from the others.
+        helped_yes=Figure(yes_n, len(said)) if shown_said.value is not None else Figure(None, None, TOO_FEW),
+        helped_said=shown_said,
+        helped_share=Figure(yes_n / said_n, len(said)) if shown_said.value is not None else Figure(None, None, TOO_FEW),
+        months=months, themes=trends,
+    )
