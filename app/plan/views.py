@@ -1,7 +1,7 @@
 """What the plan's pages show, gathered once per request."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import Session
 
@@ -11,6 +11,7 @@ from app.goals import service as goals_service
 from app.goals.models import Goal
 from app.plan import borging, service
 from app.plan.models import PART_TITLES, PARTS, PHASE_LABELS, STATUS_LABELS, Part, Phase, Plan
+from app.questions import service as questions_service
 from app.wiki import markdown
 
 
@@ -59,6 +60,7 @@ def plan_context(session: Session, plan: Plan, user: User, today: date) -> dict:
         "budget": service.budget(data), "borging": checklist, "today": today,
         "overdue": lambda a: service.overdue(a, today), "edits": service.edits(user),
         "may_change": lambda a: service.may_change_action(user, a), "owners": data.owners,
+        "advice": questions_service.advice_monitoring(session, today - timedelta(days=182), today),
         "action_errors": {}, "late": [a for a in data.actions if service.overdue(a, today)],
     }
 

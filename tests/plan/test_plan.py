@@ -46,6 +46,9 @@ def test_the_starter_plan_is_seed_000(db, client, plan) -> None:  # type: ignore
     assert "nog niet ingeschat" in soup.select_one("#deel-context").get_text()
     goals = soup.select("#deel-doelen .kb-plan-goal")
     assert len(goals) == len(goals_service.list_goals(db))
+    # The advice function in figures, in the monitoring part (none over fewer than three people).
+    monitoring = soup.select_one("#deel-monitoring #adviesfunctie")
+    assert monitoring is not None and "te weinig mensen om te tonen" in monitoring.get_text()
     # No edit links for a reader.
     assert not soup.select('a[href^="/plan/bewerken"]')
 
