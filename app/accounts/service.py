@@ -153,6 +153,27 @@ def contactpersoon_of(session: Session, team: Team) -> User | None:
     ).first()
 
 
+def teams_with_contactpersoon(session: Session) -> tuple[int, int]:
+    """How many teams have an active contactpersoon Kwaliteit as member, of how many teams."""
+    teams = session.exec(select(func.count()).select_from(Team)).one()
+    covered = session.exec(
+        select(func.count(func.distinct(User.team_id)))
+        .where(col(User.team_id).is_not(None), User.role == Role.contactpersoon, User.is_active)
+    ).one()
+    return covered, teams
+
+
+def new_people(session: Session, since: datetime) -> list[Person]:
+    """Active medewerkers and contactpersonen whose account was made at or after `since`."""
+    rows = session.exec(
+        select(User.id, User.name, User.team_id, User.created_at)
+        .where(col(User.role).in_([Role.medewerker, Role.contactpersoon]), User.is_active,
+               col(User.created_at) >= since)
+        .order_by(User.name, User.id)
+    ).all()
+    return [Person(*row) for row in rows]
+
+
 def users_by_id(session: Session, ids: set[int]) -> dict[int, User]:
     if not ids:
         return {}

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -301,6 +302,20 @@ def snapshot_missing(session: Session, today: date) -> bool:
         return False
     made = session.exec(select(GoalSnapshot.goal_id).where(GoalSnapshot.day == today)).all()
     return len(set(made)) < len(goals)
+
+
+def snapshot_days(session: Session, start: date, end: date) -> list[date]:
+    """The days (start to end, both included) on which the goal snapshot job stored a value."""
+    rows = session.exec(
+        select(GoalSnapshot.day).where(col(GoalSnapshot.day) >= start, col(GoalSnapshot.day) <= end)
+        .distinct().order_by(col(GoalSnapshot.day))
+    ).all()
+    return list(rows)
+
+
+def last_snapshot_day(session: Session, on_or_before: date) -> date | None:
+    """The last day, up to `on_or_before`, on which the goal snapshot job stored a value."""
+    return session.exec(select(func.max(GoalSnapshot.day)).where(col(GoalSnapshot.day) <= on_or_before)).one()
 
 
 def snapshot(session: Session, today: date) -> int:

@@ -49,3 +49,19 @@ def prune(session: Session, before: date) -> int:
     """Retention: forget usage days before a day."""
     result = session.execute(delete(UsageDay).where(col(UsageDay.day) < before))
     return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+def read_days(session: Session, user_ids: set[int], start: date, end: date) -> dict[int, list[date]]:
+    """Per person: the days (start to end, both included) on which they read in the library."""
+    if not user_ids:
+        return {}
+    rows = session.exec(
+        select(UsageDay.user_id, UsageDay.day)
+        .where(col(UsageDay.user_id).in_(user_ids), UsageDay.kind == UsageKind.read,
+               col(UsageDay.day) >= start, col(UsageDay.day) <= end)
+        .order_by(col(UsageDay.day))
+    ).all()
+    result: dict[int, list[date]] = {}
+    for user_id, day in rows:
+        result.setdefault(user_id, []).append(day)
+    return result

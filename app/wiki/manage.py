@@ -23,17 +23,19 @@ router = APIRouter(include_in_schema=False)
 
 def _theme_form(
     request: Request,
+    session: SessionDep,
     theme: Theme | None,
     values: dict[str, str],
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    context = {"theme": theme, "values": values, "errors": errors or {}, "icons": THEME_ICONS}
+    owners = [("", "Nog geen eigenaar")] + [(str(u.id), u.name) for u in service.theme_owner_choices(session)]
+    context = {"theme": theme, "values": values, "errors": errors or {}, "icons": THEME_ICONS, "owners": owners}
     return render(request, "theme_form.html", context, status_code)
 
 
 def _theme_values(form) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {name: str(form.get(name) or "") for name in ("name", "description", "icon", "position")}
+    return {name: str(form.get(name) or "") for name in ("name", "description", "icon", "position", "owner")}
 
 
 def _parse_theme(values: dict[str, str]) -> ThemeIn:
@@ -41,15 +43,15 @@ def _parse_theme(values: dict[str, str]) -> ThemeIn:
 
 
 @router.get("/themas/nieuw")
-def new_theme_page(request: Request, user: Editor) -> Response:
-    values = {"name": "", "description": "", "icon": "boek", "position": ""}
-    return _theme_form(request, None, values)
+def new_theme_page(request: Request, session: SessionDep, user: Editor) -> Response:
+    values = {"name": "", "description": "", "icon": "boek", "position": "", "owner": ""}
+    return _theme_form(request, session, None, values)
 
 
 @router.post("/themas/nieuw", dependencies=[CsrfProtected])
 def create_theme(request: Request, session: SessionDep, user: Editor, posted: PostedForm) -> Response:
     values = _theme_values(posted)
-    on_refusal(request, lambda refused: _theme_form(request, None, values, refused.errors, refused.status))
+    on_refusal(request, lambda refused: _theme_form(request, session, None, values, refused.errors, refused.status))
     theme = service.create_theme(session, _parse_theme(values))
     return RedirectResponse(f"/themas/{theme.slug}", status_code=303)
 
@@ -58,15 +60,15 @@ def create_theme(request: Request, session: SessionDep, user: Editor, posted: Po
 def edit_theme_page(request: Request, session: SessionDep, user: Editor, slug: str) -> Response:
     theme = theme_or_404(session, slug)
     values = {"name": theme.name, "description": theme.description, "icon": theme.icon,
-              "position": str(theme.position)}
-    return _theme_form(request, theme, values)
+              "position": str(theme.position), "owner": str(theme.owner_id or "")}
+    return _theme_form(request, session, theme, values)
 
 
 @router.post("/themas/{slug}/bewerken", dependencies=[CsrfProtected])
 def update_theme(request: Request, session: SessionDep, user: Editor, slug: str, posted: PostedForm) -> Response:
     theme = theme_or_404(session, slug)
     values = _theme_values(posted)
-    on_refusal(request, lambda refused: _theme_form(request, theme, values, refused.errors, refused.status))
+    on_refusal(request, lambda refused: _theme_form(request, session, theme, values, refused.errors, refused.status))
     service.update_theme(session, theme, _parse_theme(values))
     return RedirectResponse(f"/themas/{theme.slug}", status_code=303)
 

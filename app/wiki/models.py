@@ -214,6 +214,9 @@ THEME_ICONS = {
 }
 
 
+OWNER_MESSAGE = "Kies als eigenaar een actieve kwaliteitsmedewerker uit de lijst, of laat het leeg."
+
+
 class ThemeIn(BaseModel):
     """What Kwaliteit fills in for a theme; the slug follows from the name once, then stays."""
 
@@ -223,6 +226,19 @@ class ThemeIn(BaseModel):
     description: str = PField(default="", max_length=300)
     icon: str = "boek"
     position: int = PField(default=0, ge=0, le=1000)
+    owner: int | None = None  # the id of the active kwaliteitsmedewerker who keeps it current
+
+    @field_validator("owner", mode="before")
+    @classmethod
+    def _owner_id(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if not text:
+                return None
+            if not (text.isascii() and text.isdigit() and len(text) <= 10):
+                raise ValueError(OWNER_MESSAGE)
+            return int(text)
+        return value
 
     @field_validator("icon")
     @classmethod

@@ -143,6 +143,7 @@ def theme_page(
     context = {
         **common_context(),
         "theme": theme,
+        "theme_owner": accounts_service.get_user(session, theme.owner_id) if theme.owner_id else None,
         "items": items,
         "drafts": drafts,
         "total": total,

@@ -13,6 +13,7 @@ from sqlalchemy import and_, case, func, or_, true, update
 from sqlmodel import Session, col, select
 
 from app import clock
+from app.accounts import service as accounts_service
 from app.accounts.models import Audience, Role, User
 from app.audit import service as audit
 from app.audit.models import Action
@@ -23,6 +24,7 @@ from app.privacy import BSN_MESSAGE, find_bsn
 from app.wiki import history
 from app.wiki.models import (
     CONTENT_FIELDS,
+    OWNER_MESSAGE,
     TO_FILL,
     Item,
     ItemCheck,
@@ -170,17 +172,52 @@ def create_theme(session: Session, data: ThemeIn) -> Theme:
         slug = f"{slug}-thema"
     if get_theme(session, slug) is not None:
         raise WikiError("name", "Er bestaat al een thema met deze naam.")
-    theme = Theme(slug=slug, **data.model_dump())
+    theme = Theme(slug=slug, **data.model_dump(exclude={"owner"}), owner_id=_owner_id(session, data.owner))
     session.add(theme)
     session.flush()
     return theme
 
 
 def update_theme(session: Session, theme: Theme, data: ThemeIn) -> Theme:
-    for key, value in data.model_dump().items():
+    owner_id = _owner_id(session, data.owner)
+    for key, value in data.model_dump(exclude={"owner"}).items():
         setattr(theme, key, value)
+    theme.owner_id = owner_id
     session.flush()
     return theme
+
+
+def theme_owner_choices(session: Session) -> list[User]:
+    """Who may own a theme: the active kwaliteitsmedewerkers, by name."""
+    return accounts_service.users_with_role(session, Role.kwaliteit)
+
+
+def _owner_id(session: Session, owner: int | None) -> int | None:
+    if owner is None:
+        return None
+    user = accounts_service.get_user(session, owner) if 0 < owner <= 2**31 - 1 else None
+    if user is None or not user.is_active or user.role != Role.kwaliteit:
+        raise WikiError("owner", OWNER_MESSAGE)
+    return owner
+
+
+def theme_owners(session: Session) -> tuple[int, int, list[str]]:
+    """How many themes have an active user as owner, of how many; and the names of those
+    without one."""
+    themes = list_themes(session)
+    users = accounts_service.users_by_id(session, {t.owner_id for t in themes if t.owner_id})
+    without = [t.name for t in themes if not (t.owner_id and users.get(t.owner_id) and users[t.owner_id].is_active)]
+    return len(themes) - len(without), len(themes), without
+
+
+def review_dates_kept(session: Session, today: date) -> tuple[int, int]:
+    """How many published items have a review date of today or later, of how many published."""
+    published = session.exec(select(func.count()).select_from(Item).where(Item.status == ItemStatus.published)).one()
+    kept = session.exec(
+        select(func.count()).select_from(Item)
+        .where(Item.status == ItemStatus.published, col(Item.review_date).is_not(None), col(Item.review_date) >= today)
+    ).one()
+    return kept, published
 
 
 # --- reading items ---------------------------------------------------------------------------
