@@ -63,7 +63,8 @@ def get_plan(session: SessionDep, user: CurrentUser) -> PlanPublic:
                                    group=g.name if (g := data.group(s.group_id)) else None, phase=s.phase)
                     for s in data.strategies],
         borging=[BorgingPublic(key=s.key, text=s.text, met=s.met, judged_by_app=s.judged_by_app, source=s.source,
-                               evidence=s.evidence, checked_on=s.checked_on)
+                               note=s.note, evidence=s.evidence, checked_on=s.checked_on, checked_by=s.checked_by,
+                               extra_action=s.extra_action)
                  for s in borging.checklist(session, plan.id, today)],  # type: ignore[arg-type]
     )
 

@@ -206,9 +206,12 @@ class BorgingPublic(BaseModel):
     text: str
     met: bool | None
     judged_by_app: bool
-    source: str | None
+    source: str | None  # what the app judged it from
+    note: str | None  # why the app did not judge it (too few people)
     evidence: str
     checked_on: date | None
+    checked_by: str | None
+    extra_action: str
 
 
 class PlanPublic(BaseModel):

@@ -172,3 +172,33 @@ def test_budget_per_phase(db, plan) -> None:  # type: ignore[no-untyped-def]
     assert budget.hours_per_phase["inzicht"] == 8.5
     assert budget.cost_per_phase["inzicht"] == 480
     assert budget.unpriced == [data.groups[1].name]
+
+
+def test_the_borging_checklist_says_what_the_app_judged_and_records_the_rest(db, client, plan) -> None:  # type: ignore[no-untyped-def]
+    kw = make_user(db, Role.kwaliteit)
+    token = login(client, db, kw)
+    soup = page(client.get("/plan"))
+    signs = soup.select("#deel-borging .kb-borging__sign")
+    assert len(signs) == 10
+    judged = [s for s in signs if "De app beoordeelt dit zelf" in s.get_text()]
+    assert len(judged) >= 5
+    # Each app-judged sign names its records with numbers.
+    materials = soup.select_one("#teken-materialen").get_text(" ", strip=True)
+    assert "gepubliceerde items" in materials or "Er zijn nog geen gepubliceerde items" in materials
+    # A sign the app cannot judge: Kwaliteit answers it with evidence and a date.
+    r = post_form(client, "/plan/borging/financiering", {"met": "ja", "evidence": "In de begroting 2027 opgenomen.",
+                                                         "checked_on": clock.today().isoformat()}, token)
+    assert r.status_code == 303, r.text[:500]
+    soup = page(client.get("/plan"))
+    assert "In de begroting 2027 opgenomen." in soup.select_one("#teken-financiering").get_text()
+    # One the app judges itself cannot be ticked by hand.
+    soup = page(post_form(client, "/plan/borging/eigenaar", {"met": "ja", "evidence": "x"}, token), 422)
+    assert "beoordeelt de app zelf" in soup.get_text()
+    # Met without evidence: refused, what was typed stays.
+    soup = page(post_form(client, "/plan/borging/werkdruk", {"met": "ja", "evidence": "", "extra_action": "Intervisie"}, token), 422)
+    assert soup.select_one("#sign-werkdruk-extra_action")["value"] == "Intervisie"
+    body = client.get("/api/v1/plan").json()
+    by_key = {s["key"]: s for s in body["borging"]}
+    assert by_key["financiering"]["met"] is True and by_key["financiering"]["judged_by_app"] is False
+    assert by_key["eigenaar"]["judged_by_app"] is True and by_key["eigenaar"]["source"]
+    assert by_key["werkdruk"]["met"] is None
