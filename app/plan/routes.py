@@ -34,10 +34,6 @@ RowId = Annotated[int, Path(ge=1, le=MAX_INT)]
 MAX_FILE = 1_000_000
 
 
-def _form(posted) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {k: str(v) for k, v in posted.items() if k != "csrf_token"}
-
-
 def _choice(form: dict[str, str], name: str) -> bool | None:
     """A ja/nee choice; empty: not said."""
     value = form.get(name, "").strip()
@@ -94,7 +90,7 @@ def edit_page(request: Request, session: SessionDep, user: Kwaliteit,
 @router.post("/plan/bewerken/{part}", dependencies=[CsrfProtected])
 def save_part(request: Request, session: SessionDep, user: Kwaliteit, part: Annotated[str, Path(max_length=30)],
               posted: PostedForm) -> Response:
-    form = _form(posted)
+    form = views.fields(posted)
     _refuse_to(request, session, user, part, "part", form)
     plan = service.the_plan(session)
     if part not in set(Part):
@@ -118,7 +114,7 @@ def _group_data(form: dict[str, str]) -> dict:
 
 @router.post("/plan/groepen", dependencies=[CsrfProtected])
 def add_group(request: Request, session: SessionDep, user: Kwaliteit, posted: PostedForm) -> Response:
-    form = _form(posted)
+    form = views.fields(posted)
     key = form.get("back", "groepen") if form.get("back") in set(Part) else "groepen"
     _refuse_to(request, session, user, key, "group", form)
     group = service.add_group(session, service.the_plan(session), validated(GroupIn, _group_data(form)),
@@ -141,7 +137,7 @@ def save_group(request: Request, session: SessionDep, user: Kwaliteit, group_id:
 
 @router.post("/plan/factoren", dependencies=[CsrfProtected])
 def add_factor(request: Request, session: SessionDep, user: Kwaliteit, posted: PostedForm) -> Response:
-    form = _form(posted)
+    form = views.fields(posted)
     _refuse_to(request, session, user, "context", "factor", form)
     data = validated(FactorIn, {"group_id": form.get("group_id", ""), "text": form.get("text", ""),
                                 "direction": form.get("direction", ""), "impact": form.get("impact") or None,
@@ -159,7 +155,7 @@ def remove_factor(request: Request, session: SessionDep, user: Kwaliteit, factor
 
 @router.post("/plan/strategieen", dependencies=[CsrfProtected])
 def add_strategy(request: Request, session: SessionDep, user: Kwaliteit, posted: PostedForm) -> Response:
-    form = _form(posted)
+    form = views.fields(posted)
     _refuse_to(request, session, user, "strategieen", form.get("form", "strategy"), form)
     data = validated(StrategyIn, {"text": form.get("text", ""), "factor_id": form.get("factor_id") or None,
                                   "group_id": form.get("group_id") or None, "phase": form.get("phase") or None})
@@ -176,7 +172,7 @@ def remove_strategy(request: Request, session: SessionDep, user: Kwaliteit, stra
 
 @router.post("/plan/acties", dependencies=[CsrfProtected])
 def add_action(request: Request, session: SessionDep, user: Kwaliteit, posted: PostedForm) -> Response:
-    form = _form(posted)
+    form = views.fields(posted)
     form_name = f"action-{form.get('strategy_id', '')}"
     _refuse_to(request, session, user, "strategieen", form_name, form)
     data = validated(ActionIn, {"title": form.get("title", ""), "owner": form.get("owner") or None,
@@ -189,7 +185,7 @@ def add_action(request: Request, session: SessionDep, user: Kwaliteit, posted: P
 @router.post("/plan/acties/{action_id}", dependencies=[CsrfProtected])
 def change_action(request: Request, session: SessionDep, user: ActionChanger, action_id: RowId,
                   posted: PostedForm) -> Response:
-    form = _form(posted)
+    form = views.fields(posted)
     plan = service.the_plan(session)
     action = service.get_action(session, plan, action_id)
     on_refusal(request, lambda refused: render(request, "plan.html", views.plan_context(
@@ -212,7 +208,7 @@ def change_action(request: Request, session: SessionDep, user: ActionChanger, ac
 
 @router.post("/plan/activiteiten", dependencies=[CsrfProtected])
 def add_activity(request: Request, session: SessionDep, user: Kwaliteit, posted: PostedForm) -> Response:
-    form = _form(posted)
+    form = views.fields(posted)
     _refuse_to(request, session, user, "planning", "activity", form)
     data = validated(ActivityIn, {"group_id": form.get("group_id", ""), "phase": form.get("phase", ""),
                                   "text": form.get("text", ""), "hours": _number(form, "hours")})
@@ -230,7 +226,7 @@ def remove_activity(request: Request, session: SessionDep, user: Kwaliteit, acti
 @router.post("/plan/borging/{sign}", dependencies=[CsrfProtected])
 def check_sign(request: Request, session: SessionDep, user: Kwaliteit, sign: Annotated[str, Path(max_length=40)],
                posted: PostedForm) -> Response:
-    form = _form(posted)
+    form = views.fields(posted)
     _refuse_to(request, session, user, "borging", f"sign-{sign}", form)
     plan = service.the_plan(session)
     met = _choice(form, "met")

@@ -65,6 +65,11 @@ def plan_context(session: Session, plan: Plan, user: User, today: date) -> dict:
     }
 
 
+def fields(posted) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A posted form's values as text, without its CSRF token."""
+    return {k: str(v) for k, v in posted.items() if k != "csrf_token"}
+
+
 def form_date(form: dict[str, str], name: str, default: date) -> date:
     value = form.get(name, "").strip()
     return parse_date(name, value, "Vul een datum in (JJJJ-MM-DD).") if value else default

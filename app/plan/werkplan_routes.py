@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 from app import clock
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
-from app.plan import service, werkplan
+from app.plan import service, views, werkplan
 from app.plan.models import STATUS_LABELS
 from app.plan.schemas import ActionIn
 from app.web.deps import CsrfProtected, CurrentUser, PostedForm, RequireRole, SessionDep, on_refusal
@@ -20,10 +20,6 @@ router = APIRouter(include_in_schema=False)
 Kwaliteit = Annotated[User, Depends(RequireRole(Role.kwaliteit, message="Alleen Kwaliteit past het werkplan aan."))]
 Year = Annotated[int, Path(ge=werkplan.MIN_YEAR, le=werkplan.MAX_YEAR)]
 RowId = Annotated[int, Path(ge=1, le=MAX_INT)]
-
-
-def _form(posted) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {k: str(v) for k, v in posted.items() if k != "csrf_token"}
 
 
 def _evaluation(request: Request, session: SessionDep, user: User, *, errors: dict | None = None,
@@ -45,7 +41,7 @@ def evaluation_page(request: Request, session: SessionDep, user: CurrentUser) ->
 
 @router.post("/plan/evaluatie", dependencies=[CsrfProtected])
 def record_evaluation(request: Request, session: SessionDep, user: Kwaliteit, posted: PostedForm) -> Response:
-    form = _form(posted)
+    form = views.fields(posted)
     on_refusal(request, lambda refused: _evaluation(request, session, user, errors=refused.errors, typed=form,
                                                     status_code=refused.status))
     plan = service.the_plan(session)
@@ -88,7 +84,7 @@ def werkplan_year(request: Request, session: SessionDep, user: CurrentUser, year
 
 @router.post("/plan/werkplan", dependencies=[CsrfProtected])
 def create_werkplan(request: Request, session: SessionDep, user: Kwaliteit, posted: PostedForm) -> Response:
-    form = _form(posted)
+    form = views.fields(posted)
     on_refusal(request, lambda refused: _werkplan(request, session, user, None, errors={"new": refused.errors},
                                                   typed={"new": form}, status_code=refused.status))
     raw = form.get("year", "").strip()
@@ -100,7 +96,7 @@ def create_werkplan(request: Request, session: SessionDep, user: Kwaliteit, post
 
 @router.post("/plan/werkplan/{year}/doelen", dependencies=[CsrfProtected])
 def add_goal(request: Request, session: SessionDep, user: Kwaliteit, year: Year, posted: PostedForm) -> Response:
-    form = _form(posted)
+    form = views.fields(posted)
     on_refusal(request, lambda refused: _werkplan(request, session, user, year, errors={"goal": refused.errors},
                                                   typed={"goal": form}, status_code=refused.status))
     goal = werkplan.add_goal(session, werkplan.get(session, service.the_plan(session), year), form.get("text", ""))
@@ -109,7 +105,7 @@ def add_goal(request: Request, session: SessionDep, user: Kwaliteit, year: Year,
 
 @router.post("/plan/werkplan/{year}/resultaten", dependencies=[CsrfProtected])
 def add_result(request: Request, session: SessionDep, user: Kwaliteit, year: Year, posted: PostedForm) -> Response:
-    form = _form(posted)
+    form = views.fields(posted)
     name = f"result-{form.get('goal_id', '')}"
     on_refusal(request, lambda refused: _werkplan(request, session, user, year, errors={name: refused.errors},
                                                   typed={name: form}, status_code=refused.status))
@@ -122,7 +118,7 @@ def add_result(request: Request, session: SessionDep, user: Kwaliteit, year: Yea
 
 @router.post("/plan/werkplan/resultaten/{result_id}", dependencies=[CsrfProtected])
 def tick_result(request: Request, session: SessionDep, user: Kwaliteit, result_id: RowId, posted: PostedForm) -> Response:
-    form = _form(posted)
+    form = views.fields(posted)
     plan = service.the_plan(session)
     result = werkplan.tick(session, plan, result_id, form.get("done") == "ja", clock.today())
     year = werkplan.year_of_result(session, result.id)  # type: ignore[arg-type]
@@ -131,7 +127,7 @@ def tick_result(request: Request, session: SessionDep, user: Kwaliteit, result_i
 
 @router.post("/plan/werkplan/{year}/acties", dependencies=[CsrfProtected])
 def add_action(request: Request, session: SessionDep, user: Kwaliteit, year: Year, posted: PostedForm) -> Response:
-    form = _form(posted)
+    form = views.fields(posted)
     name = f"action-{form.get('result_id', '')}"
     on_refusal(request, lambda refused: _werkplan(request, session, user, year, errors={name: refused.errors},
                                                   typed={name: form}, status_code=refused.status))
