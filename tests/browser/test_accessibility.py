@@ -33,10 +33,20 @@ PAGES = {
     "inbox": "/inbox",
     "bronnen": "/inbox/bronnen",
     "delen": "/inbox/delen",
+    "implementatieplan": "/plan",
+    "plan: beschrijving bewerken": "/plan/bewerken/beschrijving",
+    "plan: contextanalyse bewerken": "/plan/bewerken/context",
+    "plan: strategieën bewerken": "/plan/bewerken/strategieen",
+    "plan: borging bewerken": "/plan/bewerken/borging",
+    "plan: planning bewerken": "/plan/bewerken/planning",
+    "plan: geschiedenis": "/plan/geschiedenis",
 }
 # And as a klantbegeleider of Team Centrum: the start page with the next werkoverleg, a theme
 # page that shows their audience first.
-READER_PAGES = {"start (medewerker)": "/", "thema (medewerker)": f"/themas/{THEME}", "vragen (medewerker)": "/vragen"}
+READER_PAGES = {"start (medewerker)": "/", "thema (medewerker)": f"/themas/{THEME}", "vragen (medewerker)": "/vragen",
+                "implementatieplan (medewerker)": "/plan"}
+# And as the MT: the plan at a glance.
+MANAGER_PAGES = {"implementatieplan voor het MT": "/plan/mt"}
 
 
 def werkoverleg_pages(visitor) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -99,6 +109,11 @@ def test_every_main_page_passes_axe(browser, live_server, viewport):
     visitor.page.get_by_role("button", name="Uitloggen").click()
     visitor.login("medewerker@example.org")
     for name, path in READER_PAGES.items():
+        visitor.go(path)
+        problems += _check(visitor, name)
+    visitor.page.get_by_role("button", name="Uitloggen").click()
+    visitor.login("management@example.org")
+    for name, path in MANAGER_PAGES.items():
         visitor.go(path)
         problems += _check(visitor, name)
     assert problems + visitor.problems == [], "\n".join(problems + visitor.problems)
