@@ -93,6 +93,9 @@ def test_kwaliteit_adds_a_barrier_a_strategy_and_an_action(db, client, plan) -> 
 def test_refused_input_keeps_what_was_typed(db, client, plan) -> None:  # type: ignore[no-untyped-def]
     kw = make_user(db, Role.kwaliteit)
     token = login(client, db, kw)
+    for part in ("beschrijving", "groepen", "gebruikers", "doelen", "context", "strategieen", "borging", "planning"):
+        soup = page(client.get(f"/plan/bewerken/{part}"))
+        assert not soup.select("[aria-invalid]"), part  # no field is in error before anything was sent
     soup = page(post_form(client, "/plan/factoren", {"group_id": "", "text": "Iets dat ik typte",
                                                      "direction": "belemmerend", "impact": "7"}, token), 422)
     assert soup.select_one("#factor-text")["value"] == "Iets dat ik typte"

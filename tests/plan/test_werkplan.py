@@ -55,6 +55,7 @@ def test_evaluation_waits_for_the_horizon_then_the_werkplan_follows(db, client) 
     r = post_form(client, f"/plan/werkplan/{year}/doelen", {"text": "Collega's vinden elke maand de nieuwe kennis"}, token)
     assert r.status_code == 303
     soup = page(client.get(f"/plan/werkplan/{year}"))
+    assert not soup.select("[aria-invalid]") and "None" not in soup.get_text()  # no error before one is made
     goal_id = soup.select_one("input[name=goal_id]")["value"]
     r = post_form(client, f"/plan/werkplan/{year}/resultaten", {"goal_id": goal_id, "text": "Een vast agendapunt in elk werkoverleg"}, token)
     assert r.status_code == 303
