@@ -13,8 +13,8 @@ from app import demo as demo_data
 from app.accounts import service as accounts_service
 from app.config import Settings
 from app.goals import service as goals_service
-from app.plan import service as plan_service
 from app.inbox import mail as inbox_mail
+from app.plan import service as plan_service
 from app.search import service as search_service
 from app.search import sync as search_sync
 from app.wiki import loader

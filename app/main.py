@@ -28,9 +28,9 @@ from app.meetings.api import router as meetings_api_router
 from app.meetings.manage import router as meetings_manage_router
 from app.meetings.routes import router as meetings_router
 from app.observability.middleware import MetricsMiddleware
+from app.observability.routes import router as observability_router
 from app.plan.api import router as plan_api_router
 from app.plan.routes import router as plan_router
-from app.observability.routes import router as observability_router
 from app.questions.routes import api as questions_api
 from app.questions.routes import pages as questions_pages
 from app.search import sync as search_sync
