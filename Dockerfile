@@ -11,7 +11,7 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 KENNISBANK_DATA_DIR=/data
 # pg_dump and pg_restore for `kennisbank backup`/`restore`, of the major version of the db service
 # in docker-compose.yml (a pg_dump older than its server refuses it; Debian's own is 15), from
-# the PostgreSQL project's apt repository.
+# the PostgreSQL project's apt repository; Pango and HarfBuzz for WeasyPrint (the plan's PDF).
 ARG PG_MAJOR=16
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl \
     && install -d /usr/share/postgresql-common/pgdg \
@@ -19,6 +19,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
     && . /etc/os-release \
     && echo "deb [signed-by=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc] https://apt.postgresql.org/pub/repos/apt ${VERSION_CODENAME}-pgdg main" > /etc/apt/sources.list.d/pgdg.list \
     && apt-get update && apt-get install -y --no-install-recommends postgresql-client-${PG_MAJOR} \
+       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
     && apt-get purge -y curl && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 # The wheel is mounted from the build stage for this step only: no copy of it stays in a layer.
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \

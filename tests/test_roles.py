@@ -108,6 +108,7 @@ POLICY: dict[tuple[str, str], object] = {
     ("GET", "/plan/geschiedenis"): ANYONE,
     ("GET", "/plan/geschiedenis/{number}"): ANYONE,
     ("GET", "/plan/plan.md"): ANYONE,
+    ("GET", "/plan/plan.pdf"): ANYONE,
     ("GET", "/plan/bewerken/{part}"): KWALITEIT,
     ("POST", "/plan/bewerken/{part}"): KWALITEIT,
     ("POST", "/plan/importeren"): KWALITEIT,

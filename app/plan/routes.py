@@ -10,7 +10,7 @@ from app import clock
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
 from app.errors import NotFound
-from app.plan import borging, document, service, views
+from app.plan import borging, document, pdf, service, views
 from app.plan.deps import ActionChanger
 from app.plan.models import PART_TITLES, Part
 from app.plan.schemas import (
@@ -262,6 +262,15 @@ def export_file(session: SessionDep, user: CurrentUser) -> Response:
     plan = service.the_plan(session)
     return Response(document.dump(service.read(session, plan)), media_type="text/markdown; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="implementatieplan.md"'})
+
+
+@router.get("/plan/plan.pdf")
+def export_pdf(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    # A plain def: FastAPI runs it in its thread pool, so the second or so of rendering does not
+    # hold up the event loop.
+    body = pdf.render(session, user, clock.today(), str(request.base_url))
+    return Response(body, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{pdf.FILENAME}"'})
 
 
 @router.post("/plan/importeren", dependencies=[CsrfProtected])
