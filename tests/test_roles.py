@@ -115,6 +115,7 @@ POLICY: dict[tuple[str, str], object] = {
     ("POST", "/plan/groepen"): KWALITEIT,
     ("POST", "/plan/groepen/{group_id}"): KWALITEIT,
     ("POST", "/plan/factoren"): KWALITEIT,
+    ("POST", "/plan/factoren/{factor_id}"): KWALITEIT,
     ("POST", "/plan/factoren/{factor_id}/verwijderen"): KWALITEIT,
     ("POST", "/plan/strategieen"): KWALITEIT,
     ("POST", "/plan/strategieen/{strategy_id}/verwijderen"): KWALITEIT,

@@ -135,14 +135,25 @@ def save_group(request: Request, session: SessionDep, user: Kwaliteit, group_id:
     return _back(key, f"groep-{group_id}")
 
 
+def _factor_data(form: dict[str, str]) -> FactorIn:
+    return validated(FactorIn, {"group_id": form.get("group_id", ""), "text": form.get("text", ""),
+                                "direction": form.get("direction", ""), "impact": form.get("impact") or None,
+                                "changeable": _choice(form, "changeable"), "priority": form.get("priority") or None})
+
+
 @router.post("/plan/factoren", dependencies=[CsrfProtected])
 def add_factor(request: Request, session: SessionDep, user: Kwaliteit, posted: PostedForm) -> Response:
     form = views.fields(posted)
     _refuse_to(request, session, user, "context", "factor", form)
-    data = validated(FactorIn, {"group_id": form.get("group_id", ""), "text": form.get("text", ""),
-                                "direction": form.get("direction", ""), "impact": form.get("impact") or None,
-                                "changeable": _choice(form, "changeable"), "priority": form.get("priority") or None})
-    factor = service.add_factor(session, service.the_plan(session), data, user, clock.now())
+    factor = service.add_factor(session, service.the_plan(session), _factor_data(form), user, clock.now())
+    return _back("context", f"factor-{factor.id}")
+
+
+@router.post("/plan/factoren/{factor_id}", dependencies=[CsrfProtected])
+def save_factor(request: Request, session: SessionDep, user: Kwaliteit, factor_id: RowId, posted: PostedForm) -> Response:
+    form = views.fields(posted)
+    _refuse_to(request, session, user, "context", f"factor-{factor_id}", form)
+    factor = service.save_factor(session, service.the_plan(session), factor_id, _factor_data(form), user, clock.now())
     return _back("context", f"factor-{factor.id}")
 
 
@@ -274,12 +285,12 @@ def export_pdf(request: Request, session: SessionDep, user: CurrentUser) -> Resp
 
 
 @router.post("/plan/importeren", dependencies=[CsrfProtected])
-async def import_file(request: Request, session: SessionDep, user: Kwaliteit, file: UploadFile | None = None) -> Response:
+def import_file(request: Request, session: SessionDep, user: Kwaliteit, file: UploadFile | None = None) -> Response:
     on_refusal(request, lambda refused: _edit(request, session, user, "beschrijving",
                                               errors={"import": refused.errors}, status_code=refused.status))
     if file is None or not file.filename:
         raise document.DocumentError("file", "Kies een bestand (.md) om in te lezen.")
-    raw = await file.read(MAX_FILE + 1)
+    raw = file.file.read(MAX_FILE + 1)  # a plain def route: the database work stays off the event loop
     if len(raw) > MAX_FILE:
         raise document.DocumentError("file", "Het bestand is groter dan 1 MB.")
     try:

@@ -329,6 +329,21 @@ def add_factor(session: Session, plan: Plan, data: FactorIn, by: User, now: date
     return factor
 
 
+def save_factor(session: Session, plan: Plan, factor_id: int, data: FactorIn, by: User, now: datetime) -> PlanFactor:
+    factor = _factor(session, plan, factor_id, "factor")
+    group = _group(session, plan, data.group_id)
+    if not group.is_user:
+        raise PlanError("group_id", "De contextanalyse gaat over de gebruikers: kies een gebruikersgroep.")
+    if data.direction != Direction.belemmerend and session.exec(
+            select(PlanStrategy.id).where(PlanStrategy.factor_id == factor.id)).first() is not None:
+        raise PlanError("direction", "Aan deze belemmering hangt een strategie; zij blijft belemmerend.")
+    for name, value in data.model_dump().items():
+        setattr(factor, name, value)
+    session.add(factor)
+    _saved(session, plan, by, f"Factor '{data.text[:80]}' aangepast", now)
+    return factor
+
+
 def _factor(session: Session, plan: Plan, factor_id: int | None, field_name: str = "factor_id") -> PlanFactor:
     factor = session.get(PlanFactor, factor_id) if factor_id else None
     if factor is None or factor.plan_id != plan.id:

@@ -84,7 +84,7 @@ def draft(session: Session, data, viewer: User | None, today: date) -> Draft:  #
                 continue
             outcomes.append(GoalOutcome(key, v.goal.group, v.goal.text, v.deadline,
                                         None if v.hidden else v.figure, v.status.label,
-                                        (v.achieved >= 1) if v.due else None))
+                                        True if v.achieved >= 1 else (False if v.due else None)))
     barriers = []
     for f in data.factors:
         if f.direction != Direction.belemmerend:

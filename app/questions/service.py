@@ -354,6 +354,7 @@ def drafts_made(session: Session, item_ids: set[int]) -> dict[int, Question]:
 # --- monitoring the advice function ----------------------------------------------------------
 
 TOO_FEW = "te weinig mensen om te tonen"
+NONE_YET = "nog geen vragen"
 TREND_MONTHS = 6
 
 
@@ -368,6 +369,8 @@ class Figure:
 
 
 def _figure(value: int | float | None, askers: set[int]) -> Figure:
+    if not askers:  # nothing to count points at no one: a zero says so plainly
+        return Figure(value, 0) if value is not None else Figure(None, None, NONE_YET)
     if not shows_figure(len(askers)):
         return Figure(None, None, TOO_FEW)
     return Figure(value, len(askers))
@@ -484,14 +487,16 @@ def advice_monitoring(session: Session, start: date, end: date) -> AdviceMonitor
         ))
     trends.sort(key=lambda t: (t.slug is None, t.theme))
     shown_said = _figure(said_n, said)
+    shown = said_n > 0 and shown_said.value is not None
+    hidden = Figure(None, None, TOO_FEW if said else "nog niemand zei of het antwoord hielp")
     return AdviceMonitoring(
         start=start, end=end,
         received=_figure(received_n, received), handled=_figure(len(waits), handled),
         open=_figure(open_n, still_open), median_working_days=_figure(_median(waits), handled),
         # Yes, said and the share are one figure over those who said something: shown together
         # or not at all, so that none can be worked out from the others.
-        helped_yes=Figure(yes_n, len(said)) if shown_said.value is not None else Figure(None, None, TOO_FEW),
-        helped_said=shown_said,
-        helped_share=Figure(yes_n / said_n, len(said)) if shown_said.value is not None else Figure(None, None, TOO_FEW),
+        helped_yes=Figure(yes_n, len(said)) if shown else hidden,
+        helped_said=shown_said if shown else hidden,
+        helped_share=Figure(yes_n / said_n, len(said)) if shown else hidden,
         months=months, themes=trends,
     )

@@ -26,12 +26,13 @@ def test_kwaliteit_adds_a_barrier_a_strategy_and_actions(visitor):
     assert page.locator(".kb-matrix__cell--c li").all_inner_texts() == ["Opleiding & Leren"]
 
     page = visitor.go("/plan/bewerken/context")
-    page.get_by_label("Gebruikersgroep").select_option(label=GROUP)
-    page.get_by_label("Factor", exact=True).fill(barrier)
-    page.get_by_label("Richting").select_option("belemmerend")
-    page.get_by_label("Mate van invloed").select_option("3")
-    page.get_by_label("Veranderbaar?").select_option("ja")
-    page.get_by_role("button", name="Factor toevoegen").click()
+    new = page.locator('form[action="/plan/factoren"]')  # each factor has its own form too
+    new.get_by_label("Gebruikersgroep").select_option(label=GROUP)
+    new.get_by_label("Factor", exact=True).fill(barrier)
+    new.get_by_label("Richting").select_option("belemmerend")
+    new.get_by_label("Mate van invloed").select_option("3")
+    new.get_by_label("Veranderbaar?").select_option("ja")
+    new.get_by_role("button", name="Factor toevoegen").click()
     page.wait_for_url(re.compile(r"/plan/bewerken/context\?opgeslagen=1"))
     page = visitor.go("/plan")
     focus = page.locator(".kb-plan-focus li").all_inner_texts()

@@ -46,9 +46,10 @@ def test_the_starter_plan_is_seed_000(db, client, plan) -> None:  # type: ignore
     assert "nog niet ingeschat" in soup.select_one("#deel-context").get_text()
     goals = soup.select("#deel-doelen .kb-plan-goal")
     assert len(goals) == len(goals_service.list_goals(db))
-    # The advice function in figures, in the monitoring part (none over fewer than three people).
+    # The advice function in figures, in the monitoring part: no questions yet is a plain zero.
     monitoring = soup.select_one("#deel-monitoring #adviesfunctie")
-    assert monitoring is not None and "te weinig mensen om te tonen" in monitoring.get_text()
+    assert monitoring.select_one("#advies-ontvangen dd").get_text(strip=True) == "0"
+    assert "nog geen vragen" in monitoring.select_one("#advies-behandeltijd dd").get_text()
     # No edit links for a reader.
     assert not soup.select('a[href^="/plan/bewerken"]')
 
@@ -205,3 +206,19 @@ def test_the_borging_checklist_says_what_the_app_judged_and_records_the_rest(db,
     assert by_key["financiering"]["met"] is True and by_key["financiering"]["judged_by_app"] is False
     assert by_key["eigenaar"]["judged_by_app"] is True and by_key["eigenaar"]["source"]
     assert by_key["werkdruk"]["met"] is None
+
+
+def test_a_starter_barrier_is_weighed_afterwards_and_joins_the_focus(db, client, plan) -> None:  # type: ignore[no-untyped-def]
+    kw = make_user(db, Role.kwaliteit)
+    token = login(client, db, kw)
+    factor = db.exec(select(PlanFactor).where(PlanFactor.text == "Weinig steun vanuit de leidinggevenden")).one()
+    assert factor.changeable is None
+    form = {"group_id": factor.group_id, "text": factor.text, "direction": "belemmerend", "impact": "3",
+            "changeable": "ja", "priority": "1"}
+    assert post_form(client, f"/plan/factoren/{factor.id}", form, token).status_code == 303
+    soup = page(client.get("/plan"))
+    assert [li.get_text(" ", strip=True).split(" (")[0] for li in soup.select(".kb-plan-focus li")] == [factor.text]
+    # A barrier with a strategy stays a barrier; the refusal is said at the top and at the form.
+    soup = page(post_form(client, f"/plan/factoren/{factor.id}", form | {"direction": "bevorderend"}, token), 422)
+    assert "blijft belemmerend" in soup.select_one("#niet-opgeslagen").get_text()
+    assert soup.select_one(f"#factor-{factor.id}-text")["value"] == factor.text
